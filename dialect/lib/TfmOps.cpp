@@ -1,0 +1,248 @@
+//===- TfmOps.cpp - Transformer dialect ops ---------------------*- C++ -*-===//
+//
+// Part of the GPT-3 compiler, under the Apache License v2.0.
+//
+// Verifiers of the `tfm` ops. Each names the operand it rejects and the rule
+// it breaks, so a bad graph is reported at the layer that built it.
+//
+//===----------------------------------------------------------------------===//
+
+#include "tfm/Dialect/TfmOps.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/OpImplementation.h"
+
+using namespace mlir;
+using namespace mlir::tfm;
+
+#define GET_OP_CLASSES
+#include "tfm/Dialect/TfmOps.cpp.inc"
+
+//===----------------------------------------------------------------------===//
+// Shared checks
+//===----------------------------------------------------------------------===//
+
+namespace {
+enum class ElementKind { Float, Integer };
+
+/// Checks that `value`, described to the user as `what`, is a statically
+/// shaped tensor with the given element kind and, when `rank` is set, rank.
+/// `minRank` applies when `rank` is not set.
+LogicalResult checkTensor(Operation *op, Value value, StringRef what,
+                          ElementKind kind, std::optional<int64_t> rank,
+                          int64_t minRank = 0) {
+  auto type = llvm::cast<RankedTensorType>(value.getType());
+  if (rank && type.getRank() != *rank)
+    return op->emitOpError() << "expects " << what << " of rank " << *rank
+                             << ", got rank " << type.getRank();
+  if (!rank && type.getRank() < minRank)
+    return op->emitOpError() << "expects " << what << " of rank " << minRank
+                             << " or more, got rank " << type.getRank();
+  if (!type.hasStaticShape())
+    return op->emitOpError()
+           << "expects a static shape for " << what << ", got " << type;
+  Type element = type.getElementType();
+  if (kind == ElementKind::Float && !llvm::isa<FloatType>(element))
+    return op->emitOpError() << "expects a floating-point element type for "
+                             << what << ", got " << element;
+  if (kind == ElementKind::Integer && !element.isSignlessInteger())
+    return op->emitOpError() << "expects a signless integer element type for "
+                             << what << ", got " << element;
+  return success();
+}
+
+LogicalResult checkFloat(Operation *op, Value value, StringRef what,
+                         std::optional<int64_t> rank, int64_t minRank = 0) {
+  return checkTensor(op, value, what, ElementKind::Float, rank, minRank);
+}
+
+/// Checks that `value` has the element type of `reference`.
+LogicalResult checkSameElement(Operation *op, Value value, StringRef what,
+                               Value reference, StringRef referenceWhat) {
+  Type a = llvm::cast<ShapedType>(value.getType()).getElementType();
+  Type b = llvm::cast<ShapedType>(reference.getType()).getElementType();
+  if (a != b)
+    return op->emitOpError()
+           << "element type of " << what << " (" << a
+           << ") differs from that of " << referenceWhat << " (" << b << ")";
+  return success();
+}
+
+/// Checks that the op's single result has the type the operands imply.
+LogicalResult checkResultType(Operation *op, ArrayRef<int64_t> shape,
+                              Type element) {
+  auto expected = RankedTensorType::get(shape, element);
+  Type actual = op->getResult(0).getType();
+  if (actual != expected)
+    return op->emitOpError() << "result type " << actual
+                             << " differs from the expected " << expected;
+  return success();
+}
+
+int64_t dim(Value value, int64_t index) {
+  auto type = llvm::cast<RankedTensorType>(value.getType());
+  return type.getDimSize(index < 0 ? type.getRank() + index : index);
+}
+
+/// The shape of `value` with its last dimension replaced by `last`.
+SmallVector<int64_t> withLastDim(Value value, int64_t last) {
+  SmallVector<int64_t> shape(
+      llvm::cast<RankedTensorType>(value.getType()).getShape());
+  shape.back() = last;
+  return shape;
+}
+
+Type elementOf(Value value) {
+  return llvm::cast<ShapedType>(value.getType()).getElementType();
+}
+} // namespace
+
+//===----------------------------------------------------------------------===//
+// EmbeddingOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult EmbeddingOp::verify() {
+  Operation *op = getOperation();
+  if (failed(checkTensor(op, getTokens(), "tokens", ElementKind::Integer, 2)) ||
+      failed(checkFloat(op, getWte(), "wte", 2)) ||
+      failed(checkFloat(op, getWpe(), "wpe", 2)) ||
+      failed(checkSameElement(op, getWpe(), "wpe", getWte(), "wte")))
+    return failure();
+  if (dim(getWte(), 1) != dim(getWpe(), 1))
+    return emitOpError() << "width of wte (" << dim(getWte(), 1)
+                         << ") differs from width of wpe (" << dim(getWpe(), 1)
+                         << ")";
+  if (dim(getTokens(), 1) > dim(getWpe(), 0))
+    return emitOpError() << "sequence length " << dim(getTokens(), 1)
+                         << " exceeds the " << dim(getWpe(), 0)
+                         << " positions of wpe";
+  return checkResultType(
+      op, {dim(getTokens(), 0), dim(getTokens(), 1), dim(getWte(), 1)},
+      elementOf(getWte()));
+}
+
+//===----------------------------------------------------------------------===//
+// LayerNormOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult LayerNormOp::verify() {
+  Operation *op = getOperation();
+  if (failed(checkFloat(op, getInput(), "input", std::nullopt, 1)) ||
+      failed(checkFloat(op, getGamma(), "gamma", 1)) ||
+      failed(checkFloat(op, getBeta(), "beta", 1)) ||
+      failed(checkSameElement(op, getGamma(), "gamma", getInput(), "input")) ||
+      failed(checkSameElement(op, getBeta(), "beta", getInput(), "input")))
+    return failure();
+  int64_t width = dim(getInput(), -1);
+  if (dim(getGamma(), 0) != width || dim(getBeta(), 0) != width)
+    return emitOpError() << "gamma and beta must have the input's last "
+                            "dimension "
+                         << width << ", got " << dim(getGamma(), 0) << " and "
+                         << dim(getBeta(), 0);
+  if (!(getEpsilon().convertToDouble() > 0.0))
+    return emitOpError() << "epsilon must be positive, got "
+                         << getEpsilon().convertToDouble();
+  return checkResultType(op, withLastDim(getInput(), width),
+                         elementOf(getInput()));
+}
+
+//===----------------------------------------------------------------------===//
+// LinearOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult LinearOp::verify() {
+  Operation *op = getOperation();
+  if (failed(checkFloat(op, getInput(), "input", std::nullopt, 2)) ||
+      failed(checkFloat(op, getWeight(), "weight", 2)) ||
+      failed(checkSameElement(op, getWeight(), "weight", getInput(), "input")))
+    return failure();
+  if (dim(getInput(), -1) != dim(getWeight(), 0))
+    return emitOpError() << "contraction sizes differ (" << dim(getInput(), -1)
+                         << " vs " << dim(getWeight(), 0) << ")";
+  int64_t out = dim(getWeight(), 1);
+  if (Value bias = getBias()) {
+    if (failed(checkFloat(op, bias, "bias", 1)) ||
+        failed(checkSameElement(op, bias, "bias", getInput(), "input")))
+      return failure();
+    if (dim(bias, 0) != out)
+      return emitOpError() << "bias size " << dim(bias, 0)
+                           << " differs from the output width " << out;
+  }
+  return checkResultType(op, withLastDim(getInput(), out),
+                         elementOf(getInput()));
+}
+
+//===----------------------------------------------------------------------===//
+// Elementwise ops
+//===----------------------------------------------------------------------===//
+
+LogicalResult GeluOp::verify() {
+  return checkFloat(getOperation(), getInput(), "input", std::nullopt);
+}
+
+LogicalResult AddOp::verify() {
+  return checkFloat(getOperation(), getLhs(), "operands", std::nullopt);
+}
+
+LogicalResult SoftmaxOp::verify() {
+  return checkFloat(getOperation(), getInput(), "input", std::nullopt, 1);
+}
+
+//===----------------------------------------------------------------------===//
+// AttentionOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult AttentionOp::verify() {
+  Operation *op = getOperation();
+  if (failed(checkFloat(op, getQkv(), "qkv", 3)))
+    return failure();
+  int64_t packed = dim(getQkv(), 2);
+  if (packed % 3 != 0)
+    return emitOpError() << "packed q, k, v width " << packed
+                         << " is not a multiple of 3";
+  int64_t width = packed / 3;
+  int64_t heads = getNumHeads();
+  if (heads < 1)
+    return emitOpError() << "num_heads must be at least 1, got " << heads;
+  if (width % heads != 0)
+    return emitOpError() << "head count " << heads << " does not divide width "
+                         << width;
+  return checkResultType(op, withLastDim(getQkv(), width), elementOf(getQkv()));
+}
+
+//===----------------------------------------------------------------------===//
+// LmHeadOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult LmHeadOp::verify() {
+  Operation *op = getOperation();
+  if (failed(checkFloat(op, getInput(), "input", std::nullopt, 2)) ||
+      failed(checkFloat(op, getWte(), "wte", 2)) ||
+      failed(checkSameElement(op, getWte(), "wte", getInput(), "input")))
+    return failure();
+  if (dim(getInput(), -1) != dim(getWte(), 1))
+    return emitOpError() << "input width " << dim(getInput(), -1)
+                         << " differs from the width of wte "
+                         << dim(getWte(), 1);
+  return checkResultType(op, withLastDim(getInput(), dim(getWte(), 0)),
+                         elementOf(getInput()));
+}
+
+//===----------------------------------------------------------------------===//
+// CrossEntropyOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult CrossEntropyOp::verify() {
+  Operation *op = getOperation();
+  if (failed(checkFloat(op, getLogits(), "logits", 3)) ||
+      failed(checkTensor(op, getTargets(), "targets", ElementKind::Integer, 2)))
+    return failure();
+  if (dim(getLogits(), 0) != dim(getTargets(), 0) ||
+      dim(getLogits(), 1) != dim(getTargets(), 1))
+    return emitOpError() << "targets shape (" << dim(getTargets(), 0) << ", "
+                         << dim(getTargets(), 1)
+                         << ") differs from the logits' leading dimensions ("
+                         << dim(getLogits(), 0) << ", " << dim(getLogits(), 1)
+                         << ")";
+  return checkResultType(op, {}, elementOf(getLogits()));
+}

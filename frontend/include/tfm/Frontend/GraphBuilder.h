@@ -1,0 +1,39 @@
+//===- GraphBuilder.h - GPT model to tfm IR ----------------------*- C++
+//-*-===//
+//
+// Part of the GPT-3 compiler, under the Apache License v2.0.
+//
+// Builds the `tfm` IR of a model: `@forward` (tokens -> logits) and `@loss`
+// (tokens, targets -> mean cross-entropy). Every parameter is a function
+// argument named after its Hugging Face GPT-2 tensor, so the IR holds no
+// weights and its size does not depend on the model's.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef TFM_FRONTEND_GRAPHBUILDER_H
+#define TFM_FRONTEND_GRAPHBUILDER_H
+
+#include "tfm/Frontend/ModelConfig.h"
+
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/OwningOpRef.h"
+
+namespace mlir::tfm {
+
+/// Shapes fixed at compile time.
+struct CompileShape {
+  int64_t batch = 1;    // B: 4
+  int64_t sequence = 0; // T: 64; 0 means the model's context size
+};
+
+/// Name of the argument attribute that carries a parameter's HF name.
+inline constexpr llvm::StringLiteral kParamAttrName = "tfm.param";
+
+/// Builds `@forward` and `@loss` for `config` at `shape`, or says why the
+/// config or the shape is invalid.
+llvm::Expected<OwningOpRef<ModuleOp>>
+buildModel(MLIRContext &context, const ModelConfig &config, CompileShape shape);
+
+} // namespace mlir::tfm
+
+#endif // TFM_FRONTEND_GRAPHBUILDER_H

@@ -1,0 +1,218 @@
+//===- GraphBuilder.cpp - GPT model to tfm IR -------------------*- C++ -*-===//
+//
+// Part of the GPT-3 compiler, under the Apache License v2.0.
+//
+// Emits the GPT-2 block structure (pre-LayerNorm, attention and MLP each in a
+// residual branch, final LayerNorm, tied output projection) as `tfm` ops, one
+// location per layer piece (`h.3.attn.c_attn`) so that diagnostics and IR
+// dumps name the layer.
+//
+//===----------------------------------------------------------------------===//
+
+#include "tfm/Frontend/GraphBuilder.h"
+
+#include "tfm/Dialect/TfmOps.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinAttributes.h"
+
+namespace mlir::tfm {
+namespace {
+
+/// Offsets of a layer's tensors within its 12 parameters (parameterSpecs).
+enum LayerParam {
+  Ln1Weight,
+  Ln1Bias,
+  AttnWeight,
+  AttnBias,
+  AttnProjWeight,
+  AttnProjBias,
+  Ln2Weight,
+  Ln2Bias,
+  FcWeight,
+  FcBias,
+  FcProjWeight,
+  FcProjBias,
+  NumLayerParams
+};
+
+class ModelBuilder {
+public:
+  ModelBuilder(MLIRContext &context, const ModelConfig &config,
+               CompileShape shape)
+      : context(context), builder(&context), config(config), shape(shape),
+        specs(parameterSpecs(config)), f32(Float32Type::get(&context)) {}
+
+  /// Adds `@forward(tokens, params...) -> logits` to `module`.
+  void buildForward(ModuleOp module) {
+    Type tokens = tokenType();
+    func::FuncOp func =
+        createFunction(module, "forward", {tokens}, {"tokens"}, {logitsType()});
+    ValueRange params = func.getArguments().drop_front(1);
+    Value logits = emitLogits(func.getArgument(0), params);
+    func::ReturnOp::create(builder, loc("forward"), logits);
+  }
+
+  /// Adds `@loss(tokens, targets, params...) -> mean cross-entropy`.
+  void buildLoss(ModuleOp module) {
+    Type tokens = tokenType();
+    Type loss = RankedTensorType::get({}, f32);
+    func::FuncOp func = createFunction(module, "loss", {tokens, tokens},
+                                       {"tokens", "targets"}, {loss});
+    ValueRange params = func.getArguments().drop_front(2);
+    Value logits = emitLogits(func.getArgument(0), params);
+    Value result = CrossEntropyOp::create(builder, loc("loss"), loss, logits,
+                                          func.getArgument(1));
+    func::ReturnOp::create(builder, loc("loss"), result);
+  }
+
+private:
+  Location loc(const Twine &name) {
+    return NameLoc::get(StringAttr::get(&context, name));
+  }
+
+  Type tokenType() {
+    return RankedTensorType::get({shape.batch, shape.sequence},
+                                 IntegerType::get(&context, 32));
+  }
+  Type activationType(int64_t channels) {
+    return RankedTensorType::get({shape.batch, shape.sequence, channels}, f32);
+  }
+  Type logitsType() { return activationType(config.vocabSize); }
+
+  /// Creates a public function whose leading arguments are `inputs` (marked
+  /// with `tfm.input`) followed by one argument per parameter (marked with
+  /// `tfm.param`), and leaves the builder in its entry block.
+  func::FuncOp createFunction(ModuleOp module, StringRef name,
+                              ArrayRef<Type> inputs,
+                              ArrayRef<StringRef> inputNames,
+                              ArrayRef<Type> results) {
+    SmallVector<Type> argTypes(inputs);
+    for (const ParamSpec &spec : specs)
+      argTypes.push_back(RankedTensorType::get(spec.shape, f32));
+    builder.setInsertionPointToEnd(module.getBody());
+    auto func = func::FuncOp::create(
+        builder, loc(name), name, builder.getFunctionType(argTypes, results));
+    for (auto [index, inputName] : llvm::enumerate(inputNames))
+      func.setArgAttr(index, "tfm.input", builder.getStringAttr(inputName));
+    for (auto [index, spec] : llvm::enumerate(specs))
+      func.setArgAttr(inputs.size() + index, kParamAttrName,
+                      builder.getStringAttr(spec.name));
+    builder.setInsertionPointToStart(func.addEntryBlock());
+    return func;
+  }
+
+  /// Embedding, the blocks, the final LayerNorm and the tied projection.
+  Value emitLogits(Value tokens, ValueRange params) {
+    Value wte = params[0], wpe = params[1];
+    Value x =
+        EmbeddingOp::create(builder, loc("embedding"),
+                            activationType(config.width), tokens, wte, wpe);
+    for (int64_t layer = 0; layer < config.numLayers; ++layer)
+      x = emitBlock(layer, x,
+                    params.slice(2 + layer * NumLayerParams, NumLayerParams));
+    ValueRange lnF = params.take_back(2);
+    x = LayerNormOp::create(builder, loc("ln_f"), x.getType(), x, lnF[0],
+                            lnF[1], epsilon());
+    return LmHeadOp::create(builder, loc("lm_head"), logitsType(), x, wte);
+  }
+
+  /// One pre-LayerNorm block:
+  ///   x = x + c_proj(attention(c_attn(ln_1(x))))
+  ///   x = x + mlp.c_proj(gelu(mlp.c_fc(ln_2(x))))
+  Value emitBlock(int64_t layer, Value x, ValueRange p) {
+    std::string h = "h." + std::to_string(layer) + ".";
+    Type hidden = activationType(config.width);
+
+    // x: (B, T, C) -> qkv: (B, T, 3C) -> attention: (B, T, C)
+    Value ln1 = LayerNormOp::create(builder, loc(h + "ln_1"), hidden, x,
+                                    p[Ln1Weight], p[Ln1Bias], epsilon());
+    Value qkv = LinearOp::create(builder, loc(h + "attn.c_attn"),
+                                 activationType(3 * config.width), ln1,
+                                 p[AttnWeight], p[AttnBias]);
+    auto pattern = AttentionPatternAttr::get(&context, config.windows[layer]);
+    Value attn = AttentionOp::create(builder, loc(h + "attn"), hidden, qkv,
+                                     builder.getI64IntegerAttr(config.numHeads),
+                                     pattern);
+    Value proj = LinearOp::create(builder, loc(h + "attn.c_proj"), hidden, attn,
+                                  p[AttnProjWeight], p[AttnProjBias]);
+    x = AddOp::create(builder, loc(h + "attn.residual"), x, proj);
+
+    // x: (B, T, C) -> fc: (B, T, 4C) -> (B, T, C)
+    Value ln2 = LayerNormOp::create(builder, loc(h + "ln_2"), hidden, x,
+                                    p[Ln2Weight], p[Ln2Bias], epsilon());
+    Value fc = LinearOp::create(builder, loc(h + "mlp.c_fc"),
+                                activationType(config.mlpWidth), ln2,
+                                p[FcWeight], p[FcBias]);
+    Value gelu = GeluOp::create(builder, loc(h + "mlp.gelu"), fc);
+    Value out = LinearOp::create(builder, loc(h + "mlp.c_proj"), hidden, gelu,
+                                 p[FcProjWeight], p[FcProjBias]);
+    return AddOp::create(builder, loc(h + "mlp.residual"), x, out);
+  }
+
+  FloatAttr epsilon() {
+    return builder.getF64FloatAttr(config.layerNormEpsilon);
+  }
+
+  MLIRContext &context;
+  OpBuilder builder;
+  const ModelConfig &config;
+  CompileShape shape;
+  std::vector<ParamSpec> specs;
+  Type f32;
+};
+
+/// Records the hyperparameters on the module so later stages (and a reader
+/// of the IR) need not be told the config again.
+void annotateModule(ModuleOp module, const ModelConfig &config,
+                    CompileShape shape) {
+  Builder b(module.getContext());
+  SmallVector<int64_t> windows(config.windows.begin(), config.windows.end());
+  module->setAttr("tfm.model", b.getStringAttr(config.name));
+  module->setAttr(
+      "tfm.config",
+      b.getDictionaryAttr({
+          b.getNamedAttr("n_layer", b.getI64IntegerAttr(config.numLayers)),
+          b.getNamedAttr("n_embd", b.getI64IntegerAttr(config.width)),
+          b.getNamedAttr("n_head", b.getI64IntegerAttr(config.numHeads)),
+          b.getNamedAttr("vocab_size", b.getI64IntegerAttr(config.vocabSize)),
+          b.getNamedAttr("n_ctx", b.getI64IntegerAttr(config.contextSize)),
+          b.getNamedAttr("n_inner", b.getI64IntegerAttr(config.mlpWidth)),
+          b.getNamedAttr("layer_norm_epsilon",
+                         b.getF64FloatAttr(config.layerNormEpsilon)),
+          b.getNamedAttr("windows", b.getDenseI64ArrayAttr(windows)),
+          b.getNamedAttr("batch", b.getI64IntegerAttr(shape.batch)),
+          b.getNamedAttr("seq", b.getI64IntegerAttr(shape.sequence)),
+      }));
+}
+} // namespace
+
+llvm::Expected<OwningOpRef<ModuleOp>> buildModel(MLIRContext &context,
+                                                 const ModelConfig &config,
+                                                 CompileShape shape) {
+  if (llvm::Error e = validate(config))
+    return std::move(e);
+  if (shape.sequence == 0)
+    shape.sequence = config.contextSize;
+  if (shape.batch < 1 || shape.batch > (1 << 16))
+    return llvm::createStringError(config.name +
+                                   ": batch size must be in [1, 65536], got " +
+                                   llvm::Twine(shape.batch));
+  if (shape.sequence < 1 || shape.sequence > config.contextSize)
+    return llvm::createStringError(
+        config.name + ": sequence length must be in [1, " +
+        llvm::Twine(config.contextSize) + "] (the context size), got " +
+        llvm::Twine(shape.sequence));
+
+  context.loadDialect<TfmDialect, func::FuncDialect>();
+  Location where = NameLoc::get(StringAttr::get(&context, config.name));
+  OwningOpRef<ModuleOp> module = ModuleOp::create(where);
+  annotateModule(*module, config, shape);
+  ModelBuilder builder(context, config, shape);
+  builder.buildForward(*module);
+  builder.buildLoss(*module);
+  return module;
+}
+
+} // namespace mlir::tfm

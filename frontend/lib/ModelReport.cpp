@@ -1,0 +1,109 @@
+//===- ModelReport.cpp - Human-readable model summaries ---------*- C++ -*-===//
+//
+// Part of the GPT-3 compiler, under the Apache License v2.0.
+//
+//===----------------------------------------------------------------------===//
+
+#include "tfm/Frontend/ModelReport.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "llvm/ADT/MapVector.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/Format.h"
+#include "llvm/Support/FormatVariadic.h"
+
+using namespace llvm;
+
+namespace mlir::tfm {
+namespace {
+/// "125,239,296".
+std::string withCommas(int64_t value) {
+  std::string digits = std::to_string(value), result;
+  for (size_t i = 0; i < digits.size(); ++i) {
+    if (i && (digits.size() - i) % 3 == 0)
+      result += ',';
+    result += digits[i];
+  }
+  return result;
+}
+
+std::string shapeString(ArrayRef<int64_t> shape) {
+  return join(map_range(shape, [](int64_t d) { return std::to_string(d); }),
+              " x ");
+}
+
+/// The indices of the local (or the dense) layers, space-separated.
+std::string layerList(const ModelConfig &config, bool local) {
+  SmallVector<std::string> layers;
+  for (auto [layer, window] : enumerate(config.windows))
+    if ((window != 0) == local)
+      layers.push_back(std::to_string(layer));
+  return join(layers, " ");
+}
+} // namespace
+
+std::string formatCount(int64_t count) {
+  if (count >= 1'000'000'000)
+    return formatv("{0:f1}B", count / 1e9).str();
+  if (count >= 1'000'000)
+    return formatv("{0:f1}M", count / 1e6).str();
+  if (count >= 1'000)
+    return formatv("{0:f1}K", count / 1e3).str();
+  return std::to_string(count);
+}
+
+void printParameterTable(const ModelConfig &config, raw_ostream &os) {
+  std::vector<ParamSpec> specs = parameterSpecs(config);
+  size_t nameWidth = 4;
+  for (const ParamSpec &spec : specs)
+    nameWidth = std::max(nameWidth, spec.name.size());
+  os << formatv("{0,-5} {1} {2,-15} {3,15}\n", "#",
+                left_justify("name", nameWidth), "shape", "elements");
+  int64_t total = 0;
+  for (auto [index, spec] : enumerate(specs)) {
+    os << formatv("{0,-5} {1} {2,-15} {3,15}\n", index,
+                  left_justify(spec.name, nameWidth), shapeString(spec.shape),
+                  withCommas(spec.numElements()));
+    total += spec.numElements();
+  }
+  os << "total: " << withCommas(total) << " parameters (" << formatCount(total)
+     << ") in " << specs.size() << " tensors\n";
+}
+
+void printSummary(const ModelConfig &config, ModuleOp module, raw_ostream &os) {
+  os << "model       " << config.name << "\n";
+  os << "layers      " << config.numLayers << "\n";
+  os << "width       " << config.width << ", " << config.numHeads
+     << " heads of " << config.headDim() << ", MLP " << config.mlpWidth << "\n";
+  os << "vocabulary  " << config.vocabSize << ", context " << config.contextSize
+     << ", layer norm epsilon " << format("%g", config.layerNormEpsilon)
+     << "\n";
+  os << "dense       layers " << layerList(config, false) << "\n";
+  std::string local = layerList(config, true);
+  if (!local.empty()) {
+    int64_t window = *find_if(config.windows, [](int64_t w) { return w; });
+    bool uniform = all_of(config.windows,
+                          [&](int64_t w) { return w == 0 || w == window; });
+    os << "local       layers " << local << " (window "
+       << (uniform ? std::to_string(window) : std::string("varies")) << ")\n";
+  }
+  os << "parameters  " << withCommas(config.numParameters()) << " ("
+     << formatCount(config.numParameters()) << ")\n";
+
+  for (auto func : module.getOps<func::FuncOp>()) {
+    MapVector<StringRef, int64_t> counts;
+    func.walk([&](Operation *op) {
+      if (!isa<func::FuncOp, func::ReturnOp>(op))
+        ++counts[op->getName().getStringRef()];
+    });
+    std::string result;
+    raw_string_ostream resultOs(result);
+    interleaveComma(func.getResultTypes(), resultOs);
+    os << "\n@" << func.getSymName() << ": " << func.getNumArguments()
+       << " arguments -> " << result << "\n";
+    for (auto [name, count] : counts)
+      os << formatv("  {0,-20} {1,6}\n", name, count);
+  }
+}
+
+} // namespace mlir::tfm

