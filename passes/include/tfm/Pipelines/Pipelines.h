@@ -1,0 +1,49 @@
+//===- Pipelines.h - tfm lowering pipelines ----------------------*- C++
+//-*-===//
+//
+// Part of the GPT-3 compiler, under the Apache License v2.0.
+//
+// The pass pipelines from tfm to a target. gpt3-compile and gpt3-opt build
+// them with the same functions, so `gpt3-opt --tfm-lower-to-cpu-pipeline`
+// reproduces any compile.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef TFM_PIPELINES_PIPELINES_H
+#define TFM_PIPELINES_PIPELINES_H
+
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Pass/PassOptions.h"
+
+namespace mlir::tfm {
+
+/// Options of the CPU pipeline.
+struct TfmCpuPipelineOptions
+    : public PassPipelineOptions<TfmCpuPipelineOptions> {
+  PassOptions::Option<int64_t> threadTileM{
+      *this, "thread-tile-m", llvm::cl::desc("Matmul rows per thread block"),
+      llvm::cl::init(64)};
+  PassOptions::Option<int64_t> threadTileN{
+      *this, "thread-tile-n", llvm::cl::desc("Matmul columns per thread block"),
+      llvm::cl::init(256)};
+  PassOptions::Option<bool> openmp{
+      *this, "openmp", llvm::cl::desc("Run parallel loops on OpenMP threads"),
+      llvm::cl::init(true)};
+};
+
+/// tfm -> linalg -> tiled, vectorized, bufferized, OpenMP -> LLVM dialect.
+/// Entry points take bare pointers (static shapes), write their results to
+/// trailing out-parameters, and get a packed `gpt3_entry_<name>(void **)`.
+void buildTfmToCpuPipeline(OpPassManager &pm,
+                           const TfmCpuPipelineOptions &options);
+
+/// Adds the dialects and external interface models (tiling, bufferization,
+/// LLVM translation) that the pipelines need to `registry`.
+void registerPipelineDialects(DialectRegistry &registry);
+
+/// Registers `tfm-lower-to-cpu-pipeline`.
+void registerTfmPipelines();
+
+} // namespace mlir::tfm
+
+#endif // TFM_PIPELINES_PIPELINES_H

@@ -1,0 +1,150 @@
+//===- Passes.td - tfm transformation passes --------------*- tablegen -*-===//
+//
+// Part of the GPT-3 compiler, under the Apache License v2.0.
+//
+// Target-specific transformations of the lowered model (tiling,
+// vectorization, hoisting, math approximation).
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef TFM_TRANSFORMS_PASSES_TD
+#define TFM_TRANSFORMS_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def TfmCpuTileAndVectorizePass
+    : Pass<"tfm-cpu-tile-and-vectorize", "func::FuncOp"> {
+  let summary = "Tile linalg ops for threads and registers, then vectorize";
+  let description = [{
+    Tiles every linalg op on tensors twice and vectorizes the innermost tile:
+
+    1. Thread level: `scf.forall` over the parallel dimensions. Matmuls use
+       `thread-tile-m x thread-tile-n` blocks; other ops split their first
+       parallel dimension into about `chunks` pieces. `scf.forall` becomes an
+       OpenMP parallel loop later in the pipeline.
+    2. Register level: `scf.for` loops. Matmuls use an
+       `reg-tile-m x reg-tile-n x 1` tile so the `8 x 32` accumulator stays
+       in 16 AVX-512 registers across the reduction loop (once transfers are
+       hoisted); other ops use `1 x ... x vector-width` tiles.
+    3. The innermost tile is vectorized (masked where a dimension does not
+       divide the tile). Ops the vectorizer rejects (gathers) stay scalar;
+       contractions must vectorize, or the pass fails.
+
+    Before:
+    ```mlir
+    %r = linalg.matmul ins(%a, %b : tensor<128x768xf32>, tensor<768x768xf32>)
+                       outs(%c : tensor<128x768xf32>) -> tensor<128x768xf32>
+    ```
+    After (abridged):
+    ```mlir
+    scf.forall (%i, %j) = (0, 0) to (128, 768) step (64, 256) {
+      scf.for %m ... step 8 { scf.for %n ... step 32 { scf.for %k ... step 1 {
+        %acc = vector.transfer_read ... : vector<8x32xf32>
+        %r = vector.contract ... vector<8x1xf32>, vector<1x32xf32> into vector<8x32xf32>
+        vector.transfer_write %r ...
+    } } } }
+    ```
+
+    Preconditions: linalg ops on static-shaped tensors.
+  }];
+  let options = [
+    Option<"threadTileM", "thread-tile-m", "int64_t", "64",
+           "Rows of a matmul block handed to one thread">,
+    Option<"threadTileN", "thread-tile-n", "int64_t", "256",
+           "Columns of a matmul block handed to one thread">,
+    Option<"regTileM", "reg-tile-m", "int64_t", "8",
+           "Rows of the matmul register tile">,
+    Option<"regTileN", "reg-tile-n", "int64_t", "32",
+           "Columns of the matmul register tile">,
+    Option<"vectorWidth", "vector-width", "int64_t", "16",
+           "Lanes of the innermost dimension of non-matmul tiles">,
+    Option<"chunks", "chunks", "int64_t", "8",
+           "Pieces the first parallel dimension of a non-matmul op is cut "
+           "into for threads">,
+  ];
+  let dependentDialects = [
+    "affine::AffineDialect", "arith::ArithDialect", "scf::SCFDialect",
+    "tensor::TensorDialect", "vector::VectorDialect"
+  ];
+}
+
+def TfmHoistVectorTransfersPass
+    : Pass<"tfm-hoist-vector-transfers", "func::FuncOp"> {
+  let summary = "Keep loop-carried vector accumulators in registers";
+  let description = [{
+    Hoists `vector.transfer_read`/`vector.transfer_write` pairs on the same
+    buffer slice out of the loops that do not change their indices, so that a
+    matmul's accumulator is read once before its reduction loop and written
+    once after it instead of on every iteration.
+
+    Before:
+    ```mlir
+    scf.for %k = %c0 to %c768 step %c1 {
+      %acc = vector.transfer_read %C[%i, %j] : memref<...>, vector<8x32xf32>
+      %r = vector.contract ... %acc
+      vector.transfer_write %r, %C[%i, %j]
+    }
+    ```
+    After:
+    ```mlir
+    %acc0 = vector.transfer_read %C[%i, %j]
+    %acc = scf.for %k ... iter_args(%a = %acc0) { ... scf.yield %r }
+    vector.transfer_write %acc, %C[%i, %j]
+    ```
+
+    Preconditions: bufferized IR.
+  }];
+  let dependentDialects = ["vector::VectorDialect", "scf::SCFDialect"];
+}
+
+def TfmApproximateMathPass : Pass<"tfm-approximate-math", "func::FuncOp"> {
+  let summary = "Expand tanh, exp, log and rsqrt into vectorizable polynomials";
+  let description = [{
+    Replaces `math` ops that LLVM would scalarize into libm calls with the
+    polynomial approximations of MLIR's math dialect (a few ulp of f32), so
+    that GELU, softmax and layer norm stay vectorized.
+
+    Before:
+    ```mlir
+    %t = math.tanh %x : vector<16xf32>
+    ```
+    After: a sequence of `arith` ops on `vector<16xf32>`.
+
+    Preconditions: none.
+  }];
+  let dependentDialects = ["arith::ArithDialect", "vector::VectorDialect",
+                           "math::MathDialect"];
+}
+
+def TfmPackEntryPointsPass
+    : Pass<"tfm-pack-entry-points", "ModuleOp"> {
+  let summary = "Give each public LLVM function a packed-argument entry";
+  let description = [{
+    For every public `llvm.func @f(ptr, ..., ptr)` (an entry point lowered
+    with bare-pointer memrefs), adds `llvm.func @gpt3_entry_f(ptr %argv)`
+    that loads the i-th pointer from `argv[i]` and calls `@f`. The runtime
+    can then call an entry point with any number of buffers through one C
+    signature, `void (*)(void **)`, without generated glue.
+
+    Before:
+    ```mlir
+    llvm.func @forward(%tokens: !llvm.ptr, %wte: !llvm.ptr, %out: !llvm.ptr)
+    ```
+    After (added):
+    ```mlir
+    llvm.func @gpt3_entry_forward(%argv: !llvm.ptr) {
+      %p0 = llvm.getelementptr %argv[0] : (!llvm.ptr) -> !llvm.ptr, !llvm.ptr
+      %a0 = llvm.load %p0 : !llvm.ptr -> !llvm.ptr
+      ...
+      llvm.call @forward(%a0, %a1, %a2) : (!llvm.ptr, !llvm.ptr, !llvm.ptr) -> ()
+      llvm.return
+    }
+    ```
+
+    Preconditions: the module is in the LLVM dialect; entry points take only
+    pointers and return nothing.
+  }];
+  let dependentDialects = ["LLVM::LLVMDialect"];
+}
+
+#endif // TFM_TRANSFORMS_PASSES_TD

@@ -1,0 +1,595 @@
+//===- TfmToLinalg.cpp - Lower tfm to linalg on tensors ---------*- C++ -*-===//
+//
+// Part of the GPT-3 compiler, under the Apache License v2.0.
+//
+// One conversion pattern per tfm op. The output is target independent: named
+// linalg contractions for the matmuls and linalg.generic for everything else,
+// so that the CPU and GPU pipelines tile, pack and vectorize the same IR.
+//
+//===----------------------------------------------------------------------===//
+
+#include "tfm/Conversion/Passes.h"
+#include "tfm/Dialect/TfmOps.h"
+
+#include "mlir/Dialect/Utils/StructuredOpsUtils.h"
+#include "mlir/IR/AffineMap.h"
+#include "mlir/Transforms/DialectConversion.h"
+#include "llvm/Support/Debug.h"
+
+#include <cmath>
+#include <limits>
+
+namespace mlir::tfm {
+#define GEN_PASS_DEF_CONVERTTFMTOLINALGPASS
+#include "tfm/Conversion/Passes.h.inc"
+} // namespace mlir::tfm
+
+#define DEBUG_TYPE "convert-tfm-to-linalg"
+
+using namespace mlir;
+using namespace mlir::tfm;
+
+namespace {
+using utils::IteratorType;
+constexpr IteratorType kPar = IteratorType::parallel;
+constexpr IteratorType kRed = IteratorType::reduction;
+
+//===----------------------------------------------------------------------===//
+// Helpers
+//===----------------------------------------------------------------------===//
+
+RankedTensorType tensorType(Value value) {
+  return llvm::cast<RankedTensorType>(value.getType());
+}
+
+Value emptyTensor(OpBuilder &b, Location loc, ArrayRef<int64_t> shape,
+                  Type element) {
+  return tensor::EmptyOp::create(b, loc, shape, element);
+}
+
+Value floatConstant(OpBuilder &b, Location loc, Type type, double value) {
+  return arith::ConstantOp::create(b, loc, b.getFloatAttr(type, value));
+}
+
+/// A tensor of `shape` filled with `value`.
+Value filledTensor(OpBuilder &b, Location loc, ArrayRef<int64_t> shape,
+                   Type element, double value) {
+  Value init = emptyTensor(b, loc, shape, element);
+  return linalg::FillOp::create(b, loc, floatConstant(b, loc, element, value),
+                                init)
+      .getResult(0);
+}
+
+/// (d0, ..., dn-1) -> (the listed dims).
+AffineMap dimsMap(MLIRContext *ctx, unsigned numDims, ArrayRef<unsigned> dims) {
+  SmallVector<AffineExpr> exprs;
+  for (unsigned d : dims)
+    exprs.push_back(getAffineDimExpr(d, ctx));
+  return AffineMap::get(numDims, 0, exprs, ctx);
+}
+
+/// Views `value` of shape (..., C) as (N, C).
+Value collapseTo2d(OpBuilder &b, Location loc, Value value) {
+  RankedTensorType type = tensorType(value);
+  if (type.getRank() == 2)
+    return value;
+  ReassociationIndices leading;
+  for (int64_t i = 0; i < type.getRank() - 1; ++i)
+    leading.push_back(i);
+  SmallVector<ReassociationIndices> groups = {leading, {type.getRank() - 1}};
+  return tensor::CollapseShapeOp::create(b, loc, value, groups);
+}
+
+/// Views the (N, C) `value` as `type` (..., C).
+Value expandFrom2d(OpBuilder &b, Location loc, Value value,
+                   RankedTensorType type) {
+  if (type.getRank() == 2)
+    return value;
+  ReassociationIndices leading;
+  for (int64_t i = 0; i < type.getRank() - 1; ++i)
+    leading.push_back(i);
+  SmallVector<ReassociationIndices> groups = {leading, {type.getRank() - 1}};
+  return tensor::ExpandShapeOp::create(b, loc, type, value, groups);
+}
+
+using BodyFn = function_ref<Value(OpBuilder &, Location, ValueRange)>;
+
+/// A linalg.generic with one result whose body computes `body(args)`, where
+/// `args` are the block arguments (inputs, then the output).
+Value generic(OpBuilder &b, Location loc, ValueRange inputs, Value init,
+              ArrayRef<AffineMap> maps, ArrayRef<IteratorType> iterators,
+              BodyFn body) {
+  auto op = linalg::GenericOp::create(
+      b, loc, TypeRange{init.getType()}, inputs, ValueRange{init}, maps,
+      iterators, [&](OpBuilder &nb, Location nloc, ValueRange args) {
+        linalg::YieldOp::create(nb, nloc, body(nb, nloc, args));
+      });
+  return op.getResult(0);
+}
+
+/// Reduces the last dimension of the (N, C) `input` with `combine`, starting
+/// from `initValue`: returns (N).
+Value reduceRows(OpBuilder &b, Location loc, Value input, double initValue,
+                 BodyFn combine) {
+  RankedTensorType type = tensorType(input);
+  MLIRContext *ctx = b.getContext();
+  Value init = filledTensor(b, loc, {type.getDimSize(0)}, type.getElementType(),
+                            initValue);
+  return generic(b, loc, input, init,
+                 {dimsMap(ctx, 2, {0, 1}), dimsMap(ctx, 2, {0})}, {kPar, kRed},
+                 combine);
+}
+
+Value maxF(OpBuilder &b, Location loc, Value x, Value y) {
+  return arith::MaximumFOp::create(b, loc, x, y);
+}
+
+//===----------------------------------------------------------------------===//
+// Patterns
+//===----------------------------------------------------------------------===//
+
+/// out[b, t, c] = wte[tokens[b, t], c] + wpe[t, c].
+struct EmbeddingLowering : OpConversionPattern<EmbeddingOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(EmbeddingOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    MLIRContext *ctx = getContext();
+    RankedTensorType type = op.getType();
+    Value wte = adaptor.getWte();
+    Value init =
+        emptyTensor(rewriter, loc, type.getShape(), type.getElementType());
+    // Only the first T rows of the position table are used.
+    Value wpe = adaptor.getWpe();
+    int64_t seq = type.getDimSize(1), width = type.getDimSize(2);
+    if (tensorType(wpe).getDimSize(0) != seq)
+      wpe = tensor::ExtractSliceOp::create(
+          rewriter, loc,
+          RankedTensorType::get({seq, width}, type.getElementType()), wpe,
+          ValueRange{}, ValueRange{}, ValueRange{},
+          rewriter.getDenseI64ArrayAttr({0, 0}),
+          rewriter.getDenseI64ArrayAttr({seq, width}),
+          rewriter.getDenseI64ArrayAttr({1, 1}));
+    Value result = generic(
+        rewriter, loc, {adaptor.getTokens(), wpe}, init,
+        {dimsMap(ctx, 3, {0, 1}), dimsMap(ctx, 3, {1, 2}),
+         dimsMap(ctx, 3, {0, 1, 2})},
+        {kPar, kPar, kPar}, [&](OpBuilder &b, Location l, ValueRange args) {
+          Value row =
+              arith::IndexCastOp::create(b, l, b.getIndexType(), args[0]);
+          Value col = linalg::IndexOp::create(b, l, 2);
+          Value token =
+              tensor::ExtractOp::create(b, l, wte, ValueRange{row, col});
+          return arith::AddFOp::create(b, l, token, args[1]).getResult();
+        });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+/// Two-pass layer norm over the last dimension of the (N, C) view.
+struct LayerNormLowering : OpConversionPattern<LayerNormOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(LayerNormOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    MLIRContext *ctx = getContext();
+    RankedTensorType type = op.getType();
+    Type element = type.getElementType();
+    Value x = collapseTo2d(rewriter, loc, adaptor.getInput());
+    int64_t rows = tensorType(x).getDimSize(0);
+    int64_t width = tensorType(x).getDimSize(1);
+    Value invWidth = floatConstant(rewriter, loc, element, 1.0 / width);
+    Value eps = floatConstant(rewriter, loc, element,
+                              op.getEpsilon().convertToDouble());
+
+    // mean: (N); var: (N), the mean of squared deviations.
+    Value sum = reduceRows(
+        rewriter, loc, x, 0.0, [](OpBuilder &b, Location l, ValueRange a) {
+          return arith::AddFOp::create(b, l, a[0], a[1]).getResult();
+        });
+    Value mean = generic(
+        rewriter, loc, sum, emptyTensor(rewriter, loc, {rows}, element),
+        {dimsMap(ctx, 1, {0}), dimsMap(ctx, 1, {0})}, {kPar},
+        [&](OpBuilder &b, Location l, ValueRange a) {
+          return arith::MulFOp::create(b, l, a[0], invWidth).getResult();
+        });
+    Value sumSq = generic(
+        rewriter, loc, {x, mean},
+        filledTensor(rewriter, loc, {rows}, element, 0.0),
+        {dimsMap(ctx, 2, {0, 1}), dimsMap(ctx, 2, {0}), dimsMap(ctx, 2, {0})},
+        {kPar, kRed}, [](OpBuilder &b, Location l, ValueRange a) {
+          Value d = arith::SubFOp::create(b, l, a[0], a[1]);
+          Value sq = arith::MulFOp::create(b, l, d, d);
+          return arith::AddFOp::create(b, l, sq, a[2]).getResult();
+        });
+    // rstd = 1 / sqrt(var + eps)
+    Value rstd = generic(
+        rewriter, loc, sumSq, emptyTensor(rewriter, loc, {rows}, element),
+        {dimsMap(ctx, 1, {0}), dimsMap(ctx, 1, {0})}, {kPar},
+        [&](OpBuilder &b, Location l, ValueRange a) {
+          Value var = arith::MulFOp::create(b, l, a[0], invWidth);
+          Value shifted = arith::AddFOp::create(b, l, var, eps);
+          return math::RsqrtOp::create(b, l, shifted).getResult();
+        });
+    Value normalized = generic(
+        rewriter, loc, {x, mean, rstd, adaptor.getGamma(), adaptor.getBeta()},
+        emptyTensor(rewriter, loc, {rows, width}, element),
+        {dimsMap(ctx, 2, {0, 1}), dimsMap(ctx, 2, {0}), dimsMap(ctx, 2, {0}),
+         dimsMap(ctx, 2, {1}), dimsMap(ctx, 2, {1}), dimsMap(ctx, 2, {0, 1})},
+        {kPar, kPar}, [](OpBuilder &b, Location l, ValueRange a) {
+          Value centred = arith::SubFOp::create(b, l, a[0], a[1]);
+          Value scaled = arith::MulFOp::create(b, l, centred, a[2]);
+          Value gamma = arith::MulFOp::create(b, l, scaled, a[3]);
+          return arith::AddFOp::create(b, l, gamma, a[4]).getResult();
+        });
+    rewriter.replaceOp(op, expandFrom2d(rewriter, loc, normalized, type));
+    return success();
+  }
+};
+
+/// x @ W + b as a matmul on the (N, IN) view, accumulating into the
+/// broadcast bias (or zeros).
+struct LinearLowering : OpConversionPattern<LinearOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(LinearOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    RankedTensorType type = op.getType();
+    Type element = type.getElementType();
+    Value x = collapseTo2d(rewriter, loc, adaptor.getInput());
+    int64_t rows = tensorType(x).getDimSize(0);
+    int64_t out = type.getShape().back();
+    Value acc;
+    if (Value bias = adaptor.getBias()) {
+      acc = linalg::BroadcastOp::create(
+                rewriter, loc, bias,
+                emptyTensor(rewriter, loc, {rows, out}, element),
+                ArrayRef<int64_t>{0})
+                .getResult()[0];
+    } else {
+      acc = filledTensor(rewriter, loc, {rows, out}, element, 0.0);
+    }
+    Value product = linalg::MatmulOp::create(
+                        rewriter, loc, TypeRange{acc.getType()},
+                        ValueRange{x, adaptor.getWeight()}, ValueRange{acc})
+                        .getResult(0);
+    rewriter.replaceOp(op, expandFrom2d(rewriter, loc, product, type));
+    return success();
+  }
+};
+
+/// GELU, tanh form: 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))).
+struct GeluLowering : OpConversionPattern<GeluOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(GeluOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    RankedTensorType type = op.getType();
+    Type element = type.getElementType();
+    unsigned rank = type.getRank();
+    AffineMap id = AffineMap::getMultiDimIdentityMap(rank, getContext());
+    Value half = floatConstant(rewriter, loc, element, 0.5);
+    Value one = floatConstant(rewriter, loc, element, 1.0);
+    Value k0 = floatConstant(rewriter, loc, element, std::sqrt(2.0 / M_PI));
+    Value k1 = floatConstant(rewriter, loc, element, 0.044715);
+    Value result = generic(
+        rewriter, loc, adaptor.getInput(),
+        emptyTensor(rewriter, loc, type.getShape(), element), {id, id},
+        SmallVector<IteratorType>(rank, kPar),
+        [&](OpBuilder &b, Location l, ValueRange a) {
+          Value x = a[0];
+          Value x3 =
+              arith::MulFOp::create(b, l, arith::MulFOp::create(b, l, x, x), x);
+          Value inner = arith::AddFOp::create(
+              b, l, x, arith::MulFOp::create(b, l, k1, x3));
+          Value t = math::TanhOp::create(
+              b, l, arith::MulFOp::create(b, l, k0, inner));
+          Value halfX = arith::MulFOp::create(b, l, half, x);
+          return arith::MulFOp::create(b, l, halfX,
+                                       arith::AddFOp::create(b, l, one, t))
+              .getResult();
+        });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+struct AddLowering : OpConversionPattern<AddOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(AddOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    RankedTensorType type = op.getType();
+    Value init = emptyTensor(rewriter, op.getLoc(), type.getShape(),
+                             type.getElementType());
+    rewriter.replaceOp(op, linalg::AddOp::create(
+                               rewriter, op.getLoc(), TypeRange{type},
+                               ValueRange{adaptor.getLhs(), adaptor.getRhs()},
+                               ValueRange{init})
+                               .getResult(0));
+    return success();
+  }
+};
+
+/// Softmax over the last dimension of the (N, C) view `x`; `x` may hold -inf
+/// entries, never a whole row of them.
+Value softmaxRows(OpBuilder &b, Location loc, Value x) {
+  MLIRContext *ctx = b.getContext();
+  RankedTensorType type = tensorType(x);
+  Type element = type.getElementType();
+  Value rowMax = reduceRows(b, loc, x, -std::numeric_limits<double>::infinity(),
+                            [](OpBuilder &nb, Location l, ValueRange a) {
+                              return maxF(nb, l, a[0], a[1]);
+                            });
+  AffineMap full = dimsMap(ctx, 2, {0, 1}), row = dimsMap(ctx, 2, {0});
+  Value exps =
+      generic(b, loc, {x, rowMax},
+              emptyTensor(b, loc, type.getShape(), element), {full, row, full},
+              {kPar, kPar}, [](OpBuilder &nb, Location l, ValueRange a) {
+                return math::ExpOp::create(
+                           nb, l, arith::SubFOp::create(nb, l, a[0], a[1]))
+                    .getResult();
+              });
+  Value sum = reduceRows(
+      b, loc, exps, 0.0, [](OpBuilder &nb, Location l, ValueRange a) {
+        return arith::AddFOp::create(nb, l, a[0], a[1]).getResult();
+      });
+  return generic(b, loc, {exps, sum},
+                 emptyTensor(b, loc, type.getShape(), element),
+                 {full, row, full}, {kPar, kPar},
+                 [](OpBuilder &nb, Location l, ValueRange a) {
+                   return arith::DivFOp::create(nb, l, a[0], a[1]).getResult();
+                 });
+}
+
+struct SoftmaxLowering : OpConversionPattern<SoftmaxOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(SoftmaxOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    RankedTensorType type = op.getType();
+    if (type.getRank() == 1)
+      return rewriter.notifyMatchFailure(op, "rank-1 softmax is not lowered");
+    Value x = collapseTo2d(rewriter, loc, adaptor.getInput());
+    rewriter.replaceOp(
+        op, expandFrom2d(rewriter, loc, softmaxRows(rewriter, loc, x), type));
+    return success();
+  }
+};
+
+/// Causal multi-head attention:
+///   q, v: (B*H, T, D), kT: (B*H, D, T) copied out of qkv (B, T, 3C)
+///   s = q @ kT * scale, masked to -inf outside the pattern: (B*H, T, T)
+///   o = softmax(s) @ v, copied back to (B, T, C).
+struct AttentionLowering : OpConversionPattern<AttentionOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(AttentionOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    MLIRContext *ctx = getContext();
+    RankedTensorType type = op.getType();
+    Type element = type.getElementType();
+    int64_t batch = type.getDimSize(0), seq = type.getDimSize(1);
+    int64_t width = type.getDimSize(2), heads = op.getNumHeads();
+    int64_t headDim = width / heads;
+    int64_t window = op.getPattern().getWindow();
+
+    // qkv (B, T, 3C) viewed as (B, T, 3, H, D).
+    auto packedType =
+        RankedTensorType::get({batch, seq, 3, heads, headDim}, element);
+    Value packed = tensor::ExpandShapeOp::create(
+        rewriter, loc, packedType, adaptor.getQkv(),
+        SmallVector<ReassociationIndices>{{0}, {1}, {2, 3, 4}});
+
+    // Copies part `which` (0 = q, 1 = k, 2 = v) into (B, H, T, D), or into
+    // (B, H, D, T) when `transposed`, then views it as rank 3.
+    auto split = [&](int64_t which, bool transposed) {
+      SmallVector<int64_t> shape = {batch, heads, seq, headDim};
+      if (transposed)
+        std::swap(shape[2], shape[3]);
+      // Loops (b, h, t, d) read packed[b, t, which, h, d].
+      AffineExpr b = getAffineDimExpr(0, ctx), h = getAffineDimExpr(1, ctx);
+      AffineExpr t = getAffineDimExpr(2, ctx), d = getAffineDimExpr(3, ctx);
+      AffineMap in = AffineMap::get(
+          4, 0, {b, t, getAffineConstantExpr(which, ctx), h, d}, ctx);
+      AffineMap out = transposed ? AffineMap::get(4, 0, {b, h, d, t}, ctx)
+                                 : AffineMap::get(4, 0, {b, h, t, d}, ctx);
+      Value copy = generic(
+          rewriter, loc, packed, emptyTensor(rewriter, loc, shape, element),
+          {in, out}, {kPar, kPar, kPar, kPar},
+          [](OpBuilder &, Location, ValueRange a) { return a[0]; });
+      return tensor::CollapseShapeOp::create(
+                 rewriter, loc, copy,
+                 SmallVector<ReassociationIndices>{{0, 1}, {2}, {3}})
+          .getResult();
+    };
+    Value q = split(0, false), kT = split(1, true), v = split(2, false);
+
+    int64_t bh = batch * heads;
+    Value zeros = filledTensor(rewriter, loc, {bh, seq, seq}, element, 0.0);
+    Value scores =
+        linalg::BatchMatmulOp::create(rewriter, loc, TypeRange{zeros.getType()},
+                                      ValueRange{q, kT}, ValueRange{zeros})
+            .getResult(0);
+
+    // Scale, and mask keys outside t - window < s <= t with -inf.
+    Value scale = floatConstant(rewriter, loc, element,
+                                1.0 / std::sqrt(static_cast<double>(headDim)));
+    Value negInf = floatConstant(rewriter, loc, element,
+                                 -std::numeric_limits<double>::infinity());
+    Value windowIdx =
+        arith::ConstantIndexOp::create(rewriter, loc, window ? window : seq);
+    AffineMap id3 = AffineMap::getMultiDimIdentityMap(3, ctx);
+    Value masked = generic(
+        rewriter, loc, scores,
+        emptyTensor(rewriter, loc, {bh, seq, seq}, element), {id3, id3},
+        {kPar, kPar, kPar}, [&](OpBuilder &b, Location l, ValueRange a) {
+          Value t = linalg::IndexOp::create(b, l, 1);
+          Value s = linalg::IndexOp::create(b, l, 2);
+          // Visible when s <= t and t - s < window.
+          Value causal =
+              arith::CmpIOp::create(b, l, arith::CmpIPredicate::ule, s, t);
+          Value distance = arith::SubIOp::create(b, l, t, s);
+          Value inBand = arith::CmpIOp::create(b, l, arith::CmpIPredicate::slt,
+                                               distance, windowIdx);
+          Value visible = arith::AndIOp::create(b, l, causal, inBand);
+          Value scaled = arith::MulFOp::create(b, l, a[0], scale);
+          return arith::SelectOp::create(b, l, visible, scaled, negInf)
+              .getResult();
+        });
+    Value rows = tensor::CollapseShapeOp::create(
+        rewriter, loc, masked, SmallVector<ReassociationIndices>{{0, 1}, {2}});
+    Value probs = tensor::ExpandShapeOp::create(
+        rewriter, loc, RankedTensorType::get({bh, seq, seq}, element),
+        softmaxRows(rewriter, loc, rows),
+        SmallVector<ReassociationIndices>{{0, 1}, {2}});
+
+    Value outZeros =
+        filledTensor(rewriter, loc, {bh, seq, headDim}, element, 0.0);
+    Value heads3 = linalg::BatchMatmulOp::create(
+                       rewriter, loc, TypeRange{outZeros.getType()},
+                       ValueRange{probs, v}, ValueRange{outZeros})
+                       .getResult(0);
+    // (B*H, T, D) -> (B, H, T, D) -> (B, T, H, D) -> (B, T, C)
+    Value heads4 = tensor::ExpandShapeOp::create(
+        rewriter, loc,
+        RankedTensorType::get({batch, heads, seq, headDim}, element), heads3,
+        SmallVector<ReassociationIndices>{{0, 1}, {2}, {3}});
+    Value merged =
+        linalg::TransposeOp::create(
+            rewriter, loc, heads4,
+            emptyTensor(rewriter, loc, {batch, seq, heads, headDim}, element),
+            ArrayRef<int64_t>{0, 2, 1, 3})
+            .getResult()[0];
+    rewriter.replaceOp(
+        op, tensor::CollapseShapeOp::create(
+                rewriter, loc, type, merged,
+                SmallVector<ReassociationIndices>{{0}, {1}, {2, 3}}));
+    return success();
+  }
+};
+
+/// logits = x @ wte^T as a transpose of wte (C, V) and a matmul.
+struct LmHeadLowering : OpConversionPattern<LmHeadOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(LmHeadOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    RankedTensorType type = op.getType();
+    Type element = type.getElementType();
+    RankedTensorType wteType = tensorType(adaptor.getWte());
+    int64_t vocab = wteType.getDimSize(0), width = wteType.getDimSize(1);
+    Value x = collapseTo2d(rewriter, loc, adaptor.getInput());
+    int64_t rows = tensorType(x).getDimSize(0);
+    Value wteT = linalg::TransposeOp::create(
+                     rewriter, loc, adaptor.getWte(),
+                     emptyTensor(rewriter, loc, {width, vocab}, element),
+                     ArrayRef<int64_t>{1, 0})
+                     .getResult()[0];
+    Value zeros = filledTensor(rewriter, loc, {rows, vocab}, element, 0.0);
+    Value logits =
+        linalg::MatmulOp::create(rewriter, loc, TypeRange{zeros.getType()},
+                                 ValueRange{x, wteT}, ValueRange{zeros})
+            .getResult(0);
+    rewriter.replaceOp(op, expandFrom2d(rewriter, loc, logits, type));
+    return success();
+  }
+};
+
+/// loss = mean_n (logsumexp(logits[n, :]) - logits[n, target[n]]).
+struct CrossEntropyLowering : OpConversionPattern<CrossEntropyOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(CrossEntropyOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    MLIRContext *ctx = getContext();
+    Type element = op.getType().getElementType();
+    Value logits = collapseTo2d(rewriter, loc, adaptor.getLogits());
+    int64_t rows = tensorType(logits).getDimSize(0);
+    Value targets = tensor::CollapseShapeOp::create(
+        rewriter, loc, adaptor.getTargets(),
+        SmallVector<ReassociationIndices>{{0, 1}});
+
+    Value rowMax = reduceRows(rewriter, loc, logits,
+                              -std::numeric_limits<double>::infinity(),
+                              [](OpBuilder &b, Location l, ValueRange a) {
+                                return maxF(b, l, a[0], a[1]);
+                              });
+    AffineMap full = dimsMap(ctx, 2, {0, 1}), row = dimsMap(ctx, 2, {0});
+    Value sumExp = generic(
+        rewriter, loc, {logits, rowMax},
+        filledTensor(rewriter, loc, {rows}, element, 0.0), {full, row, row},
+        {kPar, kRed}, [](OpBuilder &b, Location l, ValueRange a) {
+          Value e = math::ExpOp::create(
+              b, l, arith::SubFOp::create(b, l, a[0], a[1]));
+          return arith::AddFOp::create(b, l, e, a[2]).getResult();
+        });
+    // Per-row loss, summed into a rank-0 tensor: sum_n (lse_n - picked_n).
+    Value total = filledTensor(rewriter, loc, {}, element, 0.0);
+    AffineMap one = dimsMap(ctx, 1, {0});
+    AffineMap scalar = AffineMap::get(1, 0, {}, ctx);
+    Value sum =
+        generic(rewriter, loc, {sumExp, rowMax, targets}, total,
+                {one, one, one, scalar}, {kRed},
+                [&](OpBuilder &b, Location l, ValueRange a) {
+                  Value n = linalg::IndexOp::create(b, l, 0);
+                  Value t =
+                      arith::IndexCastOp::create(b, l, b.getIndexType(), a[2]);
+                  Value picked =
+                      tensor::ExtractOp::create(b, l, logits, ValueRange{n, t});
+                  Value lse = arith::AddFOp::create(
+                      b, l, math::LogOp::create(b, l, a[0]), a[1]);
+                  Value loss = arith::SubFOp::create(b, l, lse, picked);
+                  return arith::AddFOp::create(b, l, loss, a[3]).getResult();
+                });
+    Value invRows = floatConstant(rewriter, loc, element, 1.0 / rows);
+    Value mean =
+        generic(rewriter, loc, sum, emptyTensor(rewriter, loc, {}, element),
+                {AffineMap::get(0, 0, {}, ctx), AffineMap::get(0, 0, {}, ctx)},
+                {}, [&](OpBuilder &b, Location l, ValueRange a) {
+                  return arith::MulFOp::create(b, l, a[0], invRows).getResult();
+                });
+    rewriter.replaceOp(op, mean);
+    return success();
+  }
+};
+
+//===----------------------------------------------------------------------===//
+// Pass
+//===----------------------------------------------------------------------===//
+
+struct ConvertTfmToLinalgPass
+    : tfm::impl::ConvertTfmToLinalgPassBase<ConvertTfmToLinalgPass> {
+  using Base::Base;
+  void runOnOperation() override {
+    MLIRContext *ctx = &getContext();
+    ConversionTarget target(*ctx);
+    target.addIllegalDialect<TfmDialect>();
+    target.addLegalDialect<arith::ArithDialect, linalg::LinalgDialect,
+                           math::MathDialect, tensor::TensorDialect>();
+    target.addLegalOp<func::FuncOp, func::ReturnOp, func::CallOp>();
+    RewritePatternSet patterns(ctx);
+    populateTfmToLinalgConversionPatterns(patterns);
+    if (failed(applyPartialConversion(getOperation(), target,
+                                      std::move(patterns))))
+      signalPassFailure();
+  }
+};
+} // namespace
+
+void mlir::tfm::populateTfmToLinalgConversionPatterns(
+    RewritePatternSet &patterns) {
+  patterns.add<AddLowering, AttentionLowering, CrossEntropyLowering,
+               EmbeddingLowering, GeluLowering, LayerNormLowering,
+               LinearLowering, LmHeadLowering, SoftmaxLowering>(
+      patterns.getContext());
+}

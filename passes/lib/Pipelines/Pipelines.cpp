@@ -1,0 +1,148 @@
+//===- Pipelines.cpp - tfm lowering pipelines -------------------*- C++ -*-===//
+//
+// Part of the GPT-3 compiler, under the Apache License v2.0.
+//
+//===----------------------------------------------------------------------===//
+
+#include "tfm/Pipelines/Pipelines.h"
+
+#include "tfm/Conversion/Passes.h"
+#include "tfm/Transforms/Passes.h"
+
+#include "tfm/Dialect/TfmOps.h"
+
+#include "mlir/Conversion/Passes.h"
+#include "mlir/Dialect/Affine/IR/AffineOps.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Arith/Transforms/BufferizableOpInterfaceImpl.h"
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+#include "mlir/Dialect/Bufferization/Transforms/FuncBufferizableOpInterfaceImpl.h"
+#include "mlir/Dialect/Bufferization/Transforms/Passes.h"
+#include "mlir/Dialect/ControlFlow/IR/ControlFlow.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Index/IR/IndexDialect.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Linalg/Passes.h"
+#include "mlir/Dialect/Linalg/Transforms/BufferizableOpInterfaceImpl.h"
+#include "mlir/Dialect/Linalg/Transforms/TilingInterfaceImpl.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/MemRef/Transforms/Passes.h"
+#include "mlir/Dialect/OpenMP/OpenMPDialect.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/SCF/Transforms/BufferizableOpInterfaceImpl.h"
+#include "mlir/Dialect/SCF/Transforms/Passes.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Tensor/IR/TensorTilingInterfaceImpl.h"
+#include "mlir/Dialect/Tensor/Transforms/BufferizableOpInterfaceImpl.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/Dialect/Vector/Transforms/BufferizableOpInterfaceImpl.h"
+#include "mlir/Pass/PassRegistry.h"
+#include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/OpenMP/OpenMPToLLVMIRTranslation.h"
+#include "mlir/Transforms/Passes.h"
+
+using namespace mlir;
+
+namespace {
+void addCleanup(OpPassManager &pm) {
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+}
+} // namespace
+
+void tfm::buildTfmToCpuPipeline(OpPassManager &pm,
+                                const TfmCpuPipelineOptions &options) {
+  // tfm -> linalg on tensors, with elementwise producers fused.
+  OpPassManager &funcPm = pm.nest<func::FuncOp>();
+  funcPm.addPass(tfm::createConvertTfmToLinalgPass());
+  addCleanup(funcPm);
+  funcPm.addPass(createLinalgElementwiseOpFusionPass());
+  addCleanup(funcPm);
+
+  // Threads and registers, still on tensors.
+  tfm::TfmCpuTileAndVectorizePassOptions tiling;
+  tiling.threadTileM = options.threadTileM;
+  tiling.threadTileN = options.threadTileN;
+  funcPm.addPass(tfm::createTfmCpuTileAndVectorizePass(tiling));
+  addCleanup(funcPm);
+
+  // Buffers: identity layouts at the boundary (bare pointers), results
+  // written into caller-provided buffers.
+  bufferization::OneShotBufferizePassOptions bufferize;
+  bufferize.bufferizeFunctionBoundaries = true;
+  bufferize.functionBoundaryTypeConversion =
+      bufferization::LayoutMapOption::IdentityLayoutMap;
+  pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
+  bufferization::BufferResultsToOutParamsPassOptions outParams;
+  outParams.hoistStaticAllocs = true;
+  outParams.modifyPublicFunctions = true;
+  pm.addPass(bufferization::createBufferResultsToOutParamsPass(outParams));
+  OpPassManager &bufferPm = pm.nest<func::FuncOp>();
+  addCleanup(bufferPm);
+  bufferPm.addPass(tfm::createTfmHoistVectorTransfersPass());
+  bufferPm.addPass(bufferization::createBufferDeallocationSimplificationPass());
+  addCleanup(bufferPm);
+
+  // Loops and vectors down to LLVM.
+  OpPassManager &loopPm = pm.nest<func::FuncOp>();
+  loopPm.addPass(createForallToParallelLoopPass());
+  loopPm.addPass(createConvertLinalgToLoopsPass());
+  loopPm.addPass(tfm::createTfmApproximateMathPass());
+  loopPm.addPass(createConvertVectorToSCFPass());
+  if (options.openmp)
+    pm.addPass(createConvertSCFToOpenMPPass());
+  pm.addPass(createLowerAffinePass());
+  pm.addPass(memref::createExpandStridedMetadataPass());
+  ConvertVectorToLLVMPassOptions vectorToLlvm;
+  vectorToLlvm.vectorContractLowering =
+      vector::VectorContractLowering::OuterProduct;
+  vectorToLlvm.reassociateFPReductions = true;
+  pm.addPass(createConvertVectorToLLVMPass(vectorToLlvm));
+  // Before SCF -> CF: the OpenMP conversion wraps parallel bodies in
+  // memref.alloca_scope, which must still hold a single block here.
+  pm.addPass(createFinalizeMemRefToLLVMConversionPass());
+  pm.addPass(createSCFToControlFlowPass());
+  pm.addPass(createConvertMathToLLVMPass());
+  pm.addPass(createArithToLLVMConversionPass());
+  pm.addPass(createConvertIndexToLLVMPass());
+  ConvertFuncToLLVMPassOptions funcToLlvm;
+  funcToLlvm.useBarePtrCallConv = true;
+  pm.addPass(createConvertFuncToLLVMPass(funcToLlvm));
+  pm.addPass(createConvertOpenMPToLLVMPass());
+  pm.addPass(createConvertControlFlowToLLVMPass());
+  pm.addPass(createReconcileUnrealizedCastsPass());
+  addCleanup(pm);
+  pm.addPass(tfm::createTfmPackEntryPointsPass());
+}
+
+void tfm::registerPipelineDialects(DialectRegistry &registry) {
+  registry.insert<TfmDialect, affine::AffineDialect, arith::ArithDialect,
+                  bufferization::BufferizationDialect, cf::ControlFlowDialect,
+                  func::FuncDialect, index::IndexDialect, linalg::LinalgDialect,
+                  LLVM::LLVMDialect, math::MathDialect, memref::MemRefDialect,
+                  omp::OpenMPDialect, scf::SCFDialect, tensor::TensorDialect,
+                  vector::VectorDialect>();
+  arith::registerBufferizableOpInterfaceExternalModels(registry);
+  bufferization::func_ext::registerBufferizableOpInterfaceExternalModels(
+      registry);
+  linalg::registerBufferizableOpInterfaceExternalModels(registry);
+  linalg::registerTilingInterfaceExternalModels(registry);
+  scf::registerBufferizableOpInterfaceExternalModels(registry);
+  tensor::registerBufferizableOpInterfaceExternalModels(registry);
+  tensor::registerTilingInterfaceExternalModels(registry);
+  vector::registerBufferizableOpInterfaceExternalModels(registry);
+  registerBuiltinDialectTranslation(registry);
+  registerLLVMDialectTranslation(registry);
+  registerOpenMPDialectTranslation(registry);
+}
+
+void tfm::registerTfmPipelines() {
+  PassPipelineRegistration<TfmCpuPipelineOptions>(
+      "tfm-lower-to-cpu-pipeline",
+      "Lower tfm to the LLVM dialect for the host CPU: linalg, thread and "
+      "register tiling, vectorization, bufferization, OpenMP",
+      buildTfmToCpuPipeline);
+}

@@ -1,0 +1,33 @@
+//===- ApproximateMath.cpp - Vectorizable math functions --------*- C++ -*-===//
+//
+// Part of the GPT-3 compiler, under the Apache License v2.0.
+//
+//===----------------------------------------------------------------------===//
+
+#include "tfm/Transforms/Passes.h"
+
+#include "mlir/Dialect/Math/Transforms/Approximation.h"
+#include "mlir/Dialect/Math/Transforms/Passes.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+
+namespace mlir::tfm {
+#define GEN_PASS_DEF_TFMAPPROXIMATEMATHPASS
+#include "tfm/Transforms/Passes.h.inc"
+} // namespace mlir::tfm
+
+#define DEBUG_TYPE "tfm-approximate-math"
+
+using namespace mlir;
+
+namespace {
+struct TfmApproximateMathPass
+    : tfm::impl::TfmApproximateMathPassBase<TfmApproximateMathPass> {
+  using Base::Base;
+  void runOnOperation() override {
+    RewritePatternSet patterns(&getContext());
+    populateMathPolynomialApproximationPatterns(patterns);
+    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
+      signalPassFailure();
+  }
+};
+} // namespace

@@ -1,0 +1,178 @@
+//===- CpuTileAndVectorize.cpp - Thread and register tiling -----*- C++ -*-===//
+//
+// Part of the GPT-3 compiler, under the Apache License v2.0.
+//
+// Tiles each linalg op for threads (scf.forall) and for registers (scf.for),
+// then vectorizes the innermost tile. Matmuls get an 8 x 32 register tile so
+// the accumulator fills 16 zmm registers and each reduction step does two
+// vector loads of B, eight broadcasts of A and sixteen FMAs.
+//
+//===----------------------------------------------------------------------===//
+
+#include "tfm/Transforms/Passes.h"
+
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Linalg/Transforms/Transforms.h"
+#include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/Interfaces/TilingInterface.h"
+#include "llvm/Support/Debug.h"
+
+namespace mlir::tfm {
+#define GEN_PASS_DEF_TFMCPUTILEANDVECTORIZEPASS
+#include "tfm/Transforms/Passes.h.inc"
+} // namespace mlir::tfm
+
+#define DEBUG_TYPE "tfm-cpu-tile-and-vectorize"
+
+using namespace mlir;
+
+namespace {
+
+struct TileSizes {
+  SmallVector<int64_t> threads;   // scf.forall tile per loop; 0 = untiled
+  SmallVector<int64_t> registers; // scf.for tile per loop, then vectorized
+  bool isContraction = false;
+};
+
+SmallVector<OpFoldResult> asOpFold(OpBuilder &b, ArrayRef<int64_t> sizes) {
+  return llvm::map_to_vector(
+      sizes, [&](int64_t s) -> OpFoldResult { return b.getIndexAttr(s); });
+}
+
+/// The largest divisor of `n` that is at most `cap` (and at least 1).
+int64_t largestDivisorAtMost(int64_t n, int64_t cap) {
+  for (int64_t d = std::min(n, cap); d > 1; --d)
+    if (n % d == 0)
+      return d;
+  return 1;
+}
+
+/// Tiles `op` with `sizes` using `loopType` and returns the innermost tiled
+/// op, or null when tiling failed (the op is then left as it was).
+Operation *tile(RewriterBase &rewriter, TilingInterface op,
+                ArrayRef<int64_t> sizes,
+                scf::SCFTilingOptions::LoopType loopType) {
+  if (llvm::all_of(sizes, [](int64_t s) { return s == 0; }))
+    return op;
+  scf::SCFTilingOptions options;
+  options.setTileSizes(asOpFold(rewriter, sizes));
+  options.setLoopType(loopType);
+  rewriter.setInsertionPoint(op);
+  FailureOr<scf::SCFTilingResult> tiled =
+      scf::tileUsingSCF(rewriter, op, options);
+  if (failed(tiled))
+    return nullptr;
+  rewriter.replaceOp(op, tiled->replacements);
+  return tiled->tiledOps.back();
+}
+
+struct TfmCpuTileAndVectorizePass
+    : tfm::impl::TfmCpuTileAndVectorizePassBase<TfmCpuTileAndVectorizePass> {
+  using Base::Base;
+
+  /// Matmul and batch matmul: (b) m n k.
+  TileSizes contractionTiles(ArrayRef<int64_t> ranges) const {
+    TileSizes t;
+    t.isContraction = true;
+    size_t batchDims = ranges.size() - 3;
+    for (size_t i = 0; i < batchDims; ++i) {
+      t.threads.push_back(1);
+      t.registers.push_back(1);
+    }
+    int64_t m = ranges[batchDims], n = ranges[batchDims + 1];
+    t.threads.append({std::min<int64_t>(threadTileM, m),
+                      std::min<int64_t>(threadTileN, n), 0});
+    t.registers.append(
+        {std::min<int64_t>(regTileM, m), std::min<int64_t>(regTileN, n), 1});
+    return t;
+  }
+
+  /// Elementwise ops and reductions: threads share the first parallel loop;
+  /// the register tile is one row of up to `vectorWidth` lanes. Both sizes
+  /// divide their dimension, so no tile is partial and none needs masks.
+  TileSizes genericTiles(linalg::LinalgOp op, ArrayRef<int64_t> ranges) const {
+    TileSizes t;
+    t.threads.assign(ranges.size(), 0);
+    t.registers.assign(ranges.size(), 1);
+    SmallVector<utils::IteratorType> iterators = op.getIteratorTypesArray();
+    for (auto [i, range] : llvm::enumerate(ranges)) {
+      if (iterators[i] == utils::IteratorType::parallel && range > 1) {
+        t.threads[i] =
+            largestDivisorAtMost(range, llvm::divideCeil(range, chunks));
+        break;
+      }
+    }
+    if (!ranges.empty())
+      t.registers.back() = largestDivisorAtMost(ranges.back(), vectorWidth);
+    return t;
+  }
+
+  void runOnOperation() override {
+    func::FuncOp func = getOperation();
+    SmallVector<linalg::LinalgOp> ops;
+    func.walk([&](linalg::LinalgOp op) {
+      if (op.hasPureTensorSemantics() && op.getNumLoops() > 0)
+        ops.push_back(op);
+    });
+
+    IRRewriter rewriter(&getContext());
+    for (linalg::LinalgOp op : ops) {
+      SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+      if (llvm::any_of(ranges, ShapedType::isDynamic))
+        continue;
+      TileSizes sizes = isa<linalg::MatmulOp, linalg::BatchMatmulOp>(op)
+                            ? contractionTiles(ranges)
+                            : genericTiles(op, ranges);
+      Operation *threadTile =
+          tile(rewriter, cast<TilingInterface>(op.getOperation()),
+               sizes.threads, scf::SCFTilingOptions::LoopType::ForallOp);
+      // Register tiles must also divide the thread tile.
+      if (threadTile) {
+        SmallVector<int64_t> tileRanges =
+            cast<linalg::LinalgOp>(threadTile).getStaticLoopRanges();
+        for (auto [size, range] : llvm::zip(sizes.registers, tileRanges))
+          if (!ShapedType::isDynamic(range) && !sizes.isContraction)
+            size = largestDivisorAtMost(range, size);
+      }
+      Operation *registerTile =
+          threadTile
+              ? tile(rewriter, cast<TilingInterface>(threadTile),
+                     sizes.registers, scf::SCFTilingOptions::LoopType::ForOp)
+              : nullptr;
+      if (!registerTile) {
+        op->emitError("could not be tiled for the CPU");
+        return signalPassFailure();
+      }
+      // Gathers (embedding rows, picked logits) are left scalar: they are
+      // memory-bound, and the vectorizer's gather path miscompiles unit
+      // dimensions.
+      bool gathers = false;
+      registerTile->walk([&](tensor::ExtractOp) { gathers = true; });
+      if (gathers)
+        continue;
+      // Explicit vector sizes (and masks) only for partial tiles.
+      SmallVector<int64_t> vectorSizes;
+      if (llvm::any_of(
+              cast<linalg::LinalgOp>(registerTile).getStaticLoopRanges(),
+              ShapedType::isDynamic))
+        vectorSizes = sizes.registers;
+      rewriter.setInsertionPoint(registerTile);
+      FailureOr<linalg::VectorizationResult> vectorized = linalg::vectorize(
+          rewriter, registerTile, vectorSizes, /*scalableDims=*/{},
+          /*vectorizeNDExtract=*/false, /*flatten1DDepthwiseConv=*/false,
+          /*assumeDynamicDimsMatchVecSizes=*/false,
+          /*createNamedContraction=*/sizes.isContraction);
+      if (failed(vectorized)) {
+        if (sizes.isContraction) {
+          registerTile->emitError("matmul tile could not be vectorized");
+          return signalPassFailure();
+        }
+        LLVM_DEBUG(llvm::dbgs() << "left scalar: " << *registerTile << "\n");
+        continue;
+      }
+      rewriter.replaceOp(registerTile, vectorized->replacements);
+    }
+  }
+};
+} // namespace

@@ -1,0 +1,152 @@
+// RUN: gpt3-opt %s --split-input-file --convert-tfm-to-linalg --verify-each | FileCheck %s
+
+// Embedding: a gather from wte plus the first T rows of wpe.
+// CHECK-LABEL: func.func @embedding
+//       CHECK:   %[[WPE:.*]] = tensor.extract_slice %{{.*}}[0, 0] [8, 16] [1, 1] : tensor<32x16xf32> to tensor<8x16xf32>
+//       CHECK:   linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "parallel"]} ins(%{{.*}}, %[[WPE]] : tensor<2x8xi32>, tensor<8x16xf32>)
+//       CHECK:     arith.index_cast
+//       CHECK:     tensor.extract %{{.*}}[{{.*}}] : tensor<100x16xf32>
+//       CHECK:     arith.addf
+//   CHECK-NOT:   tfm.
+func.func @embedding(%t: tensor<2x8xi32>, %wte: tensor<100x16xf32>, %wpe: tensor<32x16xf32>) -> tensor<2x8x16xf32> {
+  %0 = tfm.embedding %t, %wte, %wpe : (tensor<2x8xi32>, tensor<100x16xf32>, tensor<32x16xf32>) -> tensor<2x8x16xf32>
+  return %0 : tensor<2x8x16xf32>
+}
+
+// -----
+
+// Layer norm: row sums, mean, centred sum of squares, rsqrt, normalize.
+// CHECK-LABEL: func.func @layer_norm
+//       CHECK:   tensor.collapse_shape %{{.*}} {{\[\[}}0, 1], [2]] : tensor<2x8x16xf32> into tensor<16x16xf32>
+//       CHECK:   linalg.generic {{.*}}iterator_types = ["parallel", "reduction"]
+//       CHECK:   linalg.generic {{.*}}iterator_types = ["parallel"]
+//       CHECK:   linalg.generic {{.*}}iterator_types = ["parallel", "reduction"]
+//       CHECK:     arith.subf
+//       CHECK:     arith.mulf
+//       CHECK:   math.rsqrt
+//       CHECK:   linalg.generic {{.*}}iterator_types = ["parallel", "parallel"]
+//       CHECK:   tensor.expand_shape {{.*}} into tensor<2x8x16xf32>
+func.func @layer_norm(%x: tensor<2x8x16xf32>, %g: tensor<16xf32>, %b: tensor<16xf32>) -> tensor<2x8x16xf32> {
+  %0 = tfm.layer_norm %x, %g, %b : (tensor<2x8x16xf32>, tensor<16xf32>, tensor<16xf32>) -> tensor<2x8x16xf32>
+  return %0 : tensor<2x8x16xf32>
+}
+
+// -----
+
+// Linear: the matmul accumulates into the broadcast bias.
+// CHECK-LABEL: func.func @linear
+//       CHECK:   %[[X:.*]] = tensor.collapse_shape {{.*}} into tensor<16x16xf32>
+//       CHECK:   %[[B:.*]] = linalg.broadcast ins(%{{.*}} : tensor<48xf32>) outs(%{{.*}} : tensor<16x48xf32>) dimensions = [0]
+//       CHECK:   %[[M:.*]] = linalg.matmul ins(%[[X]], %{{.*}} : tensor<16x16xf32>, tensor<16x48xf32>) outs(%[[B]] : tensor<16x48xf32>)
+//       CHECK:   tensor.expand_shape %[[M]]
+func.func @linear(%x: tensor<2x8x16xf32>, %w: tensor<16x48xf32>, %b: tensor<48xf32>) -> tensor<2x8x48xf32> {
+  %0 = tfm.linear %x, %w, %b : (tensor<2x8x16xf32>, tensor<16x48xf32>, tensor<48xf32>) -> tensor<2x8x48xf32>
+  return %0 : tensor<2x8x48xf32>
+}
+
+// -----
+
+// Linear without bias accumulates into zeros.
+// CHECK-LABEL: func.func @linear_no_bias
+//       CHECK:   %[[Z:.*]] = linalg.fill ins(%{{.*}} : f32) outs(%{{.*}} : tensor<16x48xf32>)
+//       CHECK:   linalg.matmul {{.*}} outs(%[[Z]] : tensor<16x48xf32>)
+func.func @linear_no_bias(%x: tensor<16x16xf32>, %w: tensor<16x48xf32>) -> tensor<16x48xf32> {
+  %0 = tfm.linear %x, %w : (tensor<16x16xf32>, tensor<16x48xf32>) -> tensor<16x48xf32>
+  return %0 : tensor<16x48xf32>
+}
+
+// -----
+
+// GELU: the tanh form in one elementwise generic.
+// CHECK-LABEL: func.func @gelu
+//       CHECK:   linalg.generic
+//       CHECK:     math.tanh
+//       CHECK:     arith.mulf
+func.func @gelu(%x: tensor<2x8x64xf32>) -> tensor<2x8x64xf32> {
+  %0 = tfm.gelu %x : tensor<2x8x64xf32>
+  return %0 : tensor<2x8x64xf32>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @add
+//       CHECK:   linalg.add ins(%{{.*}}, %{{.*}} : tensor<2x8xf32>, tensor<2x8xf32>)
+func.func @add(%x: tensor<2x8xf32>, %y: tensor<2x8xf32>) -> tensor<2x8xf32> {
+  %0 = tfm.add %x, %y : tensor<2x8xf32>
+  return %0 : tensor<2x8xf32>
+}
+
+// -----
+
+// Softmax subtracts the row maximum before exp.
+// CHECK-LABEL: func.func @softmax
+//       CHECK:   linalg.generic {{.*}}["parallel", "reduction"]
+//       CHECK:     arith.maximumf
+//       CHECK:   linalg.generic
+//       CHECK:     arith.subf
+//       CHECK:     math.exp
+//       CHECK:   linalg.generic {{.*}}["parallel", "reduction"]
+//       CHECK:   linalg.generic
+//       CHECK:     arith.divf
+func.func @softmax(%x: tensor<4x10xf32>) -> tensor<4x10xf32> {
+  %0 = tfm.softmax %x : tensor<4x10xf32>
+  return %0 : tensor<4x10xf32>
+}
+
+// -----
+
+// Attention: per-head copies, q @ kT, mask, softmax, @ v, heads merged.
+// CHECK-LABEL: func.func @attention_local
+//       CHECK:   tensor.expand_shape %{{.*}} {{\[\[}}0], [1], [2, 3, 4]] {{.*}} into tensor<2x8x3x4x4xf32>
+//       CHECK:   %[[SCORES:.*]] = linalg.batch_matmul ins(%{{.*}}, %{{.*}} : tensor<8x8x4xf32>, tensor<8x4x8xf32>)
+//       CHECK:   %[[W:.*]] = arith.constant 3 : index
+//       CHECK:   linalg.generic {{.*}} ins(%[[SCORES]]
+//       CHECK:     arith.cmpi ule
+//       CHECK:     arith.cmpi slt, %{{.*}}, %[[W]]
+//       CHECK:     arith.select
+//       CHECK:   math.exp
+//       CHECK:   linalg.batch_matmul ins(%{{.*}}, %{{.*}} : tensor<8x8x8xf32>, tensor<8x8x4xf32>)
+//       CHECK:   linalg.transpose ins(%{{.*}} : tensor<2x4x8x4xf32>) {{.*}} permutation = [0, 2, 1, 3]
+//       CHECK:   tensor.collapse_shape {{.*}} into tensor<2x8x16xf32>
+func.func @attention_local(%qkv: tensor<2x8x48xf32>) -> tensor<2x8x16xf32> {
+  %0 = tfm.attention %qkv {num_heads = 4 : i64, pattern = #tfm.pattern<local, window = 3>} : tensor<2x8x48xf32> -> tensor<2x8x16xf32>
+  return %0 : tensor<2x8x16xf32>
+}
+
+// -----
+
+// A dense pattern uses the sequence length as its band.
+// CHECK-LABEL: func.func @attention_dense
+//       CHECK:   arith.constant 8 : index
+func.func @attention_dense(%qkv: tensor<1x8x48xf32>) -> tensor<1x8x16xf32> {
+  %0 = tfm.attention %qkv {num_heads = 2 : i64, pattern = #tfm.pattern<dense>} : tensor<1x8x48xf32> -> tensor<1x8x16xf32>
+  return %0 : tensor<1x8x16xf32>
+}
+
+// -----
+
+// LM head: transpose the tied table once, then a plain matmul.
+// CHECK-LABEL: func.func @lm_head
+//       CHECK:   %[[T:.*]] = linalg.transpose ins(%{{.*}} : tensor<100x16xf32>) outs(%{{.*}} : tensor<16x100xf32>) permutation = [1, 0]
+//       CHECK:   linalg.matmul ins(%{{.*}}, %[[T]] : tensor<16x16xf32>, tensor<16x100xf32>)
+func.func @lm_head(%x: tensor<2x8x16xf32>, %wte: tensor<100x16xf32>) -> tensor<2x8x100xf32> {
+  %0 = tfm.lm_head %x, %wte : (tensor<2x8x16xf32>, tensor<100x16xf32>) -> tensor<2x8x100xf32>
+  return %0 : tensor<2x8x100xf32>
+}
+
+// -----
+
+// Cross-entropy: row max, sum of exp, log-sum-exp minus the picked logit,
+// summed and scaled by 1/N.
+// CHECK-LABEL: func.func @cross_entropy
+//       CHECK:   arith.maximumf
+//       CHECK:   math.exp
+//       CHECK:   linalg.generic {{.*}}iterator_types = ["reduction"]
+//       CHECK:     tensor.extract %{{.*}}[{{.*}}] : tensor<16x100xf32>
+//       CHECK:     math.log
+//       CHECK:   arith.constant 6.250000e-02 : f32
+//       CHECK:   -> tensor<f32>
+func.func @cross_entropy(%l: tensor<2x8x100xf32>, %t: tensor<2x8xi32>) -> tensor<f32> {
+  %0 = tfm.cross_entropy %l, %t : (tensor<2x8x100xf32>, tensor<2x8xi32>) -> tensor<f32>
+  return %0 : tensor<f32>
+}
