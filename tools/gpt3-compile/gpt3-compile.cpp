@@ -3,25 +3,36 @@
 // Part of the GPT-3 compiler, under the Apache License v2.0.
 //
 // Turns a model description (a preset name or a Hugging Face config.json)
-// into `tfm` IR and, in later stages, into native code. The output file is
-// deleted again unless the whole compile succeeds, so a failure never leaves
-// a partial artefact behind.
+// into tfm IR, runs the same pipeline as `gpt3-opt
+// --tfm-lower-to-cpu-pipeline`, and emits linalg IR, LLVM IR, an object file
+// or a standalone model binary. Outputs are deleted again unless the whole
+// compile succeeds, so a failure never leaves a partial artefact behind.
 //
 //===----------------------------------------------------------------------===//
 
-#include "tfm/Dialect/TfmOps.h"
+#include "Linker.h"
+#include "Manifest.h"
+#include "ObjectEmitter.h"
+
+#include "tfm/Conversion/Passes.h"
 #include "tfm/Frontend/GraphBuilder.h"
 #include "tfm/Frontend/ModelConfig.h"
 #include "tfm/Frontend/ModelReport.h"
+#include "tfm/Pipelines/Pipelines.h"
 
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/IR/Verifier.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Support/FileUtilities.h"
-#include "llvm/ADT/StringExtras.h"
+#include "mlir/Support/Timing.h"
+#include "mlir/Transforms/Passes.h"
+#include "llvm/IR/LLVMContext.h"
 #include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/FileUtilities.h"
 #include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/Path.h"
 #include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Support/WithColor.h"
 
@@ -29,7 +40,7 @@ using namespace llvm;
 using namespace mlir;
 
 namespace {
-enum class EmitKind { Tfm };
+enum class EmitKind { Tfm, Linalg, Llvm, Obj, Exe };
 
 cl::OptionCategory category("gpt3-compile options");
 
@@ -46,11 +57,26 @@ cl::opt<int64_t>
              cl::init(0), cl::cat(category));
 cl::opt<EmitKind>
     emit("emit", cl::desc("What to write"),
-         cl::values(clEnumValN(EmitKind::Tfm, "tfm", "the model's tfm IR")),
+         cl::values(clEnumValN(EmitKind::Tfm, "tfm", "the model's tfm IR"),
+                    clEnumValN(EmitKind::Linalg, "linalg", "linalg on tensors"),
+                    clEnumValN(EmitKind::Llvm, "llvm",
+                               "optimized LLVM IR for the CPU"),
+                    clEnumValN(EmitKind::Obj, "obj",
+                               "an object file with the entry "
+                               "points and the manifest"),
+                    clEnumValN(EmitKind::Exe, "exe",
+                               "a standalone model binary (needs -o)")),
          cl::init(EmitKind::Tfm), cl::cat(category));
 cl::opt<std::string> outputFile("o", cl::desc("Output file"),
                                 cl::value_desc("path"), cl::init("-"),
                                 cl::cat(category));
+cl::opt<std::string> cpu("cpu",
+                         cl::desc("Target CPU (default: the host, with all "
+                                  "its features), e.g. x86-64-v3"),
+                         cl::init("native"), cl::cat(category));
+cl::opt<unsigned> optLevel("O",
+                           cl::desc("LLVM optimization level (0-3, default 3)"),
+                           cl::init(3), cl::Prefix, cl::cat(category));
 cl::opt<bool> printParams("print-params",
                           cl::desc("Print the parameter table and total"),
                           cl::cat(category));
@@ -66,6 +92,23 @@ int fail(const Twine &message) {
   WithColor::error(errs(), "gpt3-compile") << message << "\n";
   return 1;
 }
+
+/// Runs `pm` on `module`, with the --mlir-* pass manager flags applied.
+LogicalResult runPasses(PassManager &pm, ModuleOp module) {
+  if (failed(applyPassManagerCLOptions(pm)))
+    return failure();
+  applyDefaultTimingPassManagerCLOptions(pm);
+  return pm.run(module);
+}
+
+/// The directory holding the runtime archives: build/lib beside build/bin.
+std::string libraryDir(const char *argv0) {
+  std::string exe =
+      sys::fs::getMainExecutable(argv0, reinterpret_cast<void *>(&libraryDir));
+  SmallString<256> dir(sys::path::parent_path(sys::path::parent_path(exe)));
+  sys::path::append(dir, "lib");
+  return dir.str().str();
+}
 } // namespace
 
 int main(int argc, char **argv) {
@@ -73,10 +116,12 @@ int main(int argc, char **argv) {
   registerAsmPrinterCLOptions();
   registerMLIRContextCLOptions();
   registerPassManagerCLOptions();
+  registerDefaultTimingManagerCLOptions();
   cl::ParseCommandLineOptions(
       argc, argv,
       "GPT-3 ahead-of-time compiler\n\n"
       "  gpt3-compile --config gpt3-small --emit=tfm -o model.mlir\n"
+      "  gpt3-compile --config gpt3-small --seq 128 --emit=exe -o gpt3-small\n"
       "  gpt3-compile --config path/to/config.json --print-params\n");
 
   if (listPresets) {
@@ -87,35 +132,108 @@ int main(int argc, char **argv) {
   if (configName.empty())
     return fail("no model given; use --config NAME or --config "
                 "path/config.json (--list-presets shows the names)");
+  if (emit == EmitKind::Exe && outputFile == "-")
+    return fail("--emit=exe needs an output path: -o <binary>");
 
   Expected<tfm::ModelConfig> config = tfm::loadConfig(configName);
   if (!config)
     return fail(toString(config.takeError()));
 
-  MLIRContext context;
-  Expected<OwningOpRef<ModuleOp>> module =
+  DialectRegistry registry;
+  tfm::registerPipelineDialects(registry);
+  MLIRContext context(registry);
+  Expected<OwningOpRef<ModuleOp>> built =
       tfm::buildModel(context, *config, {batch, sequence});
-  if (!module)
-    return fail(toString(module.takeError()));
-  if (failed(verify(**module)))
+  if (!built)
+    return fail(toString(built.takeError()));
+  ModuleOp module = **built;
+  if (failed(verify(module)))
     return fail("internal error: the built IR does not verify");
 
-  std::string error;
-  std::unique_ptr<ToolOutputFile> output = openOutputFile(outputFile, &error);
-  if (!output)
-    return fail(error);
-  raw_ostream &os = output->os();
-  if (printSummary)
-    tfm::printSummary(*config, **module, os);
-  if (printParams) {
-    if (printSummary)
-      os << "\n";
-    tfm::printParameterTable(*config, os);
-  }
-  // The reports replace the IR unless --emit is given explicitly.
   bool reportsOnly = (printSummary || printParams) && !emit.getNumOccurrences();
-  if (!reportsOnly && emit == EmitKind::Tfm)
-    (*module)->print(os);
-  output->keep();
+  if (printSummary || printParams || emit == EmitKind::Tfm) {
+    std::string error;
+    std::unique_ptr<ToolOutputFile> output = openOutputFile(outputFile, &error);
+    if (!output)
+      return fail(error);
+    if (printSummary)
+      tfm::printSummary(*config, module, output->os());
+    if (printParams) {
+      if (printSummary)
+        output->os() << "\n";
+      tfm::printParameterTable(*config, output->os());
+    }
+    if (!reportsOnly && emit == EmitKind::Tfm)
+      module->print(output->os());
+    output->keep();
+    if (reportsOnly || emit == EmitKind::Tfm)
+      return 0;
+  }
+
+  if (emit == EmitKind::Linalg) {
+    PassManager pm(&context);
+    OpPassManager &funcPm = pm.nest<func::FuncOp>();
+    funcPm.addPass(tfm::createConvertTfmToLinalgPass());
+    funcPm.addPass(createCanonicalizerPass());
+    funcPm.addPass(createCSEPass());
+    if (failed(runPasses(pm, module)))
+      return 1;
+    std::string error;
+    std::unique_ptr<ToolOutputFile> output = openOutputFile(outputFile, &error);
+    if (!output)
+      return fail(error);
+    module->print(output->os());
+    output->keep();
+    return 0;
+  }
+
+  // Native code: the manifest describes the tfm-level signatures, which the
+  // lowering turns into bare pointers.
+  json::Object manifest = gpt3::describeModule(module, *config);
+  PassManager pm(&context);
+  tfm::buildTfmToCpuPipeline(pm, tfm::TfmCpuPipelineOptions());
+  if (failed(runPasses(pm, module)))
+    return 1;
+  gpt3::addWorkspaceSizes(manifest, module);
+  std::string manifestText;
+  raw_string_ostream(manifestText) << json::Value(std::move(manifest));
+
+  LLVMContext llvmContext;
+  gpt3::TargetOptions target;
+  target.cpu = cpu;
+  target.optLevel = optLevel;
+  Expected<std::unique_ptr<llvm::Module>> llvmModule =
+      gpt3::translateAndOptimize(module, llvmContext, target, manifestText);
+  if (!llvmModule)
+    return fail(toString(llvmModule.takeError()));
+
+  if (emit == EmitKind::Llvm || emit == EmitKind::Obj) {
+    std::string error;
+    std::unique_ptr<ToolOutputFile> output = openOutputFile(outputFile, &error);
+    if (!output)
+      return fail(error);
+    if (emit == EmitKind::Llvm)
+      (*llvmModule)->print(output->os(), nullptr);
+    else if (Error e = gpt3::emitObject(**llvmModule, target, output->os()))
+      return fail(toString(std::move(e)));
+    output->keep();
+    return 0;
+  }
+
+  // --emit=exe: object to a temporary file, then link.
+  SmallString<128> objectPath;
+  int fd;
+  if (std::error_code ec =
+          sys::fs::createTemporaryFile("gpt3-model", "o", fd, objectPath))
+    return fail("cannot create a temporary object file: " + ec.message());
+  FileRemover removeObject(objectPath);
+  {
+    raw_fd_ostream os(fd, /*shouldClose=*/true);
+    if (Error e = gpt3::emitObject(**llvmModule, target, os))
+      return fail(toString(std::move(e)));
+  }
+  if (Error e =
+          gpt3::linkExecutable(objectPath, outputFile, libraryDir(argv[0])))
+    return fail(toString(std::move(e)));
   return 0;
 }

@@ -38,6 +38,7 @@
 #include "mlir/Dialect/Tensor/Transforms/BufferizableOpInterfaceImpl.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/Dialect/Vector/Transforms/BufferizableOpInterfaceImpl.h"
+#include "mlir/Dialect/Vector/Transforms/Passes.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
@@ -83,8 +84,8 @@ void tfm::buildTfmToCpuPipeline(OpPassManager &pm,
   OpPassManager &bufferPm = pm.nest<func::FuncOp>();
   addCleanup(bufferPm);
   bufferPm.addPass(tfm::createTfmHoistVectorTransfersPass());
-  bufferPm.addPass(bufferization::createBufferDeallocationSimplificationPass());
   addCleanup(bufferPm);
+  bufferPm.addPass(tfm::createTfmPlanBuffersPass());
 
   // Loops and vectors down to LLVM.
   OpPassManager &loopPm = pm.nest<func::FuncOp>();
@@ -92,10 +93,11 @@ void tfm::buildTfmToCpuPipeline(OpPassManager &pm,
   loopPm.addPass(createConvertLinalgToLoopsPass());
   loopPm.addPass(tfm::createTfmApproximateMathPass());
   loopPm.addPass(createConvertVectorToSCFPass());
+  loopPm.addPass(vector::createLowerVectorMultiReductionPass());
   if (options.openmp)
     pm.addPass(createConvertSCFToOpenMPPass());
-  pm.addPass(createLowerAffinePass());
   pm.addPass(memref::createExpandStridedMetadataPass());
+  pm.addPass(createLowerAffinePass());
   ConvertVectorToLLVMPassOptions vectorToLlvm;
   vectorToLlvm.vectorContractLowering =
       vector::VectorContractLowering::OuterProduct;
@@ -113,6 +115,7 @@ void tfm::buildTfmToCpuPipeline(OpPassManager &pm,
   pm.addPass(createConvertFuncToLLVMPass(funcToLlvm));
   pm.addPass(createConvertOpenMPToLLVMPass());
   pm.addPass(createConvertControlFlowToLLVMPass());
+  pm.addPass(createUBToLLVMConversionPass());
   pm.addPass(createReconcileUnrealizedCastsPass());
   addCleanup(pm);
   pm.addPass(tfm::createTfmPackEntryPointsPass());

@@ -71,7 +71,8 @@ struct TfmCpuTileAndVectorizePass
     : tfm::impl::TfmCpuTileAndVectorizePassBase<TfmCpuTileAndVectorizePass> {
   using Base::Base;
 
-  /// Matmul and batch matmul: (b) m n k.
+  /// Matmul and batch matmul: (b) m n k. Every tile divides its dimension
+  /// (tfm-to-linalg pads the vocabulary), so no tile needs masks.
   TileSizes contractionTiles(ArrayRef<int64_t> ranges) const {
     TileSizes t;
     t.isContraction = true;
@@ -81,10 +82,11 @@ struct TfmCpuTileAndVectorizePass
       t.registers.push_back(1);
     }
     int64_t m = ranges[batchDims], n = ranges[batchDims + 1];
-    t.threads.append({std::min<int64_t>(threadTileM, m),
-                      std::min<int64_t>(threadTileN, n), 0});
-    t.registers.append(
-        {std::min<int64_t>(regTileM, m), std::min<int64_t>(regTileN, n), 1});
+    int64_t blockM = largestDivisorAtMost(m, threadTileM);
+    int64_t blockN = largestDivisorAtMost(n, threadTileN);
+    t.threads.append({blockM, blockN, 0});
+    t.registers.append({largestDivisorAtMost(blockM, regTileM),
+                        largestDivisorAtMost(blockN, regTileN), 1});
     return t;
   }
 

@@ -59,6 +59,12 @@ struct TfmPackEntryPointsPass
       }
       LLVM::CallOp::create(builder, loc, func, args);
       LLVM::ReturnOp::create(builder, loc, ValueRange{});
+      // The manifest carries the argument names; LLVM translation would
+      // only warn about the tfm.* argument attributes.
+      func.removeArgAttrsAttr();
+      // Only the packed entry is exported, so generic names such as
+      // `forward` never clash with the program the model is linked into.
+      func.setLinkage(LLVM::Linkage::Internal);
     }
   }
 };

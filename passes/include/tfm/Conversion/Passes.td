@@ -25,8 +25,11 @@ def ConvertTfmToLinalgPass : Pass<"convert-tfm-to-linalg", "func::FuncOp"> {
     Design decisions:
     - `tfm.linear` initialises its accumulator with the broadcast bias, so
       the bias add is free.
-    - `tfm.lm_head` transposes the tied embedding once and runs a plain
-      matmul; the transpose costs `V * C` moves against `N * V * C` FMAs.
+    - `tfm.lm_head` transposes the tied embedding once (`V * C` moves
+      against `N * V * C` FMAs) and splits the vocabulary into a multiple of
+      128 columns and a narrow tail (50257 = 50176 + 81): two plain matmuls
+      writing disjoint columns of the logits, so the large one tiles evenly
+      and no padded copy of the logits is made.
     - `tfm.attention` copies q, k and v into per-head layouts
       (`(B*H, T, D)`, and `(B*H, D, T)` for k) and computes the full score
       matrix; masked positions get `-inf` before the softmax.

@@ -116,6 +116,44 @@ def TfmApproximateMathPass : Pass<"tfm-approximate-math", "func::FuncOp"> {
                            "math::MathDialect"];
 }
 
+def TfmPlanBuffersPass : Pass<"tfm-plan-buffers", "func::FuncOp"> {
+  let summary = "Place every temporary buffer in one workspace argument";
+  let description = [{
+    Replaces each statically shaped `memref.alloc` at the top level of a
+    public function with a `memref.view` into a new trailing argument
+    `%workspace: memref<Nxi8>`, so a compiled entry point never allocates:
+    the runtime allocates the workspace once and passes it on every call.
+
+    Buffers whose live ranges (from the alloc to the last top-level op that
+    uses it or a view of it) do not overlap share bytes; offsets are
+    assigned largest buffer first, each at the lowest 64-byte-aligned offset
+    that overlaps no live-intersecting buffer. The function gets
+    `tfm.workspace_bytes = N`.
+
+    Before:
+    ```mlir
+    func.func @f(%x: memref<16xf32>) {
+      %a = memref.alloc() : memref<16xf32>
+      ...
+    }
+    ```
+    After:
+    ```mlir
+    func.func @f(%x: memref<16xf32>, %workspace: memref<64xi8>)
+        attributes {tfm.workspace_bytes = 64 : i64} {
+      %c0 = arith.constant 0 : index
+      %a = memref.view %workspace[%c0][] : memref<64xi8> to memref<16xf32>
+      ...
+    }
+    ```
+
+    Preconditions: bufferized IR whose allocations do not escape (results
+    are out-parameters). Allocations inside loops are an error: they would
+    allocate per iteration.
+  }];
+  let dependentDialects = ["memref::MemRefDialect", "arith::ArithDialect"];
+}
+
 def TfmPackEntryPointsPass
     : Pass<"tfm-pack-entry-points", "ModuleOp"> {
   let summary = "Give each public LLVM function a packed-argument entry";
@@ -124,7 +162,10 @@ def TfmPackEntryPointsPass
     with bare-pointer memrefs), adds `llvm.func @gpt3_entry_f(ptr %argv)`
     that loads the i-th pointer from `argv[i]` and calls `@f`. The runtime
     can then call an entry point with any number of buffers through one C
-    signature, `void (*)(void **)`, without generated glue.
+    signature, `void (*)(void **)`, without generated glue. The original
+    function becomes internal, so only `gpt3_entry_*` symbols are exported,
+    and loses its `tfm.*` argument attributes, which LLVM IR cannot carry
+    (the artefact's manifest records them).
 
     Before:
     ```mlir

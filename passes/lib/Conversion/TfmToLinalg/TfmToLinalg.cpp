@@ -31,6 +31,9 @@ using namespace mlir::tfm;
 
 namespace {
 using utils::IteratorType;
+/// The output projection splits the vocabulary into a multiple of this many
+/// columns and a tail, so its main matmul tiles evenly.
+constexpr int64_t kVocabBlock = 128;
 constexpr IteratorType kPar = IteratorType::parallel;
 constexpr IteratorType kRed = IteratorType::reduction;
 
@@ -476,7 +479,10 @@ struct AttentionLowering : OpConversionPattern<AttentionOp> {
   }
 };
 
-/// logits = x @ wte^T as a transpose of wte (C, V) and a matmul.
+/// logits = x @ wte^T. The tied table is transposed once to (C, V), and the
+/// vocabulary is split into a part that is a multiple of 128 columns and a
+/// narrow tail (50257 = 50176 + 81), each a plain matmul writing its own
+/// columns of the logits, so every matmul tiles evenly and nothing is copied.
 struct LmHeadLowering : OpConversionPattern<LmHeadOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult
@@ -494,11 +500,34 @@ struct LmHeadLowering : OpConversionPattern<LmHeadOp> {
                      emptyTensor(rewriter, loc, {width, vocab}, element),
                      ArrayRef<int64_t>{1, 0})
                      .getResult()[0];
-    Value zeros = filledTensor(rewriter, loc, {rows, vocab}, element, 0.0);
-    Value logits =
-        linalg::MatmulOp::create(rewriter, loc, TypeRange{zeros.getType()},
-                                 ValueRange{x, wteT}, ValueRange{zeros})
-            .getResult(0);
+
+    auto index = [&](int64_t v) -> OpFoldResult {
+      return rewriter.getIndexAttr(v);
+    };
+    Value logits = emptyTensor(rewriter, loc, {rows, vocab}, element);
+    int64_t main = vocab - vocab % kVocabBlock;
+    for (auto [begin, size] :
+         {std::pair<int64_t, int64_t>{0, main}, {main, vocab - main}}) {
+      if (size == 0)
+        continue;
+      Value table = tensor::ExtractSliceOp::create(
+          rewriter, loc, wteT, {index(0), index(begin)},
+          {index(width), index(size)}, {index(1), index(1)});
+      SmallVector<OpFoldResult> offsets = {index(0), index(begin)};
+      SmallVector<OpFoldResult> sizes = {index(rows), index(size)};
+      SmallVector<OpFoldResult> strides = {index(1), index(1)};
+      Value columns = tensor::ExtractSliceOp::create(rewriter, loc, logits,
+                                                     offsets, sizes, strides);
+      Value zero = floatConstant(rewriter, loc, element, 0.0);
+      columns =
+          linalg::FillOp::create(rewriter, loc, zero, columns).getResult(0);
+      columns =
+          linalg::MatmulOp::create(rewriter, loc, TypeRange{columns.getType()},
+                                   ValueRange{x, table}, ValueRange{columns})
+              .getResult(0);
+      logits = tensor::InsertSliceOp::create(rewriter, loc, columns, logits,
+                                             offsets, sizes, strides);
+    }
     rewriter.replaceOp(op, expandFrom2d(rewriter, loc, logits, type));
     return success();
   }

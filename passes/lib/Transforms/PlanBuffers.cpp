@@ -1,0 +1,160 @@
+//===- PlanBuffers.cpp - One workspace for all temporaries ------*- C++ -*-===//
+//
+// Part of the GPT-3 compiler, under the Apache License v2.0.
+//
+// Static shapes make the activation memory of an entry point a compile-time
+// problem: every temporary gets a fixed offset in one workspace, reused by
+// buffers whose lifetimes do not overlap.
+//
+//===----------------------------------------------------------------------===//
+
+#include "tfm/Transforms/Passes.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/Interfaces/ViewLikeInterface.h"
+#include "llvm/Support/Debug.h"
+
+namespace mlir::tfm {
+#define GEN_PASS_DEF_TFMPLANBUFFERSPASS
+#include "tfm/Transforms/Passes.h.inc"
+} // namespace mlir::tfm
+
+#define DEBUG_TYPE "tfm-plan-buffers"
+
+using namespace mlir;
+
+namespace {
+constexpr int64_t kAlignment = 64;
+
+struct Buffer {
+  memref::AllocOp alloc;
+  int64_t bytes = 0;
+  int64_t start = 0, end = 0; // top-level op indices, inclusive
+  int64_t offset = 0;
+};
+
+/// Index of the op in `block` that is or contains `op`.
+int64_t topLevelIndex(Block &block, Operation *op,
+                      const DenseMap<Operation *, int64_t> &index) {
+  Operation *ancestor = block.findAncestorOpInBlock(*op);
+  return index.lookup(ancestor);
+}
+
+/// The last top-level index at which `root` or any view of it is used.
+int64_t lastUse(Block &block, Value root,
+                const DenseMap<Operation *, int64_t> &index) {
+  int64_t last = 0;
+  SmallVector<Value> worklist = {root};
+  while (!worklist.empty()) {
+    Value value = worklist.pop_back_val();
+    for (Operation *user : value.getUsers()) {
+      last = std::max(last, topLevelIndex(block, user, index));
+      // Views alias the buffer: their uses keep it alive.
+      if (isa<ViewLikeOpInterface>(user))
+        llvm::append_range(worklist, user->getResults());
+    }
+  }
+  return last;
+}
+
+struct TfmPlanBuffersPass
+    : tfm::impl::TfmPlanBuffersPassBase<TfmPlanBuffersPass> {
+  using Base::Base;
+
+  void runOnOperation() override {
+    func::FuncOp func = getOperation();
+    if (func.isExternal() || func.isPrivate())
+      return;
+    Block &body = func.getBody().front();
+    DenseMap<Operation *, int64_t> index;
+    for (auto [i, op] : llvm::enumerate(body))
+      index[&op] = i;
+
+    SmallVector<Buffer> buffers;
+    WalkResult walk = func.walk([&](memref::AllocOp alloc) {
+      MemRefType type = alloc.getType();
+      if (alloc->getBlock() != &body || !type.hasStaticShape() ||
+          !type.getLayout().isIdentity() ||
+          type.getElementTypeBitWidth() % 8 != 0) {
+        alloc.emitError("cannot place this allocation in the workspace: it "
+                        "must be statically shaped, with an identity "
+                        "layout, at the top level of the function");
+        return WalkResult::interrupt();
+      }
+      Buffer buffer;
+      buffer.alloc = alloc;
+      buffer.bytes = llvm::alignTo(type.getNumElements() *
+                                       type.getElementTypeBitWidth() / 8,
+                                   kAlignment);
+      buffer.start = index[alloc];
+      buffer.end = lastUse(body, alloc.getResult(), index);
+      buffers.push_back(buffer);
+      return WalkResult::advance();
+    });
+    if (walk.wasInterrupted())
+      return signalPassFailure();
+
+    int64_t total = assignOffsets(buffers);
+    LLVM_DEBUG(llvm::dbgs() << func.getName() << ": " << buffers.size()
+                            << " buffers in " << total << " bytes\n");
+
+    // Append the workspace argument and turn allocations into views.
+    MLIRContext *ctx = &getContext();
+    auto workspaceType = MemRefType::get({std::max<int64_t>(total, kAlignment)},
+                                         IntegerType::get(ctx, 8));
+    unsigned argIndex = func.getNumArguments();
+    if (failed(func.insertArgument(argIndex, workspaceType,
+                                   DictionaryAttr::get(ctx), func.getLoc())))
+      return signalPassFailure();
+    func.setArgAttr(argIndex, "tfm.workspace", UnitAttr::get(ctx));
+    Value workspace = func.getArgument(argIndex);
+    OpBuilder builder(ctx);
+    for (Buffer &buffer : buffers) {
+      builder.setInsertionPoint(buffer.alloc);
+      Location loc = buffer.alloc.getLoc();
+      Value offset =
+          arith::ConstantIndexOp::create(builder, loc, buffer.offset);
+      Value view = memref::ViewOp::create(builder, loc, buffer.alloc.getType(),
+                                          workspace, offset, ValueRange{});
+      for (Operation *user :
+           llvm::make_early_inc_range(buffer.alloc->getUsers()))
+        if (isa<memref::DeallocOp>(user))
+          user->erase();
+      buffer.alloc.replaceAllUsesWith(view);
+      buffer.alloc.erase();
+    }
+    func->setAttr("tfm.workspace_bytes",
+                  builder.getI64IntegerAttr(workspaceType.getNumElements()));
+  }
+
+  /// Greedy placement, largest first, at the lowest aligned offset free
+  /// of every already placed buffer whose live range intersects. Returns
+  /// the workspace size.
+  static int64_t assignOffsets(MutableArrayRef<Buffer> buffers) {
+    SmallVector<Buffer *> order;
+    for (Buffer &buffer : buffers)
+      order.push_back(&buffer);
+    llvm::stable_sort(order,
+                      [](Buffer *a, Buffer *b) { return a->bytes > b->bytes; });
+    int64_t total = 0;
+    SmallVector<Buffer *> placed;
+    for (Buffer *buffer : order) {
+      SmallVector<std::pair<int64_t, int64_t>> busy;
+      for (Buffer *other : placed)
+        if (other->start <= buffer->end && buffer->start <= other->end)
+          busy.push_back({other->offset, other->offset + other->bytes});
+      llvm::sort(busy);
+      int64_t offset = 0;
+      for (auto [begin, end] : busy) {
+        if (offset + buffer->bytes <= begin)
+          break;
+        offset = std::max(offset, end);
+      }
+      buffer->offset = offset;
+      total = std::max(total, offset + buffer->bytes);
+      placed.push_back(buffer);
+    }
+    return total;
+  }
+};
+} // namespace

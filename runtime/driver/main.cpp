@@ -1,0 +1,240 @@
+//===- main.cpp - The driver of every AOT model binary ----------*- C++ -*-===//
+//
+// Part of the GPT-3 compiler, under the Apache License v2.0.
+//
+// `gpt3-compile --emit=exe` links this main() with the compiled model and the
+// runtime. It speaks only the C API of gpt3/runtime.h. Bad input (a flag, a
+// file, a token id) is one line on stderr and exit code 2.
+//
+//===----------------------------------------------------------------------===//
+
+#include "gpt3/runtime.h"
+#include "npy.h"
+
+#include <nlohmann/json.hpp>
+
+#include <cstdio>
+#include <cstring>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace {
+constexpr int kExitBadInput = 2;
+constexpr int kExitFailure = 1;
+
+const char kUsage[] =
+    "usage: %s <command> [options]\n"
+    "\n"
+    "commands:\n"
+    "  info [--json]                 print the model and its entry points\n"
+    "  forward --weights W --tokens in.npy --out logits.npy\n"
+    "                                logits of int32/int64 token ids [B, T]\n"
+    "\n"
+    "  W is a .safetensors file or a directory holding model.safetensors\n"
+    "  (Hugging Face GPT-2 names, F32/F16/BF16).\n";
+
+/// --name value pairs after the command.
+struct Flags {
+  std::map<std::string, std::string> values;
+  std::string error;
+};
+
+Flags parseFlags(int argc, char **argv, int first,
+                 const std::vector<std::string> &known) {
+  Flags flags;
+  for (int i = first; i < argc; ++i) {
+    std::string arg = argv[i];
+    if (arg.rfind("--", 0) != 0) {
+      flags.error = "unexpected argument '" + arg + "'";
+      return flags;
+    }
+    std::string name = arg.substr(2), value;
+    size_t eq = name.find('=');
+    if (eq != std::string::npos) {
+      value = name.substr(eq + 1);
+      name = name.substr(0, eq);
+    } else if (i + 1 < argc) {
+      value = argv[++i];
+    } else {
+      flags.error = "flag --" + name + " needs a value";
+      return flags;
+    }
+    bool isKnown = false;
+    for (const std::string &k : known)
+      isKnown |= k == name;
+    if (!isKnown) {
+      flags.error = "unknown flag --" + name;
+      return flags;
+    }
+    flags.values[name] = value;
+  }
+  return flags;
+}
+
+int badInput(const std::string &message) {
+  std::fprintf(stderr, "error: %s\n", message.c_str());
+  return kExitBadInput;
+}
+
+/// Reports `status` and frees it; bad input exits 2, anything else 1.
+int report(gpt3_status_t status) {
+  std::fprintf(stderr, "error: %s\n", gpt3_status_message(status));
+  gpt3_status_code_t code = gpt3_status_code(status);
+  gpt3_status_free(status);
+  return code == GPT3_STATUS_INTERNAL || code == GPT3_STATUS_RESOURCE_EXHAUSTED
+             ? kExitFailure
+             : kExitBadInput;
+}
+
+struct Context {
+  gpt3_context_t *handle = nullptr;
+  nlohmann::json manifest;
+  ~Context() { gpt3_context_release(handle); }
+};
+
+gpt3_status_t openModel(Context &ctx) {
+  gpt3_context_options_t options;
+  gpt3_context_options_initialize(&options);
+  gpt3_status_t status =
+      gpt3_context_create(&options, gpt3_allocator_system(), &ctx.handle);
+  if (!status)
+    ctx.manifest = nlohmann::json::parse(gpt3_context_manifest(ctx.handle));
+  return status;
+}
+
+const nlohmann::json *findEntry(const nlohmann::json &manifest,
+                                const std::string &name) {
+  for (const auto &entry : manifest["entries"])
+    if (entry["name"] == name)
+      return &entry;
+  return nullptr;
+}
+
+int commandInfo(Context &ctx) {
+  const nlohmann::json &c = ctx.manifest["config"];
+  std::printf("model %s: %lld layers, width %lld, %lld heads, vocabulary "
+              "%lld, context %lld\n",
+              c["name"].get<std::string>().c_str(),
+              c["n_layer"].get<long long>(), c["n_embd"].get<long long>(),
+              c["n_head"].get<long long>(), c["vocab_size"].get<long long>(),
+              c["n_ctx"].get<long long>());
+  std::printf("compiled for batch %lld, sequence %lld\n",
+              ctx.manifest["batch"].get<long long>(),
+              ctx.manifest["seq"].get<long long>());
+  for (const auto &entry : ctx.manifest["entries"]) {
+    std::printf("entry %s (workspace %lld bytes):",
+                entry["name"].get<std::string>().c_str(),
+                entry["workspace_bytes"].get<long long>());
+    for (const auto &arg : entry["args"])
+      if (arg["kind"] != "param")
+        std::printf(" %s %s%s", arg["kind"].get<std::string>().c_str(),
+                    arg["name"].get<std::string>().c_str(),
+                    arg["shape"].dump().c_str());
+    std::printf("\n");
+  }
+  return 0;
+}
+
+int commandForward(Context &ctx, const Flags &flags) {
+  for (const char *required : {"weights", "tokens", "out"})
+    if (!flags.values.count(required))
+      return badInput(std::string("forward needs --") + required);
+  const nlohmann::json *entry = findEntry(ctx.manifest, "forward");
+  if (!entry)
+    return badInput("this model has no forward entry point");
+  std::vector<int64_t> tokenShape, logitShape;
+  for (const auto &arg : (*entry)["args"]) {
+    if (arg["name"] == "tokens")
+      tokenShape = arg["shape"].get<std::vector<int64_t>>();
+    if (arg["kind"] == "output")
+      logitShape = arg["shape"].get<std::vector<int64_t>>();
+  }
+
+  gpt3::NpyArray tokens;
+  std::string error;
+  if (!gpt3::readNpy(flags.values.at("tokens"), tokens, error))
+    return badInput(error);
+  if (tokens.descr != "<i4" && tokens.descr != "<i8")
+    return badInput(flags.values.at("tokens") +
+                    ": token ids must be int32 or int64, got '" + tokens.descr +
+                    "'");
+  if (tokens.shape != tokenShape)
+    return badInput(flags.values.at("tokens") + ": shape " +
+                    nlohmann::json(tokens.shape).dump() +
+                    " differs from the compiled [batch, seq] " +
+                    nlohmann::json(tokenShape).dump() +
+                    "; recompile with --batch/--seq");
+  size_t count = tokens.data.size() / (tokens.descr == "<i8" ? 8 : 4);
+  std::vector<int32_t> ids(count);
+  for (size_t i = 0; i < count; ++i) {
+    int64_t id;
+    if (tokens.descr == "<i8")
+      std::memcpy(&id, tokens.data.data() + 8 * i, 8);
+    else {
+      int32_t narrow;
+      std::memcpy(&narrow, tokens.data.data() + 4 * i, 4);
+      id = narrow;
+    }
+    if (id < INT32_MIN || id > INT32_MAX)
+      return badInput("token id " + std::to_string(id) + " at position " +
+                      std::to_string(i) + " is out of range");
+    ids[i] = static_cast<int32_t>(id);
+  }
+
+  if (gpt3_status_t s = gpt3_context_load_weights(
+          ctx.handle, flags.values.at("weights").c_str()))
+    return report(s);
+
+  int64_t logitCount = 1;
+  for (int64_t d : logitShape)
+    logitCount *= d;
+  std::vector<float> logits(logitCount);
+  gpt3_tensor_t in{}, out{};
+  in.data = ids.data();
+  in.rank = static_cast<int32_t>(tokenShape.size());
+  in.dtype = GPT3_DTYPE_I32;
+  std::copy(tokenShape.begin(), tokenShape.end(), in.shape);
+  out.data = logits.data();
+  out.rank = static_cast<int32_t>(logitShape.size());
+  out.dtype = GPT3_DTYPE_F32;
+  std::copy(logitShape.begin(), logitShape.end(), out.shape);
+  if (gpt3_status_t s =
+          gpt3_context_call(ctx.handle, "forward", &in, 1, &out, 1))
+    return report(s);
+  if (!gpt3::writeNpyF32(flags.values.at("out"), logitShape, logits.data(),
+                         error))
+    return badInput(error);
+  return 0;
+}
+} // namespace
+
+int main(int argc, char **argv) {
+  if (argc < 2 || !std::strcmp(argv[1], "--help") ||
+      !std::strcmp(argv[1], "-h")) {
+    std::fprintf(argc < 2 ? stderr : stdout, kUsage, argv[0]);
+    return argc < 2 ? kExitBadInput : 0;
+  }
+  std::string command = argv[1];
+  Context ctx;
+  if (gpt3_status_t s = openModel(ctx))
+    return report(s);
+  if (command == "info") {
+    if (argc == 3 && !std::strcmp(argv[2], "--json")) {
+      std::printf("%s\n", ctx.manifest.dump(2).c_str());
+      return 0;
+    }
+    if (argc > 2)
+      return badInput(std::string("unexpected argument '") + argv[2] + "'");
+    return commandInfo(ctx);
+  }
+  if (command == "forward") {
+    Flags flags = parseFlags(argc, argv, 2, {"weights", "tokens", "out"});
+    if (!flags.error.empty())
+      return badInput(flags.error);
+    return commandForward(ctx, flags);
+  }
+  std::fprintf(stderr, "error: unknown command '%s'\n", command.c_str());
+  std::fprintf(stderr, kUsage, argv[0]);
+  return kExitBadInput;
+}

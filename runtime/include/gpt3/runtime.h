@@ -1,0 +1,118 @@
+/*===- runtime.h - GPT-3 runtime C API ------------------------------*- C -*-===
+ *
+ * Part of the GPT-3 compiler, under the Apache License v2.0.
+ *
+ * The only public header of the runtime: open a compiled model, bind its
+ * weights from safetensors files, and call its entry points. Plain C with
+ * opaque handles; every fallible call returns a gpt3_status_t (NULL = OK).
+ *
+ * Thread safety: a context may be used by one thread at a time. Distinct
+ * contexts are independent.
+ *
+ *===----------------------------------------------------------------------===*/
+
+#ifndef GPT3_RUNTIME_H
+#define GPT3_RUNTIME_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/*===--- Status ------------------------------------------------------------===*/
+
+typedef enum {
+  GPT3_STATUS_OK = 0,
+  GPT3_STATUS_INVALID_ARGUMENT = 1, /* a caller mistake: shape, id, flag */
+  GPT3_STATUS_NOT_FOUND = 2,        /* a file, tensor or entry point */
+  GPT3_STATUS_DATA_LOSS = 3,        /* a malformed or truncated file */
+  GPT3_STATUS_RESOURCE_EXHAUSTED = 4, /* out of memory */
+  GPT3_STATUS_INTERNAL = 5,
+} gpt3_status_code_t;
+
+/* NULL means success. Otherwise owned by the caller: free it. */
+typedef struct gpt3_status_s *gpt3_status_t;
+
+gpt3_status_code_t gpt3_status_code(gpt3_status_t status);
+/* Valid until gpt3_status_free; "OK" for NULL. */
+const char *gpt3_status_message(gpt3_status_t status);
+void gpt3_status_free(gpt3_status_t status);
+
+/*===--- Allocator ---------------------------------------------------------===*/
+
+/* Every allocation of a context goes through its allocator. */
+typedef struct {
+  void *self;
+  /* Returns NULL on failure; `alignment` is a power of two. */
+  void *(*allocate)(void *self, size_t size, size_t alignment);
+  void (*deallocate)(void *self, void *ptr);
+} gpt3_allocator_t;
+
+/* aligned_alloc/free. */
+gpt3_allocator_t gpt3_allocator_system(void);
+
+/*===--- Tensors -----------------------------------------------------------===*/
+
+typedef enum {
+  GPT3_DTYPE_F32 = 0,
+  GPT3_DTYPE_I32 = 1,
+  GPT3_DTYPE_I64 = 2,
+  GPT3_DTYPE_I8 = 3,
+} gpt3_dtype_t;
+
+/* A view of caller-owned memory; the runtime never frees `data`. */
+typedef struct {
+  void *data;       /* row-major, contiguous */
+  int64_t shape[8]; /* {4, 64} */
+  int32_t rank;     /* 2 */
+  gpt3_dtype_t dtype;
+} gpt3_tensor_t;
+
+/*===--- Context -----------------------------------------------------------===*/
+
+/* A compiled model with its weights, workspace and entry points. */
+typedef struct gpt3_context_t gpt3_context_t;
+
+typedef struct {
+  /* Path of a model library (.so); NULL for the model linked into the
+   * running executable. */
+  const char *artefact_path;
+} gpt3_context_options_t;
+
+void gpt3_context_options_initialize(gpt3_context_options_t *out_options);
+
+/* Opens the artefact and reads its manifest. Weights are not bound yet. */
+gpt3_status_t gpt3_context_create(const gpt3_context_options_t *options,
+                                  gpt3_allocator_t allocator,
+                                  gpt3_context_t **out_context);
+
+/* The artefact's JSON manifest (config, parameters, entry points). Owned by
+ * the context. */
+const char *gpt3_context_manifest(const gpt3_context_t *context);
+
+/* Binds every parameter from `path`: a .safetensors file or a directory
+ * holding model.safetensors. Accepts Hugging Face GPT-2 names with or
+ * without the `transformer.` prefix, ignores attn.bias/attn.masked_bias,
+ * treats lm_head.weight as tied, converts BF16/F16 to F32. Any missing or
+ * unexpected tensor, shape mismatch or malformed file is an error naming
+ * the tensor or byte offset; on error nothing is bound. */
+gpt3_status_t gpt3_context_load_weights(gpt3_context_t *context,
+                                        const char *path);
+
+/* Calls entry point `fn` ("forward", "loss"). `args` are its inputs in
+ * manifest order (e.g. tokens), `results` its outputs (e.g. logits), all
+ * with the manifest's shapes and dtypes. Token ids are checked against the
+ * vocabulary first. */
+gpt3_status_t gpt3_context_call(gpt3_context_t *context, const char *fn,
+                                const gpt3_tensor_t *args, size_t num_args,
+                                gpt3_tensor_t *results, size_t num_results);
+
+void gpt3_context_release(gpt3_context_t *context);
+
+#ifdef __cplusplus
+} /* extern "C" */
+#endif
+
+#endif /* GPT3_RUNTIME_H */

@@ -1,0 +1,67 @@
+//===- Linker.cpp - Link an AOT model binary --------------------*- C++ -*-===//
+//
+// Part of the GPT-3 compiler, under the Apache License v2.0.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Linker.h"
+
+#include "llvm/ADT/SmallString.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/Program.h"
+
+using namespace llvm;
+
+namespace {
+/// The C++ driver used to link: $GPT3_CXX, else clang++-22, else c++.
+Expected<std::string> findLinkerDriver() {
+  if (const char *env = std::getenv("GPT3_CXX"))
+    return std::string(env);
+  for (StringRef name : {"clang++-22", "c++"})
+    if (ErrorOr<std::string> path = sys::findProgramByName(name))
+      return *path;
+  return createStringError(inconvertibleErrorCode(),
+                           "no C++ compiler driver found to link with (tried "
+                           "$GPT3_CXX, clang++-22, c++)");
+}
+} // namespace
+
+Error gpt3::linkExecutable(StringRef object, StringRef output,
+                           StringRef libDir) {
+  SmallString<256> runtime(libDir), driver(libDir);
+  sys::path::append(runtime, "libgpt3_runtime.a");
+  sys::path::append(driver, "libgpt3_driver.a");
+  for (StringRef lib : {runtime.str(), driver.str()})
+    if (!sys::fs::exists(lib))
+      return createStringError(inconvertibleErrorCode(),
+                               "runtime library not found: " + lib);
+  Expected<std::string> cxx = findLinkerDriver();
+  if (!cxx)
+    return cxx.takeError();
+
+  SmallString<256> temp(output);
+  temp += ".link-tmp";
+  std::string rpath = "-Wl,-rpath," GPT3_OPENMP_LIB_DIR;
+  std::string libPath = "-L" GPT3_OPENMP_LIB_DIR;
+  SmallVector<StringRef> args = {
+      *cxx, "-fuse-ld=lld", "-o", temp, object, driver, runtime, libPath, rpath,
+      "-lomp", "-ldl", "-lpthread",
+      // The runtime finds the entry points of the binary it is linked into.
+      "-Wl,--export-dynamic-symbol=gpt3_*"};
+  std::string error;
+  int rc = sys::ExecuteAndWait(*cxx, args, std::nullopt, {}, 0, 0, &error);
+  if (rc != 0) {
+    sys::fs::remove(temp);
+    return createStringError(inconvertibleErrorCode(),
+                             "linking failed (" + *cxx + " exited with " +
+                                 std::to_string(rc) + ")" +
+                                 (error.empty() ? "" : ": " + error));
+  }
+  if (std::error_code ec = sys::fs::rename(temp, output)) {
+    sys::fs::remove(temp);
+    return createStringError(ec, "cannot write %s: %s", output.str().c_str(),
+                             ec.message().c_str());
+  }
+  return Error::success();
+}

@@ -1,0 +1,124 @@
+//===- Manifest.cpp - Entry points and parameters of an artefact -*- C++
+//-*-===//
+//
+// Part of the GPT-3 compiler, under the Apache License v2.0.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Manifest.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+
+using namespace mlir;
+namespace json = llvm::json;
+
+namespace {
+std::string dtypeName(Type type) {
+  if (type.isF32())
+    return "f32";
+  if (type.isInteger(32))
+    return "i32";
+  if (type.isInteger(64))
+    return "i64";
+  if (type.isInteger(8))
+    return "i8";
+  return "unknown";
+}
+
+json::Object tensorArg(std::string name, std::string kind, Type type) {
+  auto tensor = cast<ShapedType>(type);
+  json::Array shape;
+  for (int64_t d : tensor.getShape())
+    shape.push_back(d);
+  return json::Object{{"name", name},
+                      {"kind", kind},
+                      {"dtype", dtypeName(tensor.getElementType())},
+                      {"shape", std::move(shape)}};
+}
+} // namespace
+
+json::Object gpt3::describeModule(ModuleOp module,
+                                  const tfm::ModelConfig &config) {
+  json::Array windows;
+  for (int64_t w : config.windows)
+    windows.push_back(w);
+  json::Object cfg{{"name", config.name},
+                   {"n_layer", config.numLayers},
+                   {"n_embd", config.width},
+                   {"n_head", config.numHeads},
+                   {"vocab_size", config.vocabSize},
+                   {"n_ctx", config.contextSize},
+                   {"n_inner", config.mlpWidth},
+                   {"layer_norm_epsilon", config.layerNormEpsilon},
+                   {"windows", std::move(windows)}};
+
+  json::Array params;
+  for (const tfm::ParamSpec &spec : tfm::parameterSpecs(config)) {
+    json::Array shape;
+    for (int64_t d : spec.shape)
+      shape.push_back(d);
+    params.push_back(json::Object{
+        {"name", spec.name}, {"dtype", "f32"}, {"shape", std::move(shape)}});
+  }
+
+  json::Array entries;
+  for (auto func : module.getOps<func::FuncOp>()) {
+    if (func.isPrivate())
+      continue;
+    json::Array args;
+    for (auto [i, type] : llvm::enumerate(func.getArgumentTypes())) {
+      if (auto input = func.getArgAttrOfType<StringAttr>(i, "tfm.input"))
+        args.push_back(tensorArg(input.getValue().str(), "input", type));
+      else if (auto param = func.getArgAttrOfType<StringAttr>(i, "tfm.param"))
+        args.push_back(tensorArg(param.getValue().str(), "param", type));
+    }
+    // Results become out-parameters after the inputs, in order.
+    std::string output =
+        func.getSymName() == "forward" ? "logits" : func.getSymName().str();
+    for (auto [i, type] : llvm::enumerate(func.getResultTypes()))
+      args.push_back(tensorArg(
+          i == 0 ? output : output + "." + std::to_string(i), "output", type));
+    entries.push_back(
+        json::Object{{"name", func.getSymName().str()},
+                     {"symbol", ("gpt3_entry_" + func.getSymName()).str()},
+                     {"args", std::move(args)}});
+  }
+
+  auto shapeAttr = module->getAttrOfType<DictionaryAttr>("tfm.config");
+  int64_t batch = 0, seq = 0;
+  if (shapeAttr) {
+    if (auto b = shapeAttr.getAs<IntegerAttr>("batch"))
+      batch = b.getInt();
+    if (auto s = shapeAttr.getAs<IntegerAttr>("seq"))
+      seq = s.getInt();
+  }
+  return json::Object{{"format", "gpt3-artefact"},
+                      {"version", 1},
+                      {"config", std::move(cfg)},
+                      {"batch", batch},
+                      {"seq", seq},
+                      {"params", std::move(params)},
+                      {"entries", std::move(entries)}};
+}
+
+void gpt3::addWorkspaceSizes(json::Object &manifest, ModuleOp lowered) {
+  json::Array *entries = manifest.getArray("entries");
+  if (!entries)
+    return;
+  for (json::Value &entry : *entries) {
+    json::Object *object = entry.getAsObject();
+    std::optional<StringRef> name = object->getString("name");
+    auto func = lowered.lookupSymbol<LLVM::LLVMFuncOp>(*name);
+    int64_t bytes = 0;
+    if (func)
+      if (auto attr = func->getAttrOfType<IntegerAttr>("tfm.workspace_bytes"))
+        bytes = attr.getInt();
+    (*object)["workspace_bytes"] = bytes;
+    if (json::Array *args = object->getArray("args"))
+      args->push_back(json::Object{{"name", "workspace"},
+                                   {"kind", "workspace"},
+                                   {"dtype", "i8"},
+                                   {"shape", json::Array{bytes}}});
+  }
+}

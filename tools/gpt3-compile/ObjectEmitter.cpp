@@ -1,0 +1,111 @@
+//===- ObjectEmitter.cpp - LLVM dialect to native code ----------*- C++ -*-===//
+//
+// Part of the GPT-3 compiler, under the Apache License v2.0.
+//
+//===----------------------------------------------------------------------===//
+
+#include "ObjectEmitter.h"
+
+#include "mlir/Target/LLVMIR/Export.h"
+#include "llvm/ADT/StringMap.h"
+#include "llvm/IR/Constants.h"
+#include "llvm/IR/GlobalVariable.h"
+#include "llvm/IR/LegacyPassManager.h"
+#include "llvm/MC/TargetRegistry.h"
+#include "llvm/Passes/PassBuilder.h"
+#include "llvm/Support/TargetSelect.h"
+#include "llvm/Target/TargetMachine.h"
+#include "llvm/TargetParser/Host.h"
+#include "llvm/TargetParser/SubtargetFeature.h"
+
+using namespace llvm;
+
+namespace {
+Expected<std::unique_ptr<TargetMachine>>
+createTargetMachine(const gpt3::TargetOptions &options) {
+  InitializeNativeTarget();
+  InitializeNativeTargetAsmPrinter();
+  Triple triple(sys::getDefaultTargetTriple());
+  std::string error;
+  const Target *target = TargetRegistry::lookupTarget(triple, error);
+  if (!target)
+    return createStringError(inconvertibleErrorCode(), error);
+
+  std::string cpu = options.cpu;
+  std::string features;
+  if (cpu == "native") {
+    cpu = sys::getHostCPUName().str();
+    SubtargetFeatures list;
+    for (const auto &[name, enabled] : sys::getHostCPUFeatures())
+      list.AddFeature(name, enabled);
+    features = list.getString();
+  }
+  llvm::TargetOptions targetOptions;
+  std::unique_ptr<TargetMachine> machine(target->createTargetMachine(
+      triple, cpu, features, targetOptions, Reloc::PIC_, std::nullopt,
+      options.optLevel >= 3   ? CodeGenOptLevel::Aggressive
+      : options.optLevel == 0 ? CodeGenOptLevel::None
+                              : CodeGenOptLevel::Default));
+  if (!machine)
+    return createStringError(inconvertibleErrorCode(),
+                             "cannot create a target machine for CPU '" +
+                                 options.cpu + "'");
+  return std::move(machine);
+}
+} // namespace
+
+Expected<std::unique_ptr<Module>>
+gpt3::translateAndOptimize(mlir::ModuleOp module, LLVMContext &context,
+                           const TargetOptions &options, StringRef manifest) {
+  std::unique_ptr<Module> llvmModule =
+      mlir::translateModuleToLLVMIR(module, context, "gpt3-model");
+  if (!llvmModule)
+    return createStringError(inconvertibleErrorCode(),
+                             "translation to LLVM IR failed");
+  Expected<std::unique_ptr<TargetMachine>> machine =
+      createTargetMachine(options);
+  if (!machine)
+    return machine.takeError();
+  llvmModule->setTargetTriple((*machine)->getTargetTriple());
+  llvmModule->setDataLayout((*machine)->createDataLayout());
+
+  // The manifest travels inside the object so an artefact is one file.
+  Constant *text = ConstantDataArray::getString(context, manifest);
+  new GlobalVariable(*llvmModule, text->getType(), /*isConstant=*/true,
+                     GlobalValue::ExternalLinkage, text, "gpt3_manifest");
+
+  LoopAnalysisManager lam;
+  FunctionAnalysisManager fam;
+  CGSCCAnalysisManager cgam;
+  ModuleAnalysisManager mam;
+  PassBuilder builder(machine->get());
+  builder.registerModuleAnalyses(mam);
+  builder.registerCGSCCAnalyses(cgam);
+  builder.registerFunctionAnalyses(fam);
+  builder.registerLoopAnalyses(lam);
+  builder.crossRegisterProxies(lam, fam, cgam, mam);
+  static const OptimizationLevel levels[] = {
+      OptimizationLevel::O0, OptimizationLevel::O1, OptimizationLevel::O2,
+      OptimizationLevel::O3};
+  OptimizationLevel level = levels[std::min(options.optLevel, 3u)];
+  if (level == OptimizationLevel::O0)
+    builder.buildO0DefaultPipeline(level).run(*llvmModule, mam);
+  else
+    builder.buildPerModuleDefaultPipeline(level).run(*llvmModule, mam);
+  return std::move(llvmModule);
+}
+
+Error gpt3::emitObject(Module &module, const TargetOptions &options,
+                       raw_pwrite_stream &os) {
+  Expected<std::unique_ptr<TargetMachine>> machine =
+      createTargetMachine(options);
+  if (!machine)
+    return machine.takeError();
+  legacy::PassManager pm;
+  if ((*machine)->addPassesToEmitFile(pm, os, nullptr,
+                                      CodeGenFileType::ObjectFile))
+    return createStringError(inconvertibleErrorCode(),
+                             "the target cannot emit object files");
+  pm.run(module);
+  return Error::success();
+}
