@@ -20,3 +20,10 @@ llvm_config.add_tool_substitutions(
     ["gpt3-opt", "gpt3-compile"], [config.gpt3_tools_dir]
 )
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
+
+# Numerical references and malformed-input generators need Debian's NumPy,
+# which only the system interpreter sees.
+config.substitutions.append(("%python", "/usr/bin/python3"))
+config.substitutions.append(
+    ("%numerics", os.path.join(config.gpt3_src_root, "test", "numerics"))
+)

@@ -49,6 +49,10 @@ Error gpt3::linkExecutable(StringRef object, StringRef output,
       "-lomp", "-ldl", "-lpthread",
       // The runtime finds the entry points of the binary it is linked into.
       "-Wl,--export-dynamic-symbol=gpt3_*"};
+  // A sanitizer build of the runtime needs the sanitizer runtime too.
+  StringRef sanitize = GPT3_SANITIZE_FLAG;
+  if (!sanitize.empty())
+    args.push_back(sanitize);
   std::string error;
   int rc = sys::ExecuteAndWait(*cxx, args, std::nullopt, {}, 0, 0, &error);
   if (rc != 0) {

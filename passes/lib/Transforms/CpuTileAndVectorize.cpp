@@ -14,8 +14,10 @@
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
+#include "mlir/Dialect/Vector/Transforms/VectorRewritePatterns.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Interfaces/TilingInterface.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 #include "llvm/Support/Debug.h"
 
 namespace mlir::tfm {
@@ -71,22 +73,32 @@ struct TfmCpuTileAndVectorizePass
     : tfm::impl::TfmCpuTileAndVectorizePassBase<TfmCpuTileAndVectorizePass> {
   using Base::Base;
 
-  /// Matmul and batch matmul: (b) m n k. Every tile divides its dimension
-  /// (tfm-to-linalg pads the vocabulary), so no tile needs masks.
-  TileSizes contractionTiles(ArrayRef<int64_t> ranges) const {
+  /// Any contraction (matmul, batch matmul, or a generic one that reshape
+  /// propagation produced, such as (b, t, n, k)): the innermost m and n
+  /// loops get the thread block and the register tile, other m, n and batch
+  /// loops step by 1, and the single k loop is the reduction loop of the
+  /// register tile. Every tile divides its dimension, so none needs masks.
+  std::optional<TileSizes> contractionTiles(linalg::LinalgOp op,
+                                            ArrayRef<int64_t> ranges) const {
+    if (!linalg::isaContractionOpInterface(op))
+      return std::nullopt;
+    FailureOr<linalg::ContractionDimensions> dims =
+        linalg::inferContractionDims(op);
+    if (failed(dims) || dims->m.empty() || dims->n.empty() ||
+        dims->k.size() != 1)
+      return std::nullopt;
     TileSizes t;
     t.isContraction = true;
-    size_t batchDims = ranges.size() - 3;
-    for (size_t i = 0; i < batchDims; ++i) {
-      t.threads.push_back(1);
-      t.registers.push_back(1);
-    }
-    int64_t m = ranges[batchDims], n = ranges[batchDims + 1];
-    int64_t blockM = largestDivisorAtMost(m, threadTileM);
-    int64_t blockN = largestDivisorAtMost(n, threadTileN);
-    t.threads.append({blockM, blockN, 0});
-    t.registers.append({largestDivisorAtMost(blockM, regTileM),
-                        largestDivisorAtMost(blockN, regTileN), 1});
+    t.threads.assign(ranges.size(), 1);
+    t.registers.assign(ranges.size(), 1);
+    unsigned m = dims->m.back(), n = dims->n.back(), k = dims->k.front();
+    int64_t blockM = largestDivisorAtMost(ranges[m], threadTileM);
+    int64_t blockN = largestDivisorAtMost(ranges[n], threadTileN);
+    t.threads[m] = blockM;
+    t.threads[n] = blockN;
+    t.threads[k] = 0;
+    t.registers[m] = largestDivisorAtMost(blockM, regTileM);
+    t.registers[n] = largestDivisorAtMost(blockN, regTileN);
     return t;
   }
 
@@ -123,9 +135,8 @@ struct TfmCpuTileAndVectorizePass
       SmallVector<int64_t> ranges = op.getStaticLoopRanges();
       if (llvm::any_of(ranges, ShapedType::isDynamic))
         continue;
-      TileSizes sizes = isa<linalg::MatmulOp, linalg::BatchMatmulOp>(op)
-                            ? contractionTiles(ranges)
-                            : genericTiles(op, ranges);
+      TileSizes sizes =
+          contractionTiles(op, ranges).value_or(genericTiles(op, ranges));
       Operation *threadTile =
           tile(rewriter, cast<TilingInterface>(op.getOperation()),
                sizes.threads, scf::SCFTilingOptions::LoopType::ForallOp);
@@ -175,6 +186,15 @@ struct TfmCpuTileAndVectorizePass
       }
       rewriter.replaceOp(registerTile, vectorized->replacements);
     }
+
+    // Tiles of ops with batch or split dimensions carry unit vector
+    // dimensions (vector<1x8x1xf32>); without them every contraction is a
+    // plain (m, n, k) one that lowers to outer products and FMAs.
+    RewritePatternSet patterns(&getContext());
+    vector::populateCastAwayVectorLeadingOneDimPatterns(patterns);
+    vector::populateDropUnitDimWithShapeCastPatterns(patterns);
+    if (failed(applyPatternsGreedily(func, std::move(patterns))))
+      return signalPassFailure();
   }
 };
 } // namespace

@@ -134,8 +134,10 @@ struct TfmPlanBuffersPass
     SmallVector<Buffer *> order;
     for (Buffer &buffer : buffers)
       order.push_back(&buffer);
-    llvm::stable_sort(order,
-                      [](Buffer *a, Buffer *b) { return a->bytes > b->bytes; });
+    llvm::sort(order, [](Buffer *a, Buffer *b) {
+      return std::make_pair(-a->bytes, a->start) <
+             std::make_pair(-b->bytes, b->start);
+    });
     int64_t total = 0;
     SmallVector<Buffer *> placed;
     for (Buffer *buffer : order) {

@@ -16,6 +16,7 @@
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <tuple>
 #include <unistd.h>
 
 using gpt3::SafetensorsFile;
@@ -163,10 +164,11 @@ gpt3_status_t SafetensorsFile::open(const std::string &path,
   std::vector<const TensorInfo *> order;
   for (const TensorInfo &t : file->tensors_)
     order.push_back(&t);
-  std::stable_sort(order.begin(), order.end(),
-                   [](const TensorInfo *a, const TensorInfo *b) {
-                     return a->begin < b->begin;
-                   });
+  std::sort(order.begin(), order.end(),
+            [](const TensorInfo *a, const TensorInfo *b) {
+              return std::tie(a->begin, a->end, a->name) <
+                     std::tie(b->begin, b->end, b->name);
+            });
   uint64_t expected = 0;
   const TensorInfo *previous = nullptr;
   for (const TensorInfo *t : order) {

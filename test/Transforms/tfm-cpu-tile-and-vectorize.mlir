@@ -1,0 +1,95 @@
+// RUN: gpt3-opt %s --split-input-file --tfm-cpu-tile-and-vectorize --canonicalize | FileCheck %s
+
+// A matmul becomes thread blocks (scf.forall, 64 x 256), register tiles
+// (8 x 32 x 1) and a vector.contract; no scalar matmul is left.
+// CHECK-LABEL: func.func @matmul
+//       CHECK:   scf.forall ({{.*}}) = (0, 0) to (128, 768) step (64, 256)
+//       CHECK:     scf.for {{.*}} step %c8
+//       CHECK:       scf.for {{.*}} step %c32
+//       CHECK:         scf.for {{.*}} step %c1
+//       CHECK:           vector.contract {{.*}} vector<8x1xf32>, vector<1x32xf32> into vector<8x32xf32>
+//   CHECK-NOT:   linalg.matmul
+func.func @matmul(%a: tensor<128x768xf32>, %b: tensor<768x768xf32>, %c: tensor<128x768xf32>) -> tensor<128x768xf32> {
+  %0 = linalg.matmul ins(%a, %b : tensor<128x768xf32>, tensor<768x768xf32>) outs(%c : tensor<128x768xf32>) -> tensor<128x768xf32>
+  return %0 : tensor<128x768xf32>
+}
+
+// -----
+
+// Tiles divide their dimensions: an 81-column matmul gets 27-wide registers.
+// CHECK-LABEL: func.func @matmul_tail
+//       CHECK:     vector.contract {{.*}} into vector<8x27xf32>
+func.func @matmul_tail(%a: tensor<16x32xf32>, %b: tensor<32x81xf32>, %c: tensor<16x81xf32>) -> tensor<16x81xf32> {
+  %0 = linalg.matmul ins(%a, %b : tensor<16x32xf32>, tensor<32x81xf32>) outs(%c : tensor<16x81xf32>) -> tensor<16x81xf32>
+  return %0 : tensor<16x81xf32>
+}
+
+// -----
+
+// Batch matmuls keep one batch per tile.
+// CHECK-LABEL: func.func @batch_matmul
+//       CHECK:   scf.forall (%{{.*}}) in (4)
+//       CHECK:     vector.contract {{.*}} into vector<8x32xf32>
+func.func @batch_matmul(%a: tensor<4x64x16xf32>, %b: tensor<4x16x64xf32>, %c: tensor<4x64x64xf32>) -> tensor<4x64x64xf32> {
+  %0 = linalg.batch_matmul ins(%a, %b : tensor<4x64x16xf32>, tensor<4x16x64xf32>) outs(%c : tensor<4x64x64xf32>) -> tensor<4x64x64xf32>
+  return %0 : tensor<4x64x64xf32>
+}
+
+// -----
+
+// A contraction that reshape propagation turned into a generic over
+// (b, t, n, k) is tiled like a matmul: one batch per thread block and an
+// 8 x 32 register tile updated by one multiply-add per k.
+// CHECK-LABEL: func.func @generic_contraction
+//       CHECK:   scf.forall (%{{.*}}) in (2)
+//       CHECK:     scf.for {{.*}} step %c1
+//       CHECK:       arith.mulf {{.*}} : vector<8x32xf32>
+//       CHECK:       arith.addf {{.*}} : vector<1x8x32xf32>
+#lhs = affine_map<(d0, d1, d2, d3) -> (d0, d1, d3)>
+#rhs = affine_map<(d0, d1, d2, d3) -> (d3, d2)>
+#out = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2)>
+func.func @generic_contraction(%x: tensor<2x8x64xf32>, %w: tensor<64x96xf32>, %acc: tensor<2x8x96xf32>) -> tensor<2x8x96xf32> {
+  %0 = linalg.generic {indexing_maps = [#lhs, #rhs, #out], iterator_types = ["parallel", "parallel", "parallel", "reduction"]} ins(%x, %w : tensor<2x8x64xf32>, tensor<64x96xf32>) outs(%acc : tensor<2x8x96xf32>) {
+  ^bb0(%a: f32, %b: f32, %c: f32):
+    %m = arith.mulf %a, %b : f32
+    %s = arith.addf %c, %m : f32
+    linalg.yield %s : f32
+  } -> tensor<2x8x96xf32>
+  return %0 : tensor<2x8x96xf32>
+}
+
+// -----
+
+// Elementwise: threads split the rows into 8 pieces, registers take 16
+// lanes of a row.
+// CHECK-LABEL: func.func @elementwise
+//       CHECK:   scf.forall ({{.*}}) = (0) to (64) step (8)
+//       CHECK:     vector.transfer_read {{.*}} vector<16xf32>
+//       CHECK:     arith.addf {{.*}} : vector<16xf32>
+func.func @elementwise(%a: tensor<64x128xf32>, %b: tensor<64x128xf32>) -> tensor<64x128xf32> {
+  %e = tensor.empty() : tensor<64x128xf32>
+  %0 = linalg.add ins(%a, %b : tensor<64x128xf32>, tensor<64x128xf32>) outs(%e : tensor<64x128xf32>) -> tensor<64x128xf32>
+  return %0 : tensor<64x128xf32>
+}
+
+// -----
+
+// A gather (embedding rows) is tiled but left scalar.
+// CHECK-LABEL: func.func @negative_gather
+//       CHECK:   scf.forall
+//       CHECK:     linalg.generic
+//       CHECK:       tensor.extract
+//   CHECK-NOT:   vector.gather
+#map = affine_map<(d0, d1) -> (d0)>
+#map1 = affine_map<(d0, d1) -> (d0, d1)>
+func.func @negative_gather(%ids: tensor<8xi32>, %table: tensor<100x16xf32>) -> tensor<8x16xf32> {
+  %e = tensor.empty() : tensor<8x16xf32>
+  %0 = linalg.generic {indexing_maps = [#map, #map1], iterator_types = ["parallel", "parallel"]} ins(%ids : tensor<8xi32>) outs(%e : tensor<8x16xf32>) {
+  ^bb0(%id: i32, %out: f32):
+    %row = arith.index_cast %id : i32 to index
+    %col = linalg.index 1 : index
+    %v = tensor.extract %table[%row, %col] : tensor<100x16xf32>
+    linalg.yield %v : f32
+  } -> tensor<8x16xf32>
+  return %0 : tensor<8x16xf32>
+}
