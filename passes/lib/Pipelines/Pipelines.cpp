@@ -60,7 +60,7 @@ void tfm::buildTfmToCpuPipeline(OpPassManager &pm,
   OpPassManager &funcPm = pm.nest<func::FuncOp>();
   funcPm.addPass(tfm::createConvertTfmToLinalgPass());
   addCleanup(funcPm);
-  funcPm.addPass(createLinalgElementwiseOpFusionPass());
+  funcPm.addPass(tfm::createTfmFuseElementwisePass());
   addCleanup(funcPm);
 
   // Threads and registers, still on tensors.
@@ -102,6 +102,8 @@ void tfm::buildTfmToCpuPipeline(OpPassManager &pm,
   vectorToLlvm.vectorContractLowering =
       vector::VectorContractLowering::OuterProduct;
   vectorToLlvm.reassociateFPReductions = true;
+  vectorToLlvm.vectorTransposeLowering =
+      vector::VectorTransposeLowering::Shuffle16x16;
   pm.addPass(createConvertVectorToLLVMPass(vectorToLlvm));
   // Before SCF -> CF: the OpenMP conversion wraps parallel bodies in
   // memref.alloca_scope, which must still hold a single block here.

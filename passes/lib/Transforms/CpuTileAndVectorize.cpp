@@ -76,7 +76,8 @@ struct TfmCpuTileAndVectorizePass
   /// Any contraction (matmul, batch matmul, or a generic one that reshape
   /// propagation produced, such as (b, t, n, k)): the innermost m and n
   /// loops get the thread block and the register tile, other m, n and batch
-  /// loops step by 1, and the single k loop is the reduction loop of the
+  /// loops step by 1, and the k loops (two when a reshape split the
+  /// reduction into heads x head size) are the reduction loops of the
   /// register tile. Every tile divides its dimension, so none needs masks.
   std::optional<TileSizes> contractionTiles(linalg::LinalgOp op,
                                             ArrayRef<int64_t> ranges) const {
@@ -84,19 +85,19 @@ struct TfmCpuTileAndVectorizePass
       return std::nullopt;
     FailureOr<linalg::ContractionDimensions> dims =
         linalg::inferContractionDims(op);
-    if (failed(dims) || dims->m.empty() || dims->n.empty() ||
-        dims->k.size() != 1)
+    if (failed(dims) || dims->m.empty() || dims->n.empty() || dims->k.empty())
       return std::nullopt;
     TileSizes t;
     t.isContraction = true;
     t.threads.assign(ranges.size(), 1);
     t.registers.assign(ranges.size(), 1);
-    unsigned m = dims->m.back(), n = dims->n.back(), k = dims->k.front();
+    unsigned m = dims->m.back(), n = dims->n.back();
     int64_t blockM = largestDivisorAtMost(ranges[m], threadTileM);
     int64_t blockN = largestDivisorAtMost(ranges[n], threadTileN);
     t.threads[m] = blockM;
     t.threads[n] = blockN;
-    t.threads[k] = 0;
+    for (unsigned k : dims->k)
+      t.threads[k] = 0;
     t.registers[m] = largestDivisorAtMost(blockM, regTileM);
     t.registers[n] = largestDivisorAtMost(blockN, regTileN);
     return t;
@@ -119,6 +120,12 @@ struct TfmCpuTileAndVectorizePass
     }
     if (!ranges.empty())
       t.registers.back() = largestDivisorAtMost(ranges.back(), vectorWidth);
+    // A transpose reads its input's innermost dimension along the output's
+    // second-innermost one: a square tile becomes an in-register transpose
+    // instead of one scalar load per element.
+    if (isa<linalg::TransposeOp>(op) && ranges.size() >= 2)
+      t.registers[ranges.size() - 2] =
+          largestDivisorAtMost(ranges[ranges.size() - 2], vectorWidth);
     return t;
   }
 

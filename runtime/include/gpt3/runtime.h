@@ -101,6 +101,12 @@ const char *gpt3_context_manifest(const gpt3_context_t *context);
 gpt3_status_t gpt3_context_load_weights(gpt3_context_t *context,
                                         const char *path);
 
+/* Initialises every parameter as GPT-3 does, from `seed`: matrices and
+ * embeddings N(0, 0.02), residual projections (attn.c_proj, mlp.c_proj)
+ * N(0, 0.02 / sqrt(2 * n_layer)), biases 0, LayerNorm gains 1. */
+gpt3_status_t gpt3_context_init_weights(gpt3_context_t *context,
+                                        uint64_t seed);
+
 /* Calls entry point `fn` ("forward", "loss"). `args` are its inputs in
  * manifest order (e.g. tokens), `results` its outputs (e.g. logits), all
  * with the manifest's shapes and dtypes. Token ids are checked against the

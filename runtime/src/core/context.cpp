@@ -9,11 +9,14 @@
 //===----------------------------------------------------------------------===//
 
 #include "convert.h"
+#include "random.h"
 #include "safetensors.h"
 #include "status.h"
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+#include <cmath>
 #include <dlfcn.h>
 #include <map>
 #include <sys/stat.h>
@@ -278,6 +281,44 @@ gpt3_status_t gpt3_context_load_weights(gpt3_context_t *ctx, const char *path) {
               ", but the model expects " + shapeString(p.shape)));
     if (gpt3_status_t s = convertToF32(*weights, t, arena + p.offset))
       return fail(s);
+  }
+  if (ctx->weights)
+    ctx->allocator.deallocate(ctx->allocator.self, ctx->weights);
+  ctx->weights = arena;
+  return nullptr;
+}
+
+gpt3_status_t gpt3_context_init_weights(gpt3_context_t *ctx, uint64_t seed) {
+  if (!ctx)
+    return makeStatus(GPT3_STATUS_INVALID_ARGUMENT,
+                      "gpt3_context_init_weights: null context");
+  float *arena = static_cast<float *>(ctx->allocator.allocate(
+      ctx->allocator.self, ctx->weightFloats * sizeof(float), 64));
+  if (!arena)
+    return makeStatus(GPT3_STATUS_RESOURCE_EXHAUSTED,
+                      "cannot allocate " +
+                          std::to_string(ctx->weightFloats * sizeof(float)) +
+                          " bytes for the weights");
+  int64_t layers = 0;
+  for (const Param &p : ctx->params)
+    if (endsWith(p.name, ".ln_1.weight"))
+      ++layers;
+  gpt3::Normal normal(seed);
+  for (const Param &p : ctx->params) {
+    float *data = arena + p.offset;
+    int64_t n = p.numElements();
+    bool gain = endsWith(p.name, "ln_1.weight") ||
+                endsWith(p.name, "ln_2.weight") || p.name == "ln_f.weight";
+    if (gain || p.shape.size() == 1) {
+      std::fill(data, data + n, gain ? 1.0f : 0.0f);
+      continue;
+    }
+    float std = 0.02f;
+    if (endsWith(p.name, "attn.c_proj.weight") ||
+        endsWith(p.name, "mlp.c_proj.weight"))
+      std /= std::sqrt(2.0f * static_cast<float>(std::max<int64_t>(layers, 1)));
+    for (int64_t i = 0; i < n; ++i)
+      data[i] = std * normal.next();
   }
   if (ctx->weights)
     ctx->allocator.deallocate(ctx->allocator.self, ctx->weights);

@@ -12,6 +12,32 @@
 
 include "mlir/Pass/PassBase.td"
 
+def TfmFuseElementwisePass : Pass<"tfm-fuse-elementwise", "func::FuncOp"> {
+  let summary = "Fuse elementwise producers into their consumers, not into "
+                "contractions";
+  let description = [{
+    Fuses elementwise `linalg.generic` producers into their consumers and
+    propagates reshapes through them (linalg's elementwise fusion and
+    reshape-by-expansion patterns), with one rule of our own: nothing is
+    fused into a contraction. Folding layer norm's normalization into the
+    following matmul would recompute it `OUT` times per element and leave a
+    body the matmul tiling cannot recognise; the matmul keeps reading a
+    materialized input instead. Epilogues (bias, GELU, residual) are not
+    affected: a contraction is never the producer of this fusion.
+
+    Before:
+    ```mlir
+    %n = linalg.generic {...["parallel", "parallel"]} ins(%x, %mean, %rstd ...)  // normalize
+    %y = linalg.generic {...["parallel", "parallel", "reduction"]} ins(%n, %w)   // matmul
+    ```
+    After: unchanged (the upstream pass would fuse `%n` into `%y`); an
+    elementwise chain such as `sub -> mul -> add` becomes one generic.
+
+    Preconditions: linalg on tensors.
+  }];
+  let dependentDialects = ["linalg::LinalgDialect", "tensor::TensorDialect"];
+}
+
 def TfmCpuTileAndVectorizePass
     : Pass<"tfm-cpu-tile-and-vectorize", "func::FuncOp"> {
   let summary = "Tile linalg ops for threads and registers, then vectorize";
