@@ -117,6 +117,25 @@ const nlohmann::json *findEntry(const nlohmann::json &manifest,
   return nullptr;
 }
 
+/// The shape of the argument called `name` of a manifest entry.
+std::vector<int64_t> argShape(const nlohmann::json &entry,
+                              const std::string &name) {
+  for (const auto &arg : entry["args"])
+    if (arg["name"] == name)
+      return arg["shape"].get<std::vector<int64_t>>();
+  return {};
+}
+
+gpt3_tensor_t tensorView(void *data, const std::vector<int64_t> &shape,
+                         gpt3_dtype_t dtype) {
+  gpt3_tensor_t t{};
+  t.data = data;
+  t.rank = static_cast<int32_t>(shape.size());
+  t.dtype = dtype;
+  std::copy(shape.begin(), shape.end(), t.shape);
+  return t;
+}
+
 int commandInfo(Context &ctx) {
   const nlohmann::json &c = ctx.manifest["config"];
   std::printf("model %s: %lld layers, width %lld, %lld heads, vocabulary "
@@ -149,13 +168,8 @@ int commandForward(Context &ctx, const Flags &flags) {
   const nlohmann::json *entry = findEntry(ctx.manifest, "forward");
   if (!entry)
     return badInput("this model has no forward entry point");
-  std::vector<int64_t> tokenShape, logitShape;
-  for (const auto &arg : (*entry)["args"]) {
-    if (arg["name"] == "tokens")
-      tokenShape = arg["shape"].get<std::vector<int64_t>>();
-    if (arg["kind"] == "output")
-      logitShape = arg["shape"].get<std::vector<int64_t>>();
-  }
+  std::vector<int64_t> tokenShape = argShape(*entry, "tokens");
+  std::vector<int64_t> logitShape = argShape(*entry, "logits");
 
   gpt3::NpyArray tokens;
   std::string error;
@@ -196,15 +210,8 @@ int commandForward(Context &ctx, const Flags &flags) {
   for (int64_t d : logitShape)
     logitCount *= d;
   std::vector<float> logits(logitCount);
-  gpt3_tensor_t in{}, out{};
-  in.data = ids.data();
-  in.rank = static_cast<int32_t>(tokenShape.size());
-  in.dtype = GPT3_DTYPE_I32;
-  std::copy(tokenShape.begin(), tokenShape.end(), in.shape);
-  out.data = logits.data();
-  out.rank = static_cast<int32_t>(logitShape.size());
-  out.dtype = GPT3_DTYPE_F32;
-  std::copy(logitShape.begin(), logitShape.end(), out.shape);
+  gpt3_tensor_t in = tensorView(ids.data(), tokenShape, GPT3_DTYPE_I32);
+  gpt3_tensor_t out = tensorView(logits.data(), logitShape, GPT3_DTYPE_F32);
   if (gpt3_status_t s =
           gpt3_context_call(ctx.handle, "forward", &in, 1, &out, 1))
     return report(s);
@@ -245,13 +252,8 @@ int commandBench(Context &ctx, const Flags &flags) {
   const nlohmann::json *entry = findEntry(ctx.manifest, "forward");
   if (!entry)
     return badInput("this model has no forward entry point");
-  std::vector<int64_t> tokenShape, logitShape;
-  for (const auto &arg : (*entry)["args"]) {
-    if (arg["name"] == "tokens")
-      tokenShape = arg["shape"].get<std::vector<int64_t>>();
-    if (arg["kind"] == "output")
-      logitShape = arg["shape"].get<std::vector<int64_t>>();
-  }
+  std::vector<int64_t> tokenShape = argShape(*entry, "tokens");
+  std::vector<int64_t> logitShape = argShape(*entry, "logits");
   int64_t vocab = ctx.manifest["config"]["vocab_size"].get<int64_t>();
   std::vector<int32_t> ids(tokenShape[0] * tokenShape[1]);
   for (size_t i = 0; i < ids.size(); ++i)
@@ -260,15 +262,8 @@ int commandBench(Context &ctx, const Flags &flags) {
   for (int64_t d : logitShape)
     logitCount *= d;
   std::vector<float> logits(logitCount);
-  gpt3_tensor_t in{}, out{};
-  in.data = ids.data();
-  in.rank = 2;
-  in.dtype = GPT3_DTYPE_I32;
-  std::copy(tokenShape.begin(), tokenShape.end(), in.shape);
-  out.data = logits.data();
-  out.rank = static_cast<int32_t>(logitShape.size());
-  out.dtype = GPT3_DTYPE_F32;
-  std::copy(logitShape.begin(), logitShape.end(), out.shape);
+  gpt3_tensor_t in = tensorView(ids.data(), tokenShape, GPT3_DTYPE_I32);
+  gpt3_tensor_t out = tensorView(logits.data(), logitShape, GPT3_DTYPE_F32);
 
   std::vector<double> ms;
   for (int i = 0; i < iters + 1; ++i) { // the first run warms up

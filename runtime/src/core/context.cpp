@@ -171,6 +171,25 @@ gpt3_status_t convertToF32(const SafetensorsFile &file,
   }
   return nullptr;
 }
+
+/// A new weight arena, to be filled completely before it is installed, so a
+/// failed load leaves the previous weights in place.
+gpt3_status_t allocateArena(gpt3_context_t *ctx, float **out) {
+  *out = static_cast<float *>(ctx->allocator.allocate(
+      ctx->allocator.self, ctx->weightFloats * sizeof(float), 64));
+  if (!*out)
+    return makeStatus(GPT3_STATUS_RESOURCE_EXHAUSTED,
+                      "cannot allocate " +
+                          std::to_string(ctx->weightFloats * sizeof(float)) +
+                          " bytes for the weights");
+  return nullptr;
+}
+
+void installArena(gpt3_context_t *ctx, float *arena) {
+  if (ctx->weights)
+    ctx->allocator.deallocate(ctx->allocator.self, ctx->weights);
+  ctx->weights = arena;
+}
 } // namespace
 
 extern "C" {
@@ -256,13 +275,8 @@ gpt3_status_t gpt3_context_load_weights(gpt3_context_t *ctx, const char *path) {
                           "; the model has no such parameter");
   }
 
-  float *arena = static_cast<float *>(ctx->allocator.allocate(
-      ctx->allocator.self, ctx->weightFloats * sizeof(float), 64));
-  if (!arena)
-    return makeStatus(GPT3_STATUS_RESOURCE_EXHAUSTED,
-                      "cannot allocate " +
-                          std::to_string(ctx->weightFloats * sizeof(float)) +
-                          " bytes for the weights");
+  float *arena = nullptr;
+  GPT3_RETURN_IF_ERROR(allocateArena(ctx, &arena));
   auto fail = [&](gpt3_status_t status) {
     ctx->allocator.deallocate(ctx->allocator.self, arena);
     return status;
@@ -282,9 +296,7 @@ gpt3_status_t gpt3_context_load_weights(gpt3_context_t *ctx, const char *path) {
     if (gpt3_status_t s = convertToF32(*weights, t, arena + p.offset))
       return fail(s);
   }
-  if (ctx->weights)
-    ctx->allocator.deallocate(ctx->allocator.self, ctx->weights);
-  ctx->weights = arena;
+  installArena(ctx, arena);
   return nullptr;
 }
 
@@ -292,13 +304,8 @@ gpt3_status_t gpt3_context_init_weights(gpt3_context_t *ctx, uint64_t seed) {
   if (!ctx)
     return makeStatus(GPT3_STATUS_INVALID_ARGUMENT,
                       "gpt3_context_init_weights: null context");
-  float *arena = static_cast<float *>(ctx->allocator.allocate(
-      ctx->allocator.self, ctx->weightFloats * sizeof(float), 64));
-  if (!arena)
-    return makeStatus(GPT3_STATUS_RESOURCE_EXHAUSTED,
-                      "cannot allocate " +
-                          std::to_string(ctx->weightFloats * sizeof(float)) +
-                          " bytes for the weights");
+  float *arena = nullptr;
+  GPT3_RETURN_IF_ERROR(allocateArena(ctx, &arena));
   int64_t layers = 0;
   for (const Param &p : ctx->params)
     if (endsWith(p.name, ".ln_1.weight"))
@@ -320,9 +327,7 @@ gpt3_status_t gpt3_context_init_weights(gpt3_context_t *ctx, uint64_t seed) {
     for (int64_t i = 0; i < n; ++i)
       data[i] = std * normal.next();
   }
-  if (ctx->weights)
-    ctx->allocator.deallocate(ctx->allocator.self, ctx->weights);
-  ctx->weights = arena;
+  installArena(ctx, arena);
   return nullptr;
 }
 
