@@ -1,11 +1,12 @@
 // RUN: gpt3-opt %s --split-input-file --tfm-cpu-tile-and-vectorize --canonicalize | FileCheck %s
 
 // A matmul becomes thread blocks (scf.forall, 64 x 256), register tiles
-// (8 x 32 x 1) and a vector.contract; no scalar matmul is left.
+// (8 x 32 x 1, columns outside rows, k innermost) and a vector.contract; no
+// scalar matmul is left.
 // CHECK-LABEL: func.func @matmul
 //       CHECK:   scf.forall ({{.*}}) = (0, 0) to (128, 768) step (64, 256)
-//       CHECK:     scf.for {{.*}} step %c8
-//       CHECK:       scf.for {{.*}} step %c32
+//       CHECK:     scf.for {{.*}} to %c256 step %c32
+//       CHECK:       scf.for {{.*}} to %c64 step %c8
 //       CHECK:         scf.for {{.*}} step %c1
 //       CHECK:           vector.contract {{.*}} vector<8x1xf32>, vector<1x32xf32> into vector<8x32xf32>
 //   CHECK-NOT:   linalg.matmul

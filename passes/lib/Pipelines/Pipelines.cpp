@@ -36,6 +36,7 @@
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Tensor/IR/TensorTilingInterfaceImpl.h"
 #include "mlir/Dialect/Tensor/Transforms/BufferizableOpInterfaceImpl.h"
+#include "mlir/Dialect/UB/IR/UBOps.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/Dialect/Vector/Transforms/BufferizableOpInterfaceImpl.h"
 #include "mlir/Dialect/Vector/Transforms/Passes.h"
@@ -83,6 +84,11 @@ void tfm::buildTfmToCpuPipeline(OpPassManager &pm,
   pm.addPass(bufferization::createBufferResultsToOutParamsPass(outParams));
   OpPassManager &bufferPm = pm.nest<func::FuncOp>();
   addCleanup(bufferPm);
+  // Bufferizing scf.forall copies each tile onto an identical subview; CSE
+  // turns those into self-copies, which canonicalization erases, so that
+  // nothing but the accumulator's own transfers touches it in the loop.
+  bufferPm.addPass(createCanonicalizerPass());
+  bufferPm.addPass(createLoopInvariantCodeMotionPass());
   bufferPm.addPass(tfm::createTfmHoistVectorTransfersPass());
   addCleanup(bufferPm);
   bufferPm.addPass(tfm::createTfmPlanBuffersPass());
@@ -129,7 +135,7 @@ void tfm::registerPipelineDialects(DialectRegistry &registry) {
                   func::FuncDialect, index::IndexDialect, linalg::LinalgDialect,
                   LLVM::LLVMDialect, math::MathDialect, memref::MemRefDialect,
                   omp::OpenMPDialect, scf::SCFDialect, tensor::TensorDialect,
-                  vector::VectorDialect>();
+                  ub::UBDialect, vector::VectorDialect>();
   arith::registerBufferizableOpInterfaceExternalModels(registry);
   bufferization::func_ext::registerBufferizableOpInterfaceExternalModels(
       registry);

@@ -34,6 +34,7 @@ namespace {
 struct TileSizes {
   SmallVector<int64_t> threads;   // scf.forall tile per loop; 0 = untiled
   SmallVector<int64_t> registers; // scf.for tile per loop, then vectorized
+  SmallVector<int64_t> order;     // scf.for loop order; empty = as is
   bool isContraction = false;
 };
 
@@ -54,12 +55,14 @@ int64_t largestDivisorAtMost(int64_t n, int64_t cap) {
 /// op, or null when tiling failed (the op is then left as it was).
 Operation *tile(RewriterBase &rewriter, TilingInterface op,
                 ArrayRef<int64_t> sizes,
-                scf::SCFTilingOptions::LoopType loopType) {
+                scf::SCFTilingOptions::LoopType loopType,
+                ArrayRef<int64_t> order = {}) {
   if (llvm::all_of(sizes, [](int64_t s) { return s == 0; }))
     return op;
   scf::SCFTilingOptions options;
   options.setTileSizes(asOpFold(rewriter, sizes));
   options.setLoopType(loopType);
+  options.setInterchange(order);
   rewriter.setInsertionPoint(op);
   FailureOr<scf::SCFTilingResult> tiled =
       scf::tileUsingSCF(rewriter, op, options);
@@ -100,6 +103,14 @@ struct TfmCpuTileAndVectorizePass
       t.threads[k] = 0;
     t.registers[m] = largestDivisorAtMost(blockM, regTileM);
     t.registers[n] = largestDivisorAtMost(blockN, regTileN);
+    // Register loops: n outside m, so one K x 32 panel of B stays in L2
+    // while every row tile of the block streams past it; k innermost, so the
+    // accumulator can live in registers.
+    for (unsigned d = 0; d < ranges.size(); ++d)
+      if (d != m && d != n && !llvm::is_contained(dims->k, d))
+        t.order.push_back(d);
+    t.order.append({n, m});
+    llvm::append_range(t.order, dims->k);
     return t;
   }
 
@@ -156,10 +167,10 @@ struct TfmCpuTileAndVectorizePass
             size = largestDivisorAtMost(range, size);
       }
       Operation *registerTile =
-          threadTile
-              ? tile(rewriter, cast<TilingInterface>(threadTile),
-                     sizes.registers, scf::SCFTilingOptions::LoopType::ForOp)
-              : nullptr;
+          threadTile ? tile(rewriter, cast<TilingInterface>(threadTile),
+                            sizes.registers,
+                            scf::SCFTilingOptions::LoopType::ForOp, sizes.order)
+                     : nullptr;
       if (!registerTile) {
         op->emitError("could not be tiled for the CPU");
         return signalPassFailure();
