@@ -126,6 +126,13 @@ std::vector<int64_t> argShape(const nlohmann::json &entry,
   return {};
 }
 
+int64_t numElements(const std::vector<int64_t> &shape) {
+  int64_t count = 1;
+  for (int64_t d : shape)
+    count *= d;
+  return count;
+}
+
 gpt3_tensor_t tensorView(void *data, const std::vector<int64_t> &shape,
                          gpt3_dtype_t dtype) {
   gpt3_tensor_t t{};
@@ -206,10 +213,7 @@ int commandForward(Context &ctx, const Flags &flags) {
           ctx.handle, flags.values.at("weights").c_str()))
     return report(s);
 
-  int64_t logitCount = 1;
-  for (int64_t d : logitShape)
-    logitCount *= d;
-  std::vector<float> logits(logitCount);
+  std::vector<float> logits(numElements(logitShape));
   gpt3_tensor_t in = tensorView(ids.data(), tokenShape, GPT3_DTYPE_I32);
   gpt3_tensor_t out = tensorView(logits.data(), logitShape, GPT3_DTYPE_F32);
   if (gpt3_status_t s =
@@ -258,10 +262,7 @@ int commandBench(Context &ctx, const Flags &flags) {
   std::vector<int32_t> ids(tokenShape[0] * tokenShape[1]);
   for (size_t i = 0; i < ids.size(); ++i)
     ids[i] = static_cast<int32_t>((i * 2654435761u + seed) % vocab);
-  int64_t logitCount = 1;
-  for (int64_t d : logitShape)
-    logitCount *= d;
-  std::vector<float> logits(logitCount);
+  std::vector<float> logits(numElements(logitShape));
   gpt3_tensor_t in = tensorView(ids.data(), tokenShape, GPT3_DTYPE_I32);
   gpt3_tensor_t out = tensorView(logits.data(), logitShape, GPT3_DTYPE_F32);
 
