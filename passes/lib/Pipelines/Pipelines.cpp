@@ -88,6 +88,8 @@ void tfm::buildTfmToCpuPipeline(OpPassManager &pm,
   // turns those into self-copies, which canonicalization erases, so that
   // nothing but the accumulator's own transfers touches it in the loop.
   bufferPm.addPass(createCanonicalizerPass());
+  // Hoisting only pairs transfers on a base buffer, not on subviews.
+  bufferPm.addPass(memref::createFoldMemRefAliasOpsPass());
   bufferPm.addPass(createLoopInvariantCodeMotionPass());
   bufferPm.addPass(tfm::createTfmHoistVectorTransfersPass());
   addCleanup(bufferPm);
