@@ -20,9 +20,8 @@
 
 using namespace llvm;
 
-namespace {
 Expected<std::unique_ptr<TargetMachine>>
-createTargetMachine(const gpt3::TargetOptions &options) {
+gpt3::createTargetMachine(const TargetOptions &options) {
   InitializeNativeTarget();
   InitializeNativeTargetAsmPrinter();
   Triple triple(sys::getDefaultTargetTriple());
@@ -55,22 +54,18 @@ createTargetMachine(const gpt3::TargetOptions &options) {
                                  options.cpu + "'");
   return std::move(machine);
 }
-} // namespace
 
 Expected<std::unique_ptr<Module>>
 gpt3::translateAndOptimize(mlir::ModuleOp module, LLVMContext &context,
-                           const TargetOptions &options, StringRef manifest) {
+                           TargetMachine &machine, unsigned optLevel,
+                           StringRef manifest) {
   std::unique_ptr<Module> llvmModule =
       mlir::translateModuleToLLVMIR(module, context, "gpt3-model");
   if (!llvmModule)
     return createStringError(inconvertibleErrorCode(),
                              "translation to LLVM IR failed");
-  Expected<std::unique_ptr<TargetMachine>> machine =
-      createTargetMachine(options);
-  if (!machine)
-    return machine.takeError();
-  llvmModule->setTargetTriple((*machine)->getTargetTriple());
-  llvmModule->setDataLayout((*machine)->createDataLayout());
+  llvmModule->setTargetTriple(machine.getTargetTriple());
+  llvmModule->setDataLayout(machine.createDataLayout());
 
   // The manifest travels inside the object so an artefact is one file.
   Constant *text = ConstantDataArray::getString(context, manifest);
@@ -81,7 +76,7 @@ gpt3::translateAndOptimize(mlir::ModuleOp module, LLVMContext &context,
   FunctionAnalysisManager fam;
   CGSCCAnalysisManager cgam;
   ModuleAnalysisManager mam;
-  PassBuilder builder(machine->get());
+  PassBuilder builder(&machine);
   builder.registerModuleAnalyses(mam);
   builder.registerCGSCCAnalyses(cgam);
   builder.registerFunctionAnalyses(fam);
@@ -90,7 +85,7 @@ gpt3::translateAndOptimize(mlir::ModuleOp module, LLVMContext &context,
   static const OptimizationLevel levels[] = {
       OptimizationLevel::O0, OptimizationLevel::O1, OptimizationLevel::O2,
       OptimizationLevel::O3};
-  OptimizationLevel level = levels[std::min(options.optLevel, 3u)];
+  OptimizationLevel level = levels[std::min(optLevel, 3u)];
   if (level == OptimizationLevel::O0)
     builder.buildO0DefaultPipeline(level).run(*llvmModule, mam);
   else
@@ -98,15 +93,10 @@ gpt3::translateAndOptimize(mlir::ModuleOp module, LLVMContext &context,
   return std::move(llvmModule);
 }
 
-Error gpt3::emitObject(Module &module, const TargetOptions &options,
+Error gpt3::emitObject(Module &module, TargetMachine &machine,
                        raw_pwrite_stream &os) {
-  Expected<std::unique_ptr<TargetMachine>> machine =
-      createTargetMachine(options);
-  if (!machine)
-    return machine.takeError();
   legacy::PassManager pm;
-  if ((*machine)->addPassesToEmitFile(pm, os, nullptr,
-                                      CodeGenFileType::ObjectFile))
+  if (machine.addPassesToEmitFile(pm, os, nullptr, CodeGenFileType::ObjectFile))
     return createStringError(inconvertibleErrorCode(),
                              "the target cannot emit object files");
   pm.run(module);

@@ -16,6 +16,7 @@
 #include "llvm/IR/Module.h"
 #include "llvm/Support/Error.h"
 #include "llvm/Support/raw_ostream.h"
+#include "llvm/Target/TargetMachine.h"
 
 #include <memory>
 
@@ -26,15 +27,20 @@ struct TargetOptions {
   unsigned optLevel = 3;
 };
 
-/// Translates `module` to LLVM IR, sets the host triple and data layout for
-/// `options.cpu`, adds a `gpt3_manifest` string global and runs the O3
-/// pipeline.
+/// The LLVM target machine for the host triple and `options.cpu`.
+llvm::Expected<std::unique_ptr<llvm::TargetMachine>>
+createTargetMachine(const TargetOptions &options);
+
+/// Translates `module` to LLVM IR, sets `machine`'s triple and data layout,
+/// adds a `gpt3_manifest` string global and runs the LLVM pipeline of
+/// `optLevel`.
 llvm::Expected<std::unique_ptr<llvm::Module>>
 translateAndOptimize(mlir::ModuleOp module, llvm::LLVMContext &context,
-                     const TargetOptions &options, llvm::StringRef manifest);
+                     llvm::TargetMachine &machine, unsigned optLevel,
+                     llvm::StringRef manifest);
 
 /// Writes `module` as an object file to `os`.
-llvm::Error emitObject(llvm::Module &module, const TargetOptions &options,
+llvm::Error emitObject(llvm::Module &module, llvm::TargetMachine &machine,
                        llvm::raw_pwrite_stream &os);
 
 } // namespace gpt3

@@ -93,8 +93,21 @@ int fail(const Twine &message) {
   return 1;
 }
 
+/// Writes the -o file through `write`; the file is removed again unless
+/// `write` succeeds.
+int writeOutput(llvm::function_ref<Error(raw_pwrite_stream &)> write) {
+  std::string error;
+  std::unique_ptr<ToolOutputFile> output = openOutputFile(outputFile, &error);
+  if (!output)
+    return fail(error);
+  if (Error e = write(output->os()))
+    return fail(toString(std::move(e)));
+  output->keep();
+  return 0;
+}
+
 /// Runs `pm` on `module`, with the --mlir-* pass manager flags applied.
-LogicalResult runPasses(PassManager &pm, ModuleOp module) {
+LogicalResult runPasses(mlir::PassManager &pm, ModuleOp module) {
   if (failed(applyPassManagerCLOptions(pm)))
     return failure();
   applyDefaultTimingPassManagerCLOptions(pm);
@@ -151,46 +164,38 @@ int main(int argc, char **argv) {
     return fail("internal error: the built IR does not verify");
 
   bool reportsOnly = (printSummary || printParams) && !emit.getNumOccurrences();
-  if (printSummary || printParams || emit == EmitKind::Tfm) {
-    std::string error;
-    std::unique_ptr<ToolOutputFile> output = openOutputFile(outputFile, &error);
-    if (!output)
-      return fail(error);
-    if (printSummary)
-      tfm::printSummary(*config, module, output->os());
-    if (printParams) {
+  if (reportsOnly || emit == EmitKind::Tfm)
+    return writeOutput([&](raw_pwrite_stream &os) {
       if (printSummary)
-        output->os() << "\n";
-      tfm::printParameterTable(*config, output->os());
-    }
-    if (!reportsOnly && emit == EmitKind::Tfm)
-      module->print(output->os());
-    output->keep();
-    if (reportsOnly || emit == EmitKind::Tfm)
-      return 0;
-  }
+        tfm::printSummary(*config, module, os);
+      if (printParams) {
+        if (printSummary)
+          os << "\n";
+        tfm::printParameterTable(*config, os);
+      }
+      if (!reportsOnly)
+        module->print(os);
+      return Error::success();
+    });
 
   if (emit == EmitKind::Linalg) {
-    PassManager pm(&context);
+    mlir::PassManager pm(&context);
     OpPassManager &funcPm = pm.nest<func::FuncOp>();
     funcPm.addPass(tfm::createConvertTfmToLinalgPass());
     funcPm.addPass(createCanonicalizerPass());
     funcPm.addPass(createCSEPass());
     if (failed(runPasses(pm, module)))
       return 1;
-    std::string error;
-    std::unique_ptr<ToolOutputFile> output = openOutputFile(outputFile, &error);
-    if (!output)
-      return fail(error);
-    module->print(output->os());
-    output->keep();
-    return 0;
+    return writeOutput([&](raw_pwrite_stream &os) {
+      module->print(os);
+      return Error::success();
+    });
   }
 
   // Native code: the manifest describes the tfm-level signatures, which the
   // lowering turns into bare pointers.
   json::Object manifest = gpt3::describeModule(module, *config);
-  PassManager pm(&context);
+  mlir::PassManager pm(&context);
   tfm::buildTfmToCpuPipeline(pm, tfm::TfmCpuPipelineOptions());
   if (failed(runPasses(pm, module)))
     return 1;
@@ -198,27 +203,29 @@ int main(int argc, char **argv) {
   std::string manifestText;
   raw_string_ostream(manifestText) << json::Value(std::move(manifest));
 
-  LLVMContext llvmContext;
   gpt3::TargetOptions target;
   target.cpu = cpu;
   target.optLevel = optLevel;
+  Expected<std::unique_ptr<TargetMachine>> machine =
+      gpt3::createTargetMachine(target);
+  if (!machine)
+    return fail(toString(machine.takeError()));
+  LLVMContext llvmContext;
   Expected<std::unique_ptr<llvm::Module>> llvmModule =
-      gpt3::translateAndOptimize(module, llvmContext, target, manifestText);
+      gpt3::translateAndOptimize(module, llvmContext, **machine, optLevel,
+                                 manifestText);
   if (!llvmModule)
     return fail(toString(llvmModule.takeError()));
 
-  if (emit == EmitKind::Llvm || emit == EmitKind::Obj) {
-    std::string error;
-    std::unique_ptr<ToolOutputFile> output = openOutputFile(outputFile, &error);
-    if (!output)
-      return fail(error);
-    if (emit == EmitKind::Llvm)
-      (*llvmModule)->print(output->os(), nullptr);
-    else if (Error e = gpt3::emitObject(**llvmModule, target, output->os()))
-      return fail(toString(std::move(e)));
-    output->keep();
-    return 0;
-  }
+  if (emit == EmitKind::Llvm)
+    return writeOutput([&](raw_pwrite_stream &os) {
+      (*llvmModule)->print(os, nullptr);
+      return Error::success();
+    });
+  if (emit == EmitKind::Obj)
+    return writeOutput([&](raw_pwrite_stream &os) {
+      return gpt3::emitObject(**llvmModule, **machine, os);
+    });
 
   // --emit=exe: object to a temporary file, then link.
   SmallString<128> objectPath;
@@ -229,7 +236,7 @@ int main(int argc, char **argv) {
   FileRemover removeObject(objectPath);
   {
     raw_fd_ostream os(fd, /*shouldClose=*/true);
-    if (Error e = gpt3::emitObject(**llvmModule, target, os))
+    if (Error e = gpt3::emitObject(**llvmModule, **machine, os))
       return fail(toString(std::move(e)));
   }
   if (Error e =

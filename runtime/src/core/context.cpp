@@ -31,6 +31,7 @@ struct ArgSpec {
   std::string kind;  // "input", "param", "output", "workspace"
   std::string dtype; // "i32", "f32", "i8"
   std::vector<int64_t> shape;
+  size_t paramOffset = 0; // for kind "param": floats into the weight arena
 };
 
 struct Entry {
@@ -138,10 +139,23 @@ gpt3_status_t parseManifest(gpt3_context_t *ctx, void *symbols) {
       return makeStatus(GPT3_STATUS_NOT_FOUND,
                         "entry point symbol '" + symbol +
                             "' not found in the artefact");
-    for (const auto &a : e["args"])
-      entry.args.push_back({a.value("name", ""), a.value("kind", ""),
-                            a.value("dtype", ""),
-                            a.value("shape", std::vector<int64_t>{})});
+    for (const auto &a : e["args"]) {
+      ArgSpec arg{a.value("name", ""), a.value("kind", ""),
+                  a.value("dtype", ""),
+                  a.value("shape", std::vector<int64_t>{})};
+      // Resolve parameters once here, not on every call.
+      if (arg.kind == "param") {
+        auto param =
+            std::find_if(ctx->params.begin(), ctx->params.end(),
+                         [&](const Param &p) { return p.name == arg.name; });
+        if (param == ctx->params.end())
+          return makeStatus(GPT3_STATUS_DATA_LOSS,
+                            "the manifest's entry '" + entry.name +
+                                "' takes unknown parameter '" + arg.name + "'");
+        arg.paramOffset = param->offset;
+      }
+      entry.args.push_back(std::move(arg));
+    }
     ctx->workspaceBytes = std::max(ctx->workspaceBytes, entry.workspaceBytes);
     ctx->entries[entry.name] = std::move(entry);
   }
@@ -346,15 +360,12 @@ gpt3_status_t gpt3_context_call(gpt3_context_t *ctx, const char *fn,
                       "weights are not loaded; call "
                       "gpt3_context_load_weights first");
   const Entry &entry = it->second;
-  std::map<std::string, const Param *> params;
-  for (const Param &p : ctx->params)
-    params[p.name] = &p;
 
   std::vector<void *> argv;
   size_t nextArg = 0, nextResult = 0;
   for (const ArgSpec &spec : entry.args) {
     if (spec.kind == "param") {
-      argv.push_back(ctx->weights + params.at(spec.name)->offset);
+      argv.push_back(ctx->weights + spec.paramOffset);
       continue;
     }
     if (spec.kind == "workspace") {
