@@ -90,6 +90,9 @@ void tfm::buildTfmToCpuPipeline(OpPassManager &pm,
   bufferPm.addPass(createCanonicalizerPass());
   // Hoisting only pairs transfers on a base buffer, not on subviews.
   bufferPm.addPass(memref::createFoldMemRefAliasOpsPass());
+  // Folding gives each transfer its own copy of the index arithmetic; the
+  // read and write of an accumulator pair only once they share indices.
+  bufferPm.addPass(createCSEPass());
   bufferPm.addPass(createLoopInvariantCodeMotionPass());
   bufferPm.addPass(tfm::createTfmHoistVectorTransfersPass());
   addCleanup(bufferPm);

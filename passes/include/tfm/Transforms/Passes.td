@@ -118,6 +118,12 @@ def TfmHoistVectorTransfersPass
     vector.transfer_write %acc, %C[%i, %j]
     ```
 
+    Unlike upstream hoisting, the buffer may be a view (an expand_shape of a
+    matmul output, a slice of an out-parameter): aliasing is decided on the
+    allocation or function argument the view is taken of, and a pair is
+    hoisted only when nothing else in the loop reads or writes that root.
+    Function arguments are distinct buffers by the entry-point contract.
+
     Preconditions: bufferized IR.
   }];
   let dependentDialects = ["vector::VectorDialect", "scf::SCFDialect"];
