@@ -493,18 +493,25 @@ struct LmHeadLowering : OpConversionPattern<LmHeadOp> {
     Type element = type.getElementType();
     RankedTensorType wteType = tensorType(adaptor.getWte());
     int64_t vocab = wteType.getDimSize(0), width = wteType.getDimSize(1);
-    Value x = collapseTo2d(rewriter, loc, adaptor.getInput());
-    int64_t rows = tensorType(x).getDimSize(0);
+    Value x = adaptor.getInput();
+    int64_t batch = type.getDimSize(0), seq = type.getDimSize(1);
     Value wteT = linalg::TransposeOp::create(
                      rewriter, loc, adaptor.getWte(),
                      emptyTensor(rewriter, loc, {width, vocab}, element),
                      ArrayRef<int64_t>{1, 0})
                      .getResult()[0];
 
+    // A (b, t, v, c) linalg.contract straight into slices of the 3-D
+    // logits: no reshape lies between the matmul and the result, so each
+    // register tile's accumulator is a plain slice of the output.
+    MLIRContext *ctx = getContext();
+    SmallVector<AffineMap> maps = {dimsMap(ctx, 4, {0, 1, 3}),
+                                   dimsMap(ctx, 4, {3, 2}),
+                                   dimsMap(ctx, 4, {0, 1, 2})};
     auto index = [&](int64_t v) -> OpFoldResult {
       return rewriter.getIndexAttr(v);
     };
-    Value logits = emptyTensor(rewriter, loc, {rows, vocab}, element);
+    Value logits = emptyTensor(rewriter, loc, {batch, seq, vocab}, element);
     int64_t main = vocab - vocab % kVocabBlock;
     for (auto [begin, size] :
          {std::pair<int64_t, int64_t>{0, main}, {main, vocab - main}}) {
@@ -513,22 +520,24 @@ struct LmHeadLowering : OpConversionPattern<LmHeadOp> {
       Value table = tensor::ExtractSliceOp::create(
           rewriter, loc, wteT, {index(0), index(begin)},
           {index(width), index(size)}, {index(1), index(1)});
-      SmallVector<OpFoldResult> offsets = {index(0), index(begin)};
-      SmallVector<OpFoldResult> sizes = {index(rows), index(size)};
-      SmallVector<OpFoldResult> strides = {index(1), index(1)};
+      SmallVector<OpFoldResult> offsets = {index(0), index(0), index(begin)};
+      SmallVector<OpFoldResult> sizes = {index(batch), index(seq), index(size)};
+      SmallVector<OpFoldResult> strides = {index(1), index(1), index(1)};
       Value columns = tensor::ExtractSliceOp::create(rewriter, loc, logits,
                                                      offsets, sizes, strides);
       Value zero = floatConstant(rewriter, loc, element, 0.0);
       columns =
           linalg::FillOp::create(rewriter, loc, zero, columns).getResult(0);
-      columns =
-          linalg::MatmulOp::create(rewriter, loc, TypeRange{columns.getType()},
-                                   ValueRange{x, table}, ValueRange{columns})
-              .getResult(0);
+      columns = linalg::ContractOp::create(rewriter, loc,
+                                           TypeRange{columns.getType()},
+                                           ValueRange{x, table},
+                                           ValueRange{columns},
+                                           rewriter.getAffineMapArrayAttr(maps))
+                    .getResult(0);
       logits = tensor::InsertSliceOp::create(rewriter, loc, columns, logits,
                                              offsets, sizes, strides);
     }
-    rewriter.replaceOp(op, expandFrom2d(rewriter, loc, logits, type));
+    rewriter.replaceOp(op, logits);
     return success();
   }
 };
