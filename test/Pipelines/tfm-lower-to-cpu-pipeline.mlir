@@ -3,7 +3,8 @@
 
 // One linear layer down to the LLVM dialect: OpenMP threads, 32-lane
 // multiply-adds from the vectorized matmul, the output as an
-// out-parameter, temporaries in the workspace, and a packed entry point.
+// out-parameter written in place (never copied into), temporaries in the
+// workspace, and a packed entry point.
 // (The backend fuses the 32-lane multiply-adds of the 8 x 32 register tile
 // into FMAs.)
 // CHECK-LABEL: llvm.func internal @linear(
@@ -12,6 +13,7 @@
 //       CHECK:   llvm.fmul {{.*}} : vector<32xf32>
 //       CHECK:   llvm.fadd {{.*}} : vector<32xf32>
 //   CHECK-NOT:   llvm.call @malloc
+//   CHECK-NOT:   llvm.intr.memcpy
 //       CHECK: llvm.func @gpt3_entry_linear(
 // SERIAL-NOT: omp.parallel
 func.func @linear(%x: tensor<2x8x64xf32> {tfm.input = "x"}, %w: tensor<64x96xf32> {tfm.param = "w"}, %b: tensor<96xf32> {tfm.param = "b"}) -> tensor<2x8x96xf32> {
