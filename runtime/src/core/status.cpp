@@ -9,6 +9,8 @@
 #include <cstdlib>
 #include <new>
 
+#include <sys/mman.h>
+
 struct gpt3_status_s {
   gpt3_status_code_t code;
   std::string message;
@@ -29,9 +31,20 @@ const char *gpt3_status_message(gpt3_status_t status) {
 
 void gpt3_status_free(gpt3_status_t status) { delete status; }
 
+// Weight matrices are read one row per reduction step, a row every few KiB:
+// with 4 KiB pages nearly every load of a matmul misses the first-level TLB.
+// Large blocks (weights, the activation workspace) therefore ask for 2 MiB
+// pages; the kernel falls back to small ones when it has none.
+static constexpr size_t kHugePage = size_t(2) << 20;
+
 static void *systemAllocate(void *, size_t size, size_t alignment) {
+  if (size >= 2 * kHugePage && alignment < kHugePage)
+    alignment = kHugePage;
   size_t rounded = (size + alignment - 1) / alignment * alignment;
-  return std::aligned_alloc(alignment, rounded ? rounded : alignment);
+  void *ptr = std::aligned_alloc(alignment, rounded ? rounded : alignment);
+  if (ptr && alignment == kHugePage)
+    madvise(ptr, rounded, MADV_HUGEPAGE);
+  return ptr;
 }
 
 static void systemDeallocate(void *, void *ptr) { std::free(ptr); }
