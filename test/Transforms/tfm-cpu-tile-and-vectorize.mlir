@@ -94,3 +94,45 @@ func.func @negative_gather(%ids: tensor<8xi32>, %table: tensor<100x16xf32>) -> t
   } -> tensor<8x16xf32>
   return %0 : tensor<8x16xf32>
 }
+
+// -----
+
+// A row reduction over more than one vector accumulates 16 partial sums
+// lane-wise and reduces across lanes once per row, after the loop.
+// CHECK-LABEL: func.func @row_sum
+//       CHECK:   scf.forall
+//       CHECK:     scf.for {{.*}} step %c16 {{.*}} -> (tensor<1x16xf32>)
+//       CHECK:       arith.addf {{.*}} : vector<16xf32>
+//   CHECK-NOT:       vector.multi_reduction
+//       CHECK:     }
+//       CHECK:     vector.multi_reduction <add>, {{.*}} [1] : vector<1x16xf32> to vector<1xf32>
+func.func @row_sum(%x: tensor<8x128xf32>, %init: tensor<8xf32>) -> tensor<8xf32> {
+  %0 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>], iterator_types = ["parallel", "reduction"]} ins(%x : tensor<8x128xf32>) outs(%init : tensor<8xf32>) {
+  ^bb0(%in: f32, %acc: f32):
+    %1 = arith.addf %in, %acc : f32
+    linalg.yield %1 : f32
+  } -> tensor<8xf32>
+  return %0 : tensor<8xf32>
+}
+
+// -----
+
+// Positions inside a partial tile are offset by the tile's start, so an
+// index-based mask sees the column in the row, not in the tile.
+// CHECK-LABEL: func.func @row_max_masked
+//       CHECK:   scf.for %[[K:.*]] = %c0 to %c64 step %c16
+//       CHECK:     vector.broadcast %[[K]] : index to vector<16xindex>
+//       CHECK:     arith.maximumf {{.*}} : vector<16xf32>
+func.func @row_max_masked(%x: tensor<4x64xf32>, %init: tensor<4xf32>) -> tensor<4xf32> {
+  %ninf = arith.constant 0xFF800000 : f32
+  %0 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>], iterator_types = ["parallel", "reduction"]} ins(%x : tensor<4x64xf32>) outs(%init : tensor<4xf32>) {
+  ^bb0(%in: f32, %acc: f32):
+    %i = linalg.index 0 : index
+    %j = linalg.index 1 : index
+    %keep = arith.cmpi ule, %j, %i : index
+    %v = arith.select %keep, %in, %ninf : f32
+    %1 = arith.maximumf %v, %acc : f32
+    linalg.yield %1 : f32
+  } -> tensor<4xf32>
+  return %0 : tensor<4xf32>
+}

@@ -38,12 +38,62 @@ func.func @through_view(%in: memref<2x8xf32>, %out: memref<16xf32>) {
 
 // -----
 
-func.func @negative_alloc_in_loop(%n: index) {
+// Scratch allocated in a sequential loop moves to the function level and
+// into the workspace.
+// CHECK-LABEL: func.func @alloc_in_loop
+//  CHECK-SAME:   %{{.*}}: memref<64xi8> {tfm.workspace}
+//   CHECK-NOT:   memref.alloc
+//       CHECK:   memref.view
+//       CHECK:   scf.for
+func.func @alloc_in_loop(%n: index, %x: f32) {
   %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index
   scf.for %i = %c0 to %n step %c1 {
-    // expected-error @+1 {{cannot place this allocation in the workspace: it must be statically shaped, with an identity layout, at the top level of the function}}
     %a = memref.alloc() : memref<4xf32>
+    memref.store %x, %a[%c0] : memref<4xf32>
+  }
+  return
+}
+
+// -----
+
+// Scratch in a parallel loop stays per thread: one stack slot at the top of
+// the parallel body, reused by every iteration of the loops inside.
+// CHECK-LABEL: func.func @alloc_in_parallel_loop
+//       CHECK:   scf.forall
+//  CHECK-NEXT:     memref.alloca() {alignment = 64 : i64} : memref<16xf32>
+//  CHECK-NEXT:     scf.for
+//   CHECK-NOT:   memref.alloc(
+func.func @alloc_in_parallel_loop(%n: index, %x: f32) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  scf.forall (%t) in (2) {
+    scf.for %i = %c0 to %n step %c1 {
+      %a = memref.alloc() {alignment = 64 : i64} : memref<16xf32>
+      memref.store %x, %a[%c0] : memref<16xf32>
+    }
+  }
+  return
+}
+
+// -----
+
+func.func @negative_thread_scratch_too_big() {
+  scf.forall (%t) in (2) {
+    // expected-error @+1 {{thread scratch of 262144 bytes exceeds the 65536-byte stack budget}}
+    %a = memref.alloc() : memref<65536xf32>
+  }
+  return
+}
+
+// -----
+
+func.func @negative_dynamic_alloc_in_loop(%n: index) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  scf.for %i = %c0 to %n step %c1 {
+    // expected-error @+1 {{cannot hoist a dynamically sized allocation}}
+    %a = memref.alloc(%i) : memref<?xf32>
   }
   return
 }

@@ -13,6 +13,7 @@
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
+#include "mlir/Dialect/Linalg/Utils/Utils.h"
 #include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
 #include "mlir/Dialect/Vector/Transforms/VectorRewritePatterns.h"
 #include "mlir/IR/PatternMatch.h"
@@ -140,6 +141,125 @@ struct TfmCpuTileAndVectorizePass
     return t;
   }
 
+  /// Row reductions over an innermost dimension of more than one vector
+  /// (softmax max and sum, layer-norm moments) accumulate `vectorWidth`
+  /// partial results lane-wise and reduce them across lanes once per row,
+  /// instead of once per vector.
+  bool isPartialReductionCandidate(linalg::LinalgOp op,
+                                   ArrayRef<int64_t> ranges) const {
+    SmallVector<utils::IteratorType> iterators = op.getIteratorTypesArray();
+    if (ranges.empty() || op.getNumDpsInits() != 1 ||
+        iterators.back() != utils::IteratorType::reduction ||
+        ranges.back() <= vectorWidth || ranges.back() % vectorWidth != 0)
+      return false;
+    return llvm::count(iterators, utils::IteratorType::reduction) == 1 &&
+           isa<PartialReductionOpInterface>(op.getOperation());
+  }
+
+  /// Register-tiles `op` with `sizes` and vectorizes the tile; ops that
+  /// cannot be vectorized are left as scalar loops, except contractions.
+  LogicalResult registerTileAndVectorize(IRRewriter &rewriter, Operation *op,
+                                         const TileSizes &sizes) const {
+    SmallVector<int64_t> registers = sizes.registers;
+    SmallVector<int64_t> tileRanges =
+        cast<linalg::LinalgOp>(op).getStaticLoopRanges();
+    // Register tiles must also divide the thread tile.
+    if (!sizes.isContraction)
+      for (auto [size, range] : llvm::zip(registers, tileRanges))
+        if (!ShapedType::isDynamic(range))
+          size = largestDivisorAtMost(range, size);
+    Operation *registerTile =
+        tile(rewriter, cast<TilingInterface>(op), registers,
+             scf::SCFTilingOptions::LoopType::ForOp, sizes.order);
+    if (!registerTile)
+      return op->emitError("could not be tiled for the CPU");
+    return vectorizeTile(rewriter, registerTile, registers,
+                         sizes.isContraction);
+  }
+
+  LogicalResult vectorizeTile(IRRewriter &rewriter, Operation *registerTile,
+                              ArrayRef<int64_t> registers,
+                              bool isContraction) const {
+    // Gathers (embedding rows, picked logits) are left scalar: they are
+    // memory-bound, and the vectorizer's gather path miscompiles unit
+    // dimensions.
+    bool gathers = false;
+    registerTile->walk([&](tensor::ExtractOp) { gathers = true; });
+    if (gathers)
+      return success();
+    // Explicit vector sizes (and masks) only for partial tiles.
+    SmallVector<int64_t> vectorSizes;
+    if (llvm::any_of(cast<linalg::LinalgOp>(registerTile).getStaticLoopRanges(),
+                     ShapedType::isDynamic))
+      vectorSizes.assign(registers.begin(), registers.end());
+    rewriter.setInsertionPoint(registerTile);
+    FailureOr<linalg::VectorizationResult> vectorized = linalg::vectorize(
+        rewriter, registerTile, vectorSizes, /*scalableDims=*/{},
+        /*vectorizeNDExtract=*/false, /*flatten1DDepthwiseConv=*/false,
+        /*assumeDynamicDimsMatchVecSizes=*/false,
+        /*createNamedContraction=*/isContraction);
+    if (failed(vectorized)) {
+      if (isContraction)
+        return registerTile->emitError("matmul tile could not be vectorized");
+      LLVM_DEBUG(llvm::dbgs() << "left scalar: " << *registerTile << "\n");
+      return success();
+    }
+    rewriter.replaceOp(registerTile, vectorized->replacements);
+    return success();
+  }
+
+  /// The reduction loop steps by one vector of partial results; the merge
+  /// (one cross-lane reduction per row) and the partial results' init are
+  /// then tiled and vectorized like any elementwise op.
+  LogicalResult partialReduce(IRRewriter &rewriter, linalg::LinalgOp op) const {
+    // One row at a time first: partial reduction tiling cannot tile the
+    // parallel dimensions itself.
+    SmallVector<int64_t> rows(op.getNumLoops(), 1);
+    rows.back() = 0;
+    Operation *row = tile(rewriter, cast<TilingInterface>(op.getOperation()),
+                          rows, scf::SCFTilingOptions::LoopType::ForOp);
+    if (!row)
+      return op->emitError("could not be tiled for the CPU");
+    op = cast<linalg::LinalgOp>(row);
+    SmallVector<int64_t> sizes(op.getNumLoops(), 0);
+    sizes.back() = vectorWidth;
+    scf::SCFTilingOptions options;
+    options.setTileSizes(asOpFold(rewriter, sizes));
+    options.setLoopType(scf::SCFTilingOptions::LoopType::ForOp);
+    options.setReductionTilingStrategy(
+        ReductionTilingStrategy::PartialReductionOuterReduction);
+    options.setReductionDims({static_cast<unsigned>(op.getNumLoops() - 1)});
+    rewriter.setInsertionPoint(op);
+    FailureOr<scf::SCFTilingResult> tiled = scf::tileUsingSCF(
+        rewriter, cast<TilingInterface>(op.getOperation()), options);
+    if (failed(tiled))
+      return op->emitError("could not be tiled for the CPU");
+    rewriter.replaceOp(op, tiled->replacements);
+    // Partial-reduction tiling leaves linalg.index relative to the tile; the
+    // causal mask needs positions in the row.
+    auto partial = cast<linalg::LinalgOp>(tiled->tiledOps.back());
+    if (!partial.getBlock()->getOps<linalg::IndexOp>().empty()) {
+      SmallVector<OpFoldResult> offsets(partial.getNumLoops(),
+                                        rewriter.getIndexAttr(0));
+      offsets.back() = tiled->loops.back().getSingleInductionVar().value();
+      linalg::offsetIndices(rewriter, partial, offsets);
+    }
+    if (failed(vectorizeTile(rewriter, partial, sizes,
+                             /*isContraction=*/false)))
+      return failure();
+    SmallVector<Operation *> rest = tiled->mergeOps;
+    for (Value init : tiled->initialValues)
+      if (Operation *def = init.getDefiningOp<linalg::LinalgOp>())
+        rest.push_back(def);
+    for (Operation *other : rest) {
+      auto linalgOp = cast<linalg::LinalgOp>(other);
+      TileSizes t = genericTiles(linalgOp, linalgOp.getStaticLoopRanges());
+      if (failed(registerTileAndVectorize(rewriter, other, t)))
+        return failure();
+    }
+    return success();
+  }
+
   void runOnOperation() override {
     func::FuncOp func = getOperation();
     SmallVector<linalg::LinalgOp> ops;
@@ -153,56 +273,24 @@ struct TfmCpuTileAndVectorizePass
       SmallVector<int64_t> ranges = op.getStaticLoopRanges();
       if (llvm::any_of(ranges, ShapedType::isDynamic))
         continue;
-      TileSizes sizes =
-          contractionTiles(op, ranges).value_or(genericTiles(op, ranges));
+      std::optional<TileSizes> contraction = contractionTiles(op, ranges);
+      TileSizes sizes = contraction.value_or(genericTiles(op, ranges));
       Operation *threadTile =
           tile(rewriter, cast<TilingInterface>(op.getOperation()),
                sizes.threads, scf::SCFTilingOptions::LoopType::ForallOp);
-      // Register tiles must also divide the thread tile.
-      if (threadTile) {
-        SmallVector<int64_t> tileRanges =
-            cast<linalg::LinalgOp>(threadTile).getStaticLoopRanges();
-        for (auto [size, range] : llvm::zip(sizes.registers, tileRanges))
-          if (!ShapedType::isDynamic(range) && !sizes.isContraction)
-            size = largestDivisorAtMost(range, size);
-      }
-      Operation *registerTile =
-          threadTile ? tile(rewriter, cast<TilingInterface>(threadTile),
-                            sizes.registers,
-                            scf::SCFTilingOptions::LoopType::ForOp, sizes.order)
-                     : nullptr;
-      if (!registerTile) {
+      if (!threadTile) {
         op->emitError("could not be tiled for the CPU");
         return signalPassFailure();
       }
-      // Gathers (embedding rows, picked logits) are left scalar: they are
-      // memory-bound, and the vectorizer's gather path miscompiles unit
-      // dimensions.
-      bool gathers = false;
-      registerTile->walk([&](tensor::ExtractOp) { gathers = true; });
-      if (gathers)
-        continue;
-      // Explicit vector sizes (and masks) only for partial tiles.
-      SmallVector<int64_t> vectorSizes;
-      if (llvm::any_of(
-              cast<linalg::LinalgOp>(registerTile).getStaticLoopRanges(),
-              ShapedType::isDynamic))
-        vectorSizes = sizes.registers;
-      rewriter.setInsertionPoint(registerTile);
-      FailureOr<linalg::VectorizationResult> vectorized = linalg::vectorize(
-          rewriter, registerTile, vectorSizes, /*scalableDims=*/{},
-          /*vectorizeNDExtract=*/false, /*flatten1DDepthwiseConv=*/false,
-          /*assumeDynamicDimsMatchVecSizes=*/false,
-          /*createNamedContraction=*/sizes.isContraction);
-      if (failed(vectorized)) {
-        if (sizes.isContraction) {
-          registerTile->emitError("matmul tile could not be vectorized");
-          return signalPassFailure();
-        }
-        LLVM_DEBUG(llvm::dbgs() << "left scalar: " << *registerTile << "\n");
-        continue;
-      }
-      rewriter.replaceOp(registerTile, vectorized->replacements);
+      auto tileOp = cast<linalg::LinalgOp>(threadTile);
+      LogicalResult done =
+          !contraction &&
+                  isPartialReductionCandidate(tileOp,
+                                              tileOp.getStaticLoopRanges())
+              ? partialReduce(rewriter, tileOp)
+              : registerTileAndVectorize(rewriter, threadTile, sizes);
+      if (failed(done))
+        return signalPassFailure();
     }
 
     // Tiles of ops with batch or split dimensions carry unit vector

@@ -10,6 +10,7 @@
 
 #include "tfm/Transforms/Passes.h"
 
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/Interfaces/ViewLikeInterface.h"
 #include "llvm/Support/Debug.h"
@@ -25,6 +26,8 @@ using namespace mlir;
 
 namespace {
 constexpr int64_t kAlignment = 64;
+// OpenMP worker threads have small stacks; per-thread scratch stays small.
+constexpr int64_t kMaxStackBytes = 64 * 1024;
 
 struct Buffer {
   memref::AllocOp alloc;
@@ -69,6 +72,9 @@ struct TfmPlanBuffersPass
     DenseMap<Operation *, int64_t> index;
     for (auto [i, op] : llvm::enumerate(body))
       index[&op] = i;
+
+    if (failed(hoistLoopScratch(func)))
+      return signalPassFailure();
 
     SmallVector<Buffer> buffers;
     WalkResult walk = func.walk([&](memref::AllocOp alloc) {
@@ -125,6 +131,45 @@ struct TfmPlanBuffersPass
     }
     func->setAttr("tfm.workspace_bytes",
                   builder.getI64IntegerAttr(workspaceType.getNumElements()));
+  }
+
+  /// Scratch allocated inside loops (a row's partial sums) is the same size
+  /// on every iteration: it moves to the top of the enclosing parallel body,
+  /// on that thread's stack, or out to the function level when no parallel
+  /// loop encloses it.
+  static LogicalResult hoistLoopScratch(func::FuncOp func) {
+    Block &body = func.getBody().front();
+    SmallVector<memref::AllocOp> nested;
+    func.walk([&](memref::AllocOp alloc) {
+      if (alloc->getBlock() != &body)
+        nested.push_back(alloc);
+    });
+    for (memref::AllocOp alloc : nested) {
+      MemRefType type = alloc.getType();
+      if (!type.hasStaticShape())
+        return alloc.emitError("cannot hoist a dynamically sized allocation");
+      for (Operation *user : llvm::make_early_inc_range(alloc->getUsers()))
+        if (isa<memref::DeallocOp>(user))
+          user->erase();
+      Operation *parallel = alloc->getParentOfType<scf::ForallOp>();
+      if (!parallel) {
+        alloc->moveBefore(&body.front());
+        continue;
+      }
+      int64_t bytes =
+          type.getNumElements() * type.getElementTypeBitWidth() / 8;
+      if (bytes > kMaxStackBytes)
+        return alloc.emitError("thread scratch of ")
+               << bytes << " bytes exceeds the " << kMaxStackBytes
+               << "-byte stack budget";
+      Block &threadBody = parallel->getRegion(0).front();
+      OpBuilder builder(&threadBody, threadBody.begin());
+      auto alloca = memref::AllocaOp::create(builder, alloc.getLoc(), type,
+                                             alloc.getAlignmentAttr());
+      alloc.replaceAllUsesWith(alloca.getResult());
+      alloc.erase();
+    }
+    return success();
   }
 
   /// Greedy placement, largest first, at the lowest aligned offset free

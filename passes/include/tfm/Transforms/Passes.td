@@ -51,7 +51,11 @@ def TfmCpuTileAndVectorizePass
     2. Register level: `scf.for` loops. Matmuls use an
        `reg-tile-m x reg-tile-n x 1` tile so the `8 x 32` accumulator stays
        in 16 AVX-512 registers across the reduction loop (once transfers are
-       hoisted); other ops use `1 x ... x vector-width` tiles.
+       hoisted); other ops use `1 x ... x vector-width` tiles. A reduction
+       over an innermost dimension longer than one vector (softmax max and
+       sum, layer-norm moments) is tiled as a partial reduction: the loop
+       carries `vector-width` lane-wise partial results and one cross-lane
+       reduction per row merges them after it.
     3. The innermost tile is vectorized (masked where a dimension does not
        divide the tile). Ops the vectorizer rejects (gathers) stay scalar;
        contractions must vectorize, or the pass fails.
@@ -179,9 +183,14 @@ def TfmPlanBuffersPass : Pass<"tfm-plan-buffers", "func::FuncOp"> {
     }
     ```
 
+    Scratch allocated inside loops (partial results of a row reduction) has
+    the same static size on every iteration: inside an `scf.forall` it
+    becomes one `memref.alloca` at the top of the parallel body (per thread,
+    at most 64 KiB); outside any, it moves to the function level and into
+    the workspace. Dynamically sized ones are an error.
+
     Preconditions: bufferized IR whose allocations do not escape (results
-    are out-parameters). Allocations inside loops are an error: they would
-    allocate per iteration.
+    are out-parameters).
   }];
   let dependentDialects = ["memref::MemRefDialect", "arith::ArithDialect"];
 }
