@@ -58,11 +58,13 @@ func.func @alloc_in_loop(%n: index, %x: f32) {
 // -----
 
 // Scratch in a parallel loop stays per thread: one stack slot at the top of
-// the parallel body, reused by every iteration of the loops inside.
+// the parallel body, reused by every iteration of the loops inside, and
+// released by an alloca scope around that body.
 // CHECK-LABEL: func.func @alloc_in_parallel_loop
 //       CHECK:   scf.forall
-//  CHECK-NEXT:     memref.alloca() {alignment = 64 : i64} : memref<16xf32>
-//  CHECK-NEXT:     scf.for
+//  CHECK-NEXT:     memref.alloca_scope {
+//  CHECK-NEXT:       memref.alloca() {alignment = 64 : i64} : memref<16xf32>
+//  CHECK-NEXT:       scf.for
 //   CHECK-NOT:   memref.alloc(
 func.func @alloc_in_parallel_loop(%n: index, %x: f32) {
   %c0 = arith.constant 0 : index

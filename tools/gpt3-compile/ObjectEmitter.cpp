@@ -76,7 +76,14 @@ gpt3::translateAndOptimize(mlir::ModuleOp module, LLVMContext &context,
   FunctionAnalysisManager fam;
   CGSCCAnalysisManager cgam;
   ModuleAnalysisManager mam;
-  PassBuilder builder(&machine);
+  // Vectorization, unrolling and register tiling were decided in MLIR; the
+  // LLVM loop vectorizer and unroller only find the generated loops again
+  // and cost most of the optimization time on a model of this size.
+  PipelineTuningOptions tuning;
+  tuning.LoopUnrolling = false;
+  tuning.LoopVectorization = false;
+  tuning.SLPVectorization = false;
+  PassBuilder builder(&machine, tuning);
   builder.registerModuleAnalyses(mam);
   builder.registerCGSCCAnalyses(cgam);
   builder.registerFunctionAnalyses(fam);

@@ -12,6 +12,7 @@
 #include "tfm/Dialect/TfmOps.h"
 
 #include "mlir/Conversion/Passes.h"
+#include "mlir/Conversion/VectorToSCF/VectorToSCF.h"
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Arith/Transforms/BufferizableOpInterfaceImpl.h"
@@ -104,7 +105,10 @@ void tfm::buildTfmToCpuPipeline(OpPassManager &pm,
   loopPm.addPass(createForallToParallelLoopPass());
   loopPm.addPass(createConvertLinalgToLoopsPass());
   loopPm.addPass(tfm::createTfmApproximateMathPass());
-  loopPm.addPass(createConvertVectorToSCFPass());
+  // Fully unrolled: the non-unrolled form stages each transfer through a
+  // stack buffer allocated inside the loop, once per iteration.
+  loopPm.addPass(createConvertVectorToSCFPass(
+      VectorTransferToSCFOptions().enableFullUnroll()));
   loopPm.addPass(vector::createLowerVectorMultiReductionPass());
   if (options.openmp)
     pm.addPass(createConvertSCFToOpenMPPass());

@@ -162,7 +162,8 @@ struct TfmPlanBuffersPass
         return alloc.emitError("thread scratch of ")
                << bytes << " bytes exceeds the " << kMaxStackBytes
                << "-byte stack budget";
-      Block &threadBody = parallel->getRegion(0).front();
+      Block &threadBody =
+          threadScope(cast<scf::ForallOp>(parallel)).getBodyRegion().front();
       OpBuilder builder(&threadBody, threadBody.begin());
       auto alloca = memref::AllocaOp::create(builder, alloc.getLoc(), type,
                                              alloc.getAlignmentAttr());
@@ -170,6 +171,27 @@ struct TfmPlanBuffersPass
       alloc.erase();
     }
     return success();
+  }
+
+  /// The body of `forall` inside one memref.alloca_scope, so that stack
+  /// slots taken per iteration are released at its end: a parallel loop's
+  /// body runs as a loop on each thread.
+  static memref::AllocaScopeOp threadScope(scf::ForallOp forall) {
+    Block &body = forall.getRegion().front();
+    Operation *terminator = body.getTerminator();
+    if (auto scope = dyn_cast<memref::AllocaScopeOp>(body.front()))
+      if (scope->getNextNode() == terminator)
+        return scope;
+    OpBuilder builder(&body, body.begin());
+    auto scope =
+        memref::AllocaScopeOp::create(builder, forall.getLoc(), TypeRange{});
+    Block *inner = builder.createBlock(&scope.getBodyRegion());
+    inner->getOperations().splice(inner->end(), body.getOperations(),
+                                  std::next(scope->getIterator()),
+                                  terminator->getIterator());
+    builder.setInsertionPointToEnd(inner);
+    memref::AllocaScopeReturnOp::create(builder, forall.getLoc());
+    return scope;
   }
 
   /// Greedy placement, largest first, at the lowest aligned offset free
