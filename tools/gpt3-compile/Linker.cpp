@@ -47,6 +47,9 @@ Error gpt3::linkExecutable(StringRef object, StringRef output,
   SmallVector<StringRef> args = {
       *cxx, "-fuse-ld=lld", "-o", temp, object, driver, runtime, libPath, rpath,
       "-lomp", "-ldl", "-lpthread",
+      // The tokenizer's regular expressions, linked in so the binary needs
+      // no PCRE2 at run time.
+      "-l:libpcre2-8.a",
       // The runtime finds the entry points of the binary it is linked into.
       "-Wl,--export-dynamic-symbol=gpt3_*"};
   // A sanitizer build of the runtime needs the sanitizer runtime too.

@@ -117,6 +117,37 @@ gpt3_status_t gpt3_context_call(gpt3_context_t *context, const char *fn,
 
 void gpt3_context_release(gpt3_context_t *context);
 
+/*===--- Tokenizer ---------------------------------------------------------===*/
+
+/* GPT-2's byte-level BPE (ids identical to the gpt-3-encoder package).
+ * `<|endoftext|>` in text is plain text; invalid UTF-8 is replaced byte by
+ * byte with U+FFFD before encoding. Immutable once loaded: any number of
+ * threads may encode with one tokenizer. */
+typedef struct gpt3_tokenizer_t gpt3_tokenizer_t;
+
+/* Reads `dir`/encoder.json and `dir`/vocab.bpe. */
+gpt3_status_t gpt3_tokenizer_load(const char *dir,
+                                  gpt3_tokenizer_t **out_tokenizer);
+
+/* Encodes `length` bytes of `text` into `ids` (room for `capacity`).
+ * `*out_count` is the number of ids the text needs, also when the buffer is
+ * too small (then nothing is written and the status says so). A valid UTF-8
+ * text never needs more ids than it has bytes. */
+gpt3_status_t gpt3_tokenizer_encode(const gpt3_tokenizer_t *tokenizer,
+                                    const char *text, size_t length,
+                                    int32_t *ids, size_t capacity,
+                                    size_t *out_count);
+
+/* The raw bytes of token `id` (not NUL-terminated; a token may end inside a
+ * UTF-8 character), owned by the tokenizer; NULL for an id out of range. */
+const char *gpt3_tokenizer_token(const gpt3_tokenizer_t *tokenizer,
+                                 int32_t id, size_t *out_length);
+
+/* 50257 for GPT-2's vocabulary; 0 for NULL. */
+int32_t gpt3_tokenizer_vocab_size(const gpt3_tokenizer_t *tokenizer);
+
+void gpt3_tokenizer_release(gpt3_tokenizer_t *tokenizer);
+
 #ifdef __cplusplus
 } /* extern "C" */
 #endif

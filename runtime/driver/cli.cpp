@@ -1,0 +1,59 @@
+//===- cli.cpp - Flags and error reporting of the model binary --*- C++ -*-===//
+//
+// Part of the GPT-3 compiler, under the Apache License v2.0.
+//
+//===----------------------------------------------------------------------===//
+
+#include "cli.h"
+
+#include <cstdio>
+
+using namespace gpt3;
+
+Flags gpt3::parseFlags(int argc, char **argv, int first,
+                 const std::vector<std::string> &known) {
+  Flags flags;
+  for (int i = first; i < argc; ++i) {
+    std::string arg = argv[i];
+    if (arg.rfind("--", 0) != 0) {
+      flags.error = "unexpected argument '" + arg + "'";
+      return flags;
+    }
+    std::string name = arg.substr(2), value;
+    size_t eq = name.find('=');
+    if (eq != std::string::npos) {
+      value = name.substr(eq + 1);
+      name = name.substr(0, eq);
+    } else if (i + 1 < argc) {
+      value = argv[++i];
+    } else {
+      flags.error = "flag --" + name + " needs a value";
+      return flags;
+    }
+    bool isKnown = false;
+    for (const std::string &k : known)
+      isKnown |= k == name;
+    if (!isKnown) {
+      flags.error = "unknown flag --" + name;
+      return flags;
+    }
+    flags.values[name] = value;
+  }
+  return flags;
+}
+
+int gpt3::badInput(const std::string &message) {
+  std::fprintf(stderr, "error: %s\n", message.c_str());
+  return kExitBadInput;
+}
+
+/// Reports `status` and frees it; bad input exits 2, anything else 1.
+int gpt3::report(gpt3_status_t status) {
+  std::fprintf(stderr, "error: %s\n", gpt3_status_message(status));
+  gpt3_status_code_t code = gpt3_status_code(status);
+  gpt3_status_free(status);
+  return code == GPT3_STATUS_INTERNAL || code == GPT3_STATUS_RESOURCE_EXHAUSTED
+             ? kExitFailure
+             : kExitBadInput;
+}
+

@@ -1,0 +1,113 @@
+//===- tokenize.cpp - The tokenize command ----------------------*- C++ -*-===//
+//
+// Part of the GPT-3 compiler, under the Apache License v2.0.
+//
+// `M tokenize --text "Hello world"` prints "15496 995";
+// `M tokenize --ids "15496 995"` prints "Hello world".
+//
+//===----------------------------------------------------------------------===//
+
+#include "cli.h"
+
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <memory>
+#include <sstream>
+#include <sys/stat.h>
+
+using namespace gpt3;
+
+namespace {
+bool isFile(const std::string &path) {
+  struct stat info;
+  return stat(path.c_str(), &info) == 0 && S_ISREG(info.st_mode);
+}
+
+struct TokenizerDeleter {
+  void operator()(gpt3_tokenizer_t *t) const { gpt3_tokenizer_release(t); }
+};
+} // namespace
+
+std::string gpt3::tokenizerDir(const Flags &flags) {
+  if (flags.has("tokenizer"))
+    return flags.values.at("tokenizer");
+  if (const char *env = std::getenv("GPT3_TOKENIZER_DIR"))
+    return env;
+  if (flags.has("weights")) {
+    std::string weights = flags.values.at("weights");
+    std::string dir = isFile(weights)
+                          ? weights.substr(0, weights.find_last_of('/') + 1)
+                          : weights + "/";
+    if (dir.empty())
+      dir = "./";
+    if (isFile(dir + "vocab.bpe"))
+      return dir;
+  }
+  return {};
+}
+
+int gpt3::commandTokenize(const Flags &flags) {
+  int sources = flags.has("text") + flags.has("text-file") + flags.has("ids");
+  if (sources != 1)
+    return badInput("tokenize needs exactly one of --text, --text-file, --ids");
+  std::string dir = tokenizerDir(flags);
+  if (dir.empty())
+    return badInput("no tokenizer: pass --tokenizer DIR (encoder.json and "
+                    "vocab.bpe) or set GPT3_TOKENIZER_DIR");
+  gpt3_tokenizer_t *raw = nullptr;
+  if (gpt3_status_t s = gpt3_tokenizer_load(dir.c_str(), &raw))
+    return report(s);
+  std::unique_ptr<gpt3_tokenizer_t, TokenizerDeleter> tokenizer(raw);
+
+  if (flags.has("ids")) {
+    std::istringstream in(flags.values.at("ids"));
+    std::string word, text;
+    int32_t vocab = gpt3_tokenizer_vocab_size(tokenizer.get());
+    while (in >> word) {
+      char *end = nullptr;
+      long id = std::strtol(word.c_str(), &end, 10);
+      if (*end || id < 0 || id >= vocab)
+        return badInput("--ids: '" + word + "' is not a token id in [0, " +
+                        std::to_string(vocab) + ")");
+      size_t length = 0;
+      const char *bytes =
+          gpt3_tokenizer_token(tokenizer.get(), static_cast<int32_t>(id),
+                               &length);
+      text.append(bytes, length);
+    }
+    std::fwrite(text.data(), 1, text.size(), stdout);
+    std::fputc('\n', stdout);
+    return 0;
+  }
+
+  std::string text;
+  if (flags.has("text")) {
+    text = flags.values.at("text");
+  } else {
+    std::ifstream in(flags.values.at("text-file"), std::ios::binary);
+    if (!in)
+      return badInput("--text-file: cannot read " +
+                      flags.values.at("text-file"));
+    std::ostringstream contents;
+    contents << in.rdbuf();
+    text = contents.str();
+  }
+  // Valid UTF-8 never needs more ids than bytes; each invalid byte becomes
+  // U+FFFD, three bytes.
+  std::vector<int32_t> ids(3 * text.size() + 1);
+  size_t count = 0;
+  if (gpt3_status_t s = gpt3_tokenizer_encode(tokenizer.get(), text.data(),
+                                              text.size(), ids.data(),
+                                              ids.size(), &count))
+    return report(s);
+  std::string line;
+  for (size_t i = 0; i < count; ++i) {
+    line += std::to_string(ids[i]);
+    line += i + 1 < count ? ' ' : '\n';
+  }
+  if (count == 0)
+    line = "\n";
+  std::fwrite(line.data(), 1, line.size(), stdout);
+  return 0;
+}
