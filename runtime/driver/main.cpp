@@ -10,6 +10,7 @@
 
 #include "gpt3/runtime.h"
 #include "cli.h"
+#include "generate.h"
 #include "npy.h"
 
 #include <nlohmann/json.hpp>
@@ -36,6 +37,14 @@ const char kUsage[] =
     "  bench [--weights W] [--iters N] [--seed S]\n"
     "                                time forward on random tokens (and on\n"
     "                                GPT-3-initialised weights without W)\n"
+    "  generate [--weights W] [--prompt P | --prompt-file F]\n"
+    "           [--max-new-tokens N] [--temp T] [--top-k K] [--top-p P]\n"
+    "           [--beams N] [--length-penalty L] [--num-return-sequences R]\n"
+    "           [--seed S] [--tokenizer DIR]\n"
+    "                                continue the prompt (empty: from\n"
+    "                                <|endoftext|>); temp 0 is greedy, top-k\n"
+    "                                0 and top-p 1 are off; the seed is\n"
+    "                                random unless given, and printed\n"
     "  tokenize (--text T | --text-file F | --ids \"15496 995\")\n"
     "           [--tokenizer DIR]    GPT-2 BPE ids of a text, one line, or\n"
     "                                the text of ids\n"
@@ -272,6 +281,21 @@ int main(int argc, char **argv) {
     if (!flags.error.empty())
       return badInput(flags.error);
     return commandBench(ctx, flags);
+  }
+  if (command == "generate") {
+    Flags flags = parseFlags(
+        argc, argv, 2,
+        {"weights", "prompt", "prompt-file", "max-new-tokens", "temp",
+         "top-k", "top-p", "beams", "length-penalty", "num-return-sequences",
+         "seed", "tokenizer"});
+    if (!flags.error.empty())
+      return badInput(flags.error);
+    const nlohmann::json *entry = findEntry(ctx.manifest, "forward");
+    if (!entry)
+      return badInput("this model has no forward entry point");
+    std::vector<int64_t> logits = argShape(*entry, "logits");
+    GenerateModel model{ctx.handle, logits[0], logits[1], logits[2]};
+    return commandGenerate(model, flags);
   }
   if (command == "tokenize") {
     Flags flags = parseFlags(argc, argv, 2,

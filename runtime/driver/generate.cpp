@@ -1,0 +1,316 @@
+//===- generate.cpp - The generate command ----------------------*- C++ -*-===//
+//
+// Part of the GPT-3 compiler, under the Apache License v2.0.
+//
+// Text generation on the compiled `forward` entry point: each step runs the
+// model on the prompt and the tokens so far (padded to the compiled
+// sequence length; causal attention keeps the padding from mattering) and
+// chooses the next token from the logits at the last real position.
+// Sampled text streams to stdout as it is produced, never splitting a UTF-8
+// character; a summary goes to stderr.
+//
+//===----------------------------------------------------------------------===//
+
+#include "generate.h"
+
+#include "sampling.h"
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <memory>
+#include <random>
+#include <sstream>
+
+using namespace gpt3;
+
+namespace {
+constexpr int32_t kEndOfText = 50256;
+
+struct TokenizerDeleter {
+  void operator()(gpt3_tokenizer_t *t) const { gpt3_tokenizer_release(t); }
+};
+using TokenizerHandle = std::unique_ptr<gpt3_tokenizer_t, TokenizerDeleter>;
+
+/// Length of the longest prefix of `bytes` that does not end inside a UTF-8
+/// sequence (invalid bytes count as complete).
+size_t completeUtf8(const std::string &bytes) {
+  size_t n = bytes.size();
+  for (size_t back = 1; back <= std::min<size_t>(3, n); ++back) {
+    auto b = static_cast<uint8_t>(bytes[n - back]);
+    if ((b & 0xC0) == 0x80)
+      continue; // a continuation byte: look further back for the lead
+    size_t need = b >= 0xF0 ? 4 : b >= 0xE0 ? 3 : b >= 0xC0 ? 2 : 1;
+    return need > back ? n - back : n;
+  }
+  return n;
+}
+
+/// Streams token bytes to stdout, holding back an incomplete character.
+class TextStream {
+public:
+  explicit TextStream(const gpt3_tokenizer_t *tokenizer)
+      : tokenizer_(tokenizer) {}
+  void push(int32_t id) {
+    size_t length = 0;
+    const char *bytes = gpt3_tokenizer_token(tokenizer_, id, &length);
+    pending_.append(bytes, length);
+    size_t ready = completeUtf8(pending_);
+    std::fwrite(pending_.data(), 1, ready, stdout);
+    std::fflush(stdout);
+    pending_.erase(0, ready);
+  }
+  void finish() {
+    std::fwrite(pending_.data(), 1, pending_.size(), stdout);
+    std::fputc('\n', stdout);
+    std::fflush(stdout);
+    pending_.clear();
+  }
+
+private:
+  const gpt3_tokenizer_t *tokenizer_;
+  std::string pending_;
+};
+
+/// Parses a flag as a number in [lo, hi], or sets `error`.
+template <typename T>
+T numberFlag(const Flags &flags, const std::string &name, T fallback, T lo,
+             T hi, const std::string &range, std::string &error) {
+  if (!flags.has(name))
+    return fallback;
+  const std::string &text = flags.values.at(name);
+  char *end = nullptr;
+  double value = std::strtod(text.c_str(), &end);
+  bool integral = std::is_integral<T>::value;
+  if (*end || text.empty() || !(value >= lo && value <= hi) ||
+      (integral && value != std::floor(value))) {
+    error = "--" + name + " must be " + range + ", got '" + text + "'";
+    return fallback;
+  }
+  return static_cast<T>(value);
+}
+
+/// Logits of the last of `tokens` (at most the compiled length), from one
+/// forward pass over row 0 of the compiled batch.
+gpt3_status_t lastLogits(GenerateModel &model,
+                         const std::vector<int32_t> &tokens,
+                         std::vector<float> &logits) {
+  std::vector<int32_t> ids(model.batch * model.seq, kEndOfText);
+  std::copy(tokens.begin(), tokens.end(), ids.begin());
+  std::vector<float> all(model.batch * model.seq * model.vocab);
+  gpt3_tensor_t in{}, out{};
+  in.data = ids.data();
+  in.rank = 2;
+  in.shape[0] = model.batch;
+  in.shape[1] = model.seq;
+  in.dtype = GPT3_DTYPE_I32;
+  out.data = all.data();
+  out.rank = 3;
+  out.shape[0] = model.batch;
+  out.shape[1] = model.seq;
+  out.shape[2] = model.vocab;
+  out.dtype = GPT3_DTYPE_F32;
+  if (gpt3_status_t status =
+          gpt3_context_call(model.handle, "forward", &in, 1, &out, 1))
+    return status;
+  auto row = all.begin() + (tokens.size() - 1) * model.vocab;
+  logits.assign(row, row + model.vocab);
+  return nullptr;
+}
+
+struct Settings {
+  SamplingOptions sampling;
+  BeamOptions beam;
+  int32_t maxNewTokens = 32;
+  int32_t numReturn = 1;
+  uint64_t seed = 0;
+};
+} // namespace
+
+int gpt3::commandGenerate(GenerateModel &model, const Flags &flags) {
+  std::string error;
+  Settings s;
+  s.maxNewTokens = numberFlag<int32_t>(flags, "max-new-tokens", 32, 0,
+                                       1 << 20, "an integer >= 0", error);
+  s.sampling.temperature = numberFlag<float>(flags, "temp", 1.0f, 0.0f, 1e6f,
+                                             "a number >= 0", error);
+  s.sampling.topK = numberFlag<int32_t>(flags, "top-k", 0, 0, 1 << 30,
+                                        "an integer >= 0 (0: off)", error);
+  if (flags.has("top-p")) {
+    s.sampling.topP = numberFlag<float>(flags, "top-p", 1.0f, 1e-30f, 1.0f,
+                                        "in (0, 1]", error);
+  }
+  s.beam.beams = numberFlag<int32_t>(flags, "beams", 1, 1, 64,
+                                     "an integer in [1, 64]", error);
+  s.beam.lengthPenalty = numberFlag<float>(
+      flags, "length-penalty", 1.0f, -10.0f, 10.0f, "in [-10, 10]", error);
+  s.numReturn = numberFlag<int32_t>(flags, "num-return-sequences", 1, 1, 64,
+                                    "an integer in [1, 64]", error);
+  if (!error.empty())
+    return badInput(error);
+  if (s.beam.beams > 1 && s.numReturn > s.beam.beams)
+    return badInput("--num-return-sequences must be at most --beams (" +
+                    std::to_string(s.beam.beams) + ")");
+  if (flags.has("prompt") && flags.has("prompt-file"))
+    return badInput("pass --prompt or --prompt-file, not both");
+  if (flags.has("seed")) {
+    char *end = nullptr;
+    s.seed = std::strtoull(flags.values.at("seed").c_str(), &end, 10);
+    if (*end || flags.values.at("seed").empty())
+      return badInput("--seed must be an unsigned integer");
+  } else {
+    s.seed = std::random_device{}() * 0x100000000ull ^ std::random_device{}();
+  }
+
+  std::string dir = tokenizerDir(flags);
+  if (dir.empty())
+    return badInput("no tokenizer: pass --tokenizer DIR (encoder.json and "
+                    "vocab.bpe) or set GPT3_TOKENIZER_DIR");
+  gpt3_tokenizer_t *raw = nullptr;
+  if (gpt3_status_t st = gpt3_tokenizer_load(dir.c_str(), &raw))
+    return report(st);
+  TokenizerHandle tokenizer(raw);
+
+  std::string prompt;
+  if (flags.has("prompt-file")) {
+    std::ifstream in(flags.values.at("prompt-file"), std::ios::binary);
+    if (!in)
+      return badInput("--prompt-file: cannot read " +
+                      flags.values.at("prompt-file"));
+    std::ostringstream text;
+    text << in.rdbuf();
+    prompt = text.str();
+  } else if (flags.has("prompt")) {
+    prompt = flags.values.at("prompt");
+  }
+  std::vector<int32_t> promptIds(3 * prompt.size() + 1);
+  size_t count = 0;
+  if (gpt3_status_t st =
+          gpt3_tokenizer_encode(tokenizer.get(), prompt.data(), prompt.size(),
+                                promptIds.data(), promptIds.size(), &count))
+    return report(st);
+  promptIds.resize(count);
+  if (promptIds.empty()) // Unconditional: start from end of text.
+    promptIds.push_back(kEndOfText);
+  for (int32_t id : promptIds)
+    if (id >= model.vocab)
+      return badInput("the prompt's token " + std::to_string(id) +
+                      " is outside the model's vocabulary of " +
+                      std::to_string(model.vocab) +
+                      " (the GPT-2 tokenizer needs a vocabulary of 50257)");
+  if (kEndOfText >= model.vocab && s.maxNewTokens > 0)
+    std::fprintf(stderr, "note: the vocabulary has no end-of-text token; "
+                         "generation runs to --max-new-tokens\n");
+  int64_t context = model.seq;
+  if (static_cast<int64_t>(promptIds.size()) > context)
+    return badInput("the prompt has " + std::to_string(promptIds.size()) +
+                    " tokens, more than the " + std::to_string(context) +
+                    " the model was compiled for (gpt3-compile --seq)");
+  int32_t room = static_cast<int32_t>(context - promptIds.size());
+  if (s.maxNewTokens > room) {
+    std::fprintf(stderr,
+                 "note: --max-new-tokens %d exceeds the room left in the "
+                 "compiled context; generating %d\n",
+                 s.maxNewTokens, room);
+    s.maxNewTokens = room;
+  }
+  gpt3_status_t loaded =
+      flags.has("weights")
+          ? gpt3_context_load_weights(model.handle,
+                                      flags.values.at("weights").c_str())
+          : gpt3_context_init_weights(model.handle, 0);
+  if (loaded)
+    return report(loaded);
+  if (!flags.has("weights"))
+    std::fprintf(stderr, "note: no --weights: GPT-3-initialised random "
+                         "weights (seed 0)\n");
+  std::fprintf(stderr, "seed %llu\n", static_cast<unsigned long long>(s.seed));
+
+  using Clock = std::chrono::steady_clock;
+  double modelMs = 0;
+  int64_t calls = 0;
+  auto nextLogits = [&](const std::vector<int32_t> &tokens,
+                        std::vector<float> &logits) -> gpt3_status_t {
+    auto start = Clock::now();
+    gpt3_status_t st = lastLogits(model, tokens, logits);
+    modelMs +=
+        std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+    ++calls;
+    return st;
+  };
+
+  std::vector<float> logits;
+  // The prompt pass, timed on its own for the summary.
+  if (gpt3_status_t st = nextLogits(promptIds, logits))
+    return report(st);
+  double promptMs = modelMs;
+  int64_t generated = 0;
+  auto start = Clock::now();
+
+  if (s.beam.beams > 1) {
+    s.beam.maxNewTokens = s.maxNewTokens;
+    gpt3_status_t failure = nullptr;
+    NextLogProbs next = [&](const std::vector<std::vector<int32_t>> &heads) {
+      std::vector<std::vector<float>> out;
+      for (const std::vector<int32_t> &head : heads) {
+        std::vector<int32_t> tokens = promptIds;
+        tokens.insert(tokens.end(), head.begin(), head.end());
+        std::vector<float> l;
+        if (head.empty())
+          l = logits;
+        else if (!failure)
+          failure = nextLogits(tokens, l);
+        out.push_back(failure ? std::vector<float>(logits.size(), 0.0f)
+                              : logSoftmax(l));
+      }
+      return out;
+    };
+    std::vector<Hypothesis> best = beamSearch(next, s.beam);
+    if (failure)
+      return report(failure);
+    for (int32_t r = 0; r < s.numReturn && r < (int32_t)best.size(); ++r) {
+      if (s.numReturn > 1)
+        std::printf("--- sequence %d (score %.3f)\n", r + 1, best[r].score);
+      TextStream out(tokenizer.get());
+      for (int32_t id : best[r].tokens)
+        if (id != kEndOfText)
+          out.push(id);
+      out.finish();
+      generated += best[r].tokens.size();
+    }
+  } else {
+    uint64_t state = s.seed;
+    std::vector<float> promptLogits = logits;
+    for (int32_t r = 0; r < s.numReturn; ++r) {
+      if (s.numReturn > 1)
+        std::printf("--- sequence %d\n", r + 1);
+      TextStream out(tokenizer.get());
+      std::vector<int32_t> tokens = promptIds;
+      logits = promptLogits;
+      for (int32_t i = 0; i < s.maxNewTokens; ++i) {
+        int32_t id = sampleToken(logits, s.sampling, state);
+        ++generated;
+        if (id == kEndOfText)
+          break;
+        out.push(id);
+        tokens.push_back(id);
+        if (i + 1 < s.maxNewTokens)
+          if (gpt3_status_t st = nextLogits(tokens, logits))
+            return report(st);
+      }
+      out.finish();
+    }
+  }
+  double seconds =
+      std::chrono::duration<double>(Clock::now() - start).count();
+  std::fprintf(stderr,
+               "prompt: %zu tokens, %.2f ms/token; generated: %lld tokens, "
+               "%.1f tokens/s (%lld model calls, full re-forward)\n",
+               promptIds.size(), promptMs / promptIds.size(),
+               static_cast<long long>(generated),
+               seconds > 0 ? generated / seconds : 0.0,
+               static_cast<long long>(calls));
+  return 0;
+}
