@@ -116,6 +116,9 @@ LogicalResult EmbeddingOp::verify() {
     return emitOpError() << "sequence length " << dim(getTokens(), 1)
                          << " exceeds the " << dim(getWpe(), 0)
                          << " positions of wpe";
+  if (getStart() &&
+      failed(checkTensor(op, getStart(), "start", ElementKind::Integer, 0)))
+    return failure();
   return checkResultType(
       op, {dim(getTokens(), 0), dim(getTokens(), 1), dim(getWte(), 1)},
       elementOf(getWte()));
@@ -208,6 +211,51 @@ LogicalResult AttentionOp::verify() {
     return emitOpError() << "head count " << heads << " does not divide width "
                          << width;
   return checkResultType(op, withLastDim(getQkv(), width), elementOf(getQkv()));
+}
+
+//===----------------------------------------------------------------------===//
+// CachedAttentionOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult CachedAttentionOp::verify() {
+  Operation *op = getOperation();
+  if (failed(checkFloat(op, getQkv(), "qkv", 3)) ||
+      failed(checkFloat(op, getKeyCache(), "key_cache", 4)) ||
+      failed(checkFloat(op, getValueCache(), "value_cache", 4)) ||
+      failed(checkSameElement(op, getKeyCache(), "key_cache", getQkv(),
+                              "qkv")) ||
+      failed(checkTensor(op, getStart(), "start", ElementKind::Integer, 0)))
+    return failure();
+  if (getKeyCache().getType() != getValueCache().getType())
+    return emitOpError() << "key and value caches differ in type: "
+                         << getKeyCache().getType() << " and "
+                         << getValueCache().getType();
+  int64_t packed = dim(getQkv(), 2), heads = getNumHeads();
+  if (packed % 3 != 0)
+    return emitOpError() << "packed q, k, v width " << packed
+                         << " is not a multiple of 3";
+  int64_t width = packed / 3;
+  if (heads < 1 || width % heads != 0)
+    return emitOpError() << "num_heads " << heads
+                         << " must be positive and divide width " << width;
+  SmallVector<int64_t> cache = {dim(getQkv(), 0), heads,
+                                dim(getKeyCache(), 2), width / heads};
+  if (llvm::cast<RankedTensorType>(getKeyCache().getType()).getShape() !=
+      ArrayRef<int64_t>(cache))
+    return emitOpError() << "expects caches of shape (batch " << cache[0]
+                         << ", heads " << heads << ", capacity, head size "
+                         << cache[3] << "), got " << getKeyCache().getType();
+  if (dim(getQkv(), 1) > cache[2])
+    return emitOpError() << dim(getQkv(), 1) << " new tokens exceed the cache "
+                         << "capacity " << cache[2];
+  if (failed(checkResultType(op, withLastDim(getQkv(), width),
+                             elementOf(getQkv()))))
+    return failure();
+  if (getNewKeyCache().getType() != getKeyCache().getType() ||
+      getNewValueCache().getType() != getValueCache().getType())
+    return emitOpError() << "updated caches must have the caches' type "
+                         << getKeyCache().getType();
+  return success();
 }
 
 //===----------------------------------------------------------------------===//

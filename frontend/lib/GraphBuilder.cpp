@@ -54,6 +54,39 @@ public:
     func::ReturnOp::create(builder, loc("forward"), logits);
   }
 
+  /// Adds `@decode(tokens, pos, params..., caches...) -> (logits, caches...)`:
+  /// one new token per sequence at position `pos`, attending to the keys
+  /// and values of the earlier positions in per-layer caches of the
+  /// compiled sequence length, which it updates.
+  void buildDecode(ModuleOp module) {
+    SequenceScope scope(*this, 1);
+    Type tokens = tokenType();
+    Type pos = RankedTensorType::get({}, IntegerType::get(&context, 32));
+    Type cache = cacheType();
+    SmallVector<Type> results = {logitsType()};
+    results.append(2 * config.numLayers, cache);
+    func::FuncOp func = createFunction(module, "decode", {tokens, pos},
+                                       {"tokens", "pos"}, results);
+    size_t firstCache = 2 + specs.size();
+    for (int64_t layer = 0; layer < config.numLayers; ++layer)
+      for (StringRef kind : {"key", "value"}) {
+        func.insertArgument(func.getNumArguments(), cache, {}, loc("decode"));
+        func.setArgAttr(func.getNumArguments() - 1, "tfm.state",
+                        builder.getStringAttr("h." + std::to_string(layer) +
+                                              ".attn." + kind + "_cache"));
+      }
+    ValueRange params = func.getArguments().slice(2, specs.size());
+    SmallVector<Value> caches(func.getArguments().drop_front(firstCache));
+    Value logits = emitLogits(func.getArgument(0), params,
+                              func.getArgument(1), &caches);
+    SmallVector<Value> returned = {logits};
+    returned.append(caches);
+    for (int64_t i = 0; i < 2 * config.numLayers; ++i)
+      func.setResultAttr(1 + i, "tfm.state",
+                         func.getArgAttr(firstCache + i, "tfm.state"));
+    func::ReturnOp::create(builder, loc("decode"), returned);
+  }
+
   /// Adds `@loss(tokens, targets, params...) -> mean cross-entropy`.
   void buildLoss(ModuleOp module) {
     Type tokens = tokenType();
@@ -72,12 +105,30 @@ private:
     return NameLoc::get(StringAttr::get(&context, name));
   }
 
+  /// Builds the ops of one function for `tokens` new tokens per sequence.
+  struct SequenceScope {
+    SequenceScope(ModelBuilder &b, int64_t tokens)
+        : b(b), saved(b.newTokens) {
+      b.newTokens = tokens;
+    }
+    ~SequenceScope() { b.newTokens = saved; }
+    ModelBuilder &b;
+    int64_t saved;
+  };
+
   Type tokenType() {
-    return RankedTensorType::get({shape.batch, shape.sequence},
+    return RankedTensorType::get({shape.batch, newTokens},
                                  IntegerType::get(&context, 32));
   }
   Type activationType(int64_t channels) {
-    return RankedTensorType::get({shape.batch, shape.sequence, channels}, f32);
+    return RankedTensorType::get({shape.batch, newTokens, channels}, f32);
+  }
+  /// A layer's key or value cache: (B, H, T, C / H), T the compiled length.
+  Type cacheType() {
+    return RankedTensorType::get({shape.batch, config.numHeads,
+                                  shape.sequence,
+                                  config.width / config.numHeads},
+                                 f32);
   }
   Type logitsType() { return activationType(config.vocabSize); }
 
@@ -104,14 +155,19 @@ private:
   }
 
   /// Embedding, the blocks, the final LayerNorm and the tied projection.
-  Value emitLogits(Value tokens, ValueRange params) {
+  /// With `caches` (key and value per layer, replaced by their updated
+  /// values), the tokens start at position `start` and attend through the
+  /// caches.
+  Value emitLogits(Value tokens, ValueRange params, Value start = {},
+                   SmallVectorImpl<Value> *caches = nullptr) {
     Value wte = params[0], wpe = params[1];
-    Value x =
-        EmbeddingOp::create(builder, loc("embedding"),
-                            activationType(config.width), tokens, wte, wpe);
+    Value x = EmbeddingOp::create(builder, loc("embedding"),
+                                  activationType(config.width), tokens, wte,
+                                  wpe, start);
     for (int64_t layer = 0; layer < config.numLayers; ++layer)
       x = emitBlock(layer, x,
-                    params.slice(2 + layer * NumLayerParams, NumLayerParams));
+                    params.slice(2 + layer * NumLayerParams, NumLayerParams),
+                    start, caches);
     ValueRange lnF = params.take_back(2);
     x = LayerNormOp::create(builder, loc("ln_f"), x.getType(), x, lnF[0],
                             lnF[1], epsilon());
@@ -121,7 +177,8 @@ private:
   /// One pre-LayerNorm block:
   ///   x = x + c_proj(attention(c_attn(ln_1(x))))
   ///   x = x + mlp.c_proj(gelu(mlp.c_fc(ln_2(x))))
-  Value emitBlock(int64_t layer, Value x, ValueRange p) {
+  Value emitBlock(int64_t layer, Value x, ValueRange p, Value start,
+                  SmallVectorImpl<Value> *caches) {
     std::string h = "h." + std::to_string(layer) + ".";
     Type hidden = activationType(config.width);
 
@@ -132,9 +189,20 @@ private:
                                  activationType(3 * config.width), ln1,
                                  p[AttnWeight], p[AttnBias]);
     auto pattern = AttentionPatternAttr::get(&context, config.windows[layer]);
-    Value attn = AttentionOp::create(builder, loc(h + "attn"), hidden, qkv,
-                                     builder.getI64IntegerAttr(config.numHeads),
-                                     pattern);
+    IntegerAttr heads = builder.getI64IntegerAttr(config.numHeads);
+    Value attn;
+    if (caches) {
+      Value &key = (*caches)[2 * layer], &value = (*caches)[2 * layer + 1];
+      auto cached = CachedAttentionOp::create(
+          builder, loc(h + "attn"), hidden, key.getType(), value.getType(),
+          qkv, key, value, start, heads, pattern);
+      attn = cached.getResult();
+      key = cached.getNewKeyCache();
+      value = cached.getNewValueCache();
+    } else {
+      attn = AttentionOp::create(builder, loc(h + "attn"), hidden, qkv, heads,
+                                 pattern);
+    }
     Value proj = LinearOp::create(builder, loc(h + "attn.c_proj"), hidden, attn,
                                   p[AttnProjWeight], p[AttnProjBias]);
     x = AddOp::create(builder, loc(h + "attn.residual"), x, proj);
@@ -159,6 +227,7 @@ private:
   OpBuilder builder;
   const ModelConfig &config;
   CompileShape shape;
+  int64_t newTokens = shape.sequence; // per sequence, in the function built
   std::vector<ParamSpec> specs;
   Type f32;
 };
@@ -212,6 +281,7 @@ llvm::Expected<OwningOpRef<ModuleOp>> buildModel(MLIRContext &context,
   ModelBuilder builder(context, config, shape);
   builder.buildForward(*module);
   builder.buildLoss(*module);
+  builder.buildDecode(*module);
   return module;
 }
 

@@ -17,6 +17,7 @@ struct GenerateModel {
   int64_t batch;          // 1: compiled batch
   int64_t seq;            // 128: compiled sequence length
   int64_t vocab;          // 50257
+  bool hasDecode;         // true: a `decode` entry point with a KV cache
 };
 
 /// `generate --prompt P --max-new-tokens N --temp T --top-k K --top-p P

@@ -40,11 +40,12 @@ const char kUsage[] =
     "  generate [--weights W] [--prompt P | --prompt-file F]\n"
     "           [--max-new-tokens N] [--temp T] [--top-k K] [--top-p P]\n"
     "           [--beams N] [--length-penalty L] [--num-return-sequences R]\n"
-    "           [--seed S] [--tokenizer DIR]\n"
+    "           [--seed S] [--tokenizer DIR] [--cache on|off]\n"
     "                                continue the prompt (empty: from\n"
     "                                <|endoftext|>); temp 0 is greedy, top-k\n"
     "                                0 and top-p 1 are off; the seed is\n"
-    "                                random unless given, and printed\n"
+    "                                random unless given, and printed;\n"
+    "                                --cache off re-runs forward per token\n"
     "  tokenize (--text T | --text-file F | --ids \"15496 995\")\n"
     "           [--tokenizer DIR]    GPT-2 BPE ids of a text, one line, or\n"
     "                                the text of ids\n"
@@ -287,14 +288,15 @@ int main(int argc, char **argv) {
         argc, argv, 2,
         {"weights", "prompt", "prompt-file", "max-new-tokens", "temp",
          "top-k", "top-p", "beams", "length-penalty", "num-return-sequences",
-         "seed", "tokenizer"});
+         "seed", "tokenizer", "cache"});
     if (!flags.error.empty())
       return badInput(flags.error);
     const nlohmann::json *entry = findEntry(ctx.manifest, "forward");
     if (!entry)
       return badInput("this model has no forward entry point");
     std::vector<int64_t> logits = argShape(*entry, "logits");
-    GenerateModel model{ctx.handle, logits[0], logits[1], logits[2]};
+    GenerateModel model{ctx.handle, logits[0], logits[1], logits[2],
+                        findEntry(ctx.manifest, "decode") != nullptr};
     return commandGenerate(model, flags);
   }
   if (command == "tokenize") {

@@ -72,13 +72,17 @@ json::Object gpt3::describeModule(ModuleOp module,
         args.push_back(tensorArg(input.getValue().str(), "input", type));
       else if (auto param = func.getArgAttrOfType<StringAttr>(i, "tfm.param"))
         args.push_back(tensorArg(param.getValue().str(), "param", type));
+      else if (auto state = func.getArgAttrOfType<StringAttr>(i, "tfm.state"))
+        args.push_back(tensorArg(state.getValue().str(), "state", type));
     }
-    // Results become out-parameters after the inputs, in order.
-    std::string output =
-        func.getSymName() == "forward" ? "logits" : func.getSymName().str();
+    // Results become out-parameters after the arguments, in order; results
+    // that hand back a state are updated in place and take no parameter.
+    std::string output = func.getSymName() == "loss" ? "loss" : "logits";
     for (auto [i, type] : llvm::enumerate(func.getResultTypes()))
-      args.push_back(tensorArg(
-          i == 0 ? output : output + "." + std::to_string(i), "output", type));
+      if (!func.getResultAttr(i, "tfm.state"))
+        args.push_back(tensorArg(
+            i == 0 ? output : output + "." + std::to_string(i), "output",
+            type));
     entries.push_back(
         json::Object{{"name", func.getSymName().str()},
                      {"symbol", ("gpt3_entry_" + func.getSymName()).str()},

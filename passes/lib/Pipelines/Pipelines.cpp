@@ -79,7 +79,13 @@ void tfm::buildTfmToCpuPipeline(OpPassManager &pm,
   bufferize.bufferizeFunctionBoundaries = true;
   bufferize.functionBoundaryTypeConversion =
       bufferization::LayoutMapOption::IdentityLayoutMap;
+  // A tile computed into a tensor.empty and then inserted into a slice of a
+  // buffer (a new key into its cache slot) is computed in the slot itself.
+  pm.addPass(bufferization::createEmptyTensorEliminationPass());
   pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
+  // A KV cache comes in and goes out updated in place: the result is the
+  // argument's buffer, so it is dropped rather than copied out.
+  pm.addNestedPass<func::FuncOp>(tfm::createTfmUpdateStateInPlacePass());
   bufferization::BufferResultsToOutParamsPassOptions outParams;
   outParams.hoistStaticAllocs = true;
   outParams.modifyPublicFunctions = true;

@@ -17,6 +17,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <dlfcn.h>
 #include <map>
 #include <sys/stat.h>
@@ -28,7 +29,7 @@ using gpt3::TensorInfo;
 namespace {
 struct ArgSpec {
   std::string name;  // "tokens", "wte.weight", "logits", "workspace"
-  std::string kind;  // "input", "param", "output", "workspace"
+  std::string kind;  // "input", "param", "state", "output", "workspace"
   std::string dtype; // "i32", "f32", "i8"
   std::vector<int64_t> shape;
   size_t paramOffset = 0; // for kind "param": floats into the weight arena
@@ -99,8 +100,14 @@ struct gpt3_context_t {
   size_t weightFloats = 0;
   void *workspace = nullptr;
   int64_t workspaceBytes = 0;
+  // Buffers that persist across calls (KV caches), by name, zeroed at
+  // creation and shared by every entry point that names them.
+  std::map<std::string, void *> states;
+  std::map<std::string, std::vector<int64_t>> stateShapes;
 
   ~gpt3_context_t() {
+    for (auto &[name, buffer] : states)
+      allocator.deallocate(allocator.self, buffer);
     if (weights)
       allocator.deallocate(allocator.self, weights);
     if (workspace)
@@ -111,6 +118,55 @@ struct gpt3_context_t {
 };
 
 namespace {
+int64_t numElements(const std::vector<int64_t> &shape) {
+  int64_t n = 1;
+  for (int64_t d : shape)
+    n *= d;
+  return n;
+}
+
+/// Allocates the zeroed buffer of state `arg` unless an entry point seen
+/// before already did; states of one name must agree in shape.
+gpt3_status_t createState(gpt3_context_t *ctx, const ArgSpec &arg) {
+  auto known = ctx->stateShapes.find(arg.name);
+  if (known != ctx->stateShapes.end())
+    return known->second == arg.shape
+               ? nullptr
+               : makeStatus(GPT3_STATUS_DATA_LOSS,
+                            "state '" + arg.name + "' has two shapes, " +
+                                shapeString(known->second) + " and " +
+                                shapeString(arg.shape));
+  ctx->stateShapes[arg.name] = arg.shape;
+  size_t bytes = numElements(arg.shape) * sizeof(float);
+  void *buffer = ctx->allocator.allocate(ctx->allocator.self, bytes, 64);
+  if (!buffer)
+    return makeStatus(GPT3_STATUS_RESOURCE_EXHAUSTED,
+                      "cannot allocate " + std::to_string(bytes) +
+                          " bytes for state '" + arg.name + "'");
+  std::memset(buffer, 0, bytes);
+  ctx->states[arg.name] = buffer;
+  return nullptr;
+}
+
+/// The positions a call may start at: [0, capacity - new tokens], where the
+/// capacity is the sequence dimension of the entry's first state.
+gpt3_status_t checkPosition(const Entry &entry, int32_t pos) {
+  int64_t capacity = -1, fresh = 0;
+  for (const ArgSpec &arg : entry.args) {
+    if (arg.kind == "state" && capacity < 0 && arg.shape.size() == 4)
+      capacity = arg.shape[2];
+    if (arg.kind == "input" && arg.name == "tokens" && arg.shape.size() == 2)
+      fresh = arg.shape[1];
+  }
+  if (capacity >= 0 && (pos < 0 || pos > capacity - fresh))
+    return makeStatus(GPT3_STATUS_INVALID_ARGUMENT,
+                      entry.name + ": pos = " + std::to_string(pos) +
+                          " is outside [0, " +
+                          std::to_string(capacity - fresh) +
+                          "], the positions the cache has room for");
+  return nullptr;
+}
+
 gpt3_status_t parseManifest(gpt3_context_t *ctx, void *symbols) {
   nlohmann::json m =
       nlohmann::json::parse(ctx->manifest, nullptr, /*allow_exceptions=*/false);
@@ -154,6 +210,8 @@ gpt3_status_t parseManifest(gpt3_context_t *ctx, void *symbols) {
                                 "' takes unknown parameter '" + arg.name + "'");
         arg.paramOffset = param->offset;
       }
+      if (arg.kind == "state")
+        GPT3_RETURN_IF_ERROR(createState(ctx, arg));
       entry.args.push_back(std::move(arg));
     }
     ctx->workspaceBytes = std::max(ctx->workspaceBytes, entry.workspaceBytes);
@@ -372,6 +430,10 @@ gpt3_status_t gpt3_context_call(gpt3_context_t *ctx, const char *fn,
       argv.push_back(ctx->workspace);
       continue;
     }
+    if (spec.kind == "state") {
+      argv.push_back(ctx->states.at(spec.name));
+      continue;
+    }
     bool isInput = spec.kind == "input";
     if (isInput ? nextArg >= num_args : nextResult >= num_results)
       return makeStatus(GPT3_STATUS_INVALID_ARGUMENT,
@@ -401,6 +463,9 @@ gpt3_status_t gpt3_context_call(gpt3_context_t *ctx, const char *fn,
                                 " is outside the vocabulary [0, " +
                                 std::to_string(ctx->vocabSize) + ")");
     }
+    if (isInput && spec.name == "pos" && spec.dtype == "i32")
+      GPT3_RETURN_IF_ERROR(
+          checkPosition(entry, *static_cast<const int32_t *>(t.data)));
     argv.push_back(t.data);
   }
   if (nextArg != num_args || nextResult != num_results)

@@ -163,3 +163,53 @@ func.func @cross_entropy(%l: tensor<2x8x100xf32>, %t: tensor<2x8xi32>) -> tensor
   %0 = tfm.cross_entropy %l, %t : (tensor<2x8x100xf32>, tensor<2x8xi32>) -> tensor<f32>
   return %0 : tensor<f32>
 }
+
+// -----
+
+// Cached attention of one new token: its key and value are copied into
+// their slots at `pos` (slices of the caches, updated in place), scores are
+// taken against every cached key, and keys outside pos - window < s <= pos
+// are masked before the softmax.
+// CHECK-LABEL: func.func @cached_attention
+//       CHECK:   %[[POS:.*]] = arith.index_cast %{{.*}} : i32 to index
+//       CHECK:   %[[KSLOT:.*]] = tensor.extract_slice %[[KC:.*]][0, 0, %[[POS]], 0] [1, 4, 1, 4]
+//       CHECK:   %[[KNEW:.*]] = linalg.generic {{.*}} outs(%[[KSLOT]] : tensor<1x4x1x4xf32>)
+//       CHECK:   %[[K:.*]] = tensor.insert_slice %[[KNEW]] into %[[KC]][0, 0, %[[POS]], 0] [1, 4, 1, 4]
+//       CHECK:   %[[V:.*]] = tensor.insert_slice %{{.*}} into %{{.*}}[0, 0, %[[POS]], 0] [1, 4, 1, 4]
+//       CHECK:   linalg.contract {{.*}} ins(%{{.*}}, %[[K]] : tensor<1x4x1x4xf32>, tensor<1x4x8x4xf32>) outs(%{{.*}} : tensor<1x4x1x8xf32>)
+//       CHECK:   linalg.generic
+//       CHECK:     %[[P:.*]] = arith.addi %[[POS]], %{{.*}} : index
+//       CHECK:     arith.cmpi ule, %{{.*}}, %[[P]] : index
+//       CHECK:     arith.cmpi slt, %{{.*}}, %c3 : index
+//       CHECK:   math.exp
+//       CHECK:   linalg.contract {{.*}} ins(%{{.*}}, %[[V]] : tensor<1x4x1x8xf32>, tensor<1x4x8x4xf32>) outs(%{{.*}} : tensor<1x4x1x4xf32>)
+//       CHECK:   return %{{.*}}, %[[K]], %[[V]]
+func.func @cached_attention(%qkv: tensor<1x1x48xf32>, %k: tensor<1x4x8x4xf32>, %v: tensor<1x4x8x4xf32>, %pos: tensor<i32>) -> (tensor<1x1x16xf32>, tensor<1x4x8x4xf32>, tensor<1x4x8x4xf32>) {
+  %0:3 = tfm.cached_attention %qkv, %k, %v at %pos {num_heads = 4 : i64, pattern = #tfm.pattern<local, window = 3>} : (tensor<1x1x48xf32>, tensor<1x4x8x4xf32>, tensor<1x4x8x4xf32>, tensor<i32>) -> (tensor<1x1x16xf32>, tensor<1x4x8x4xf32>, tensor<1x4x8x4xf32>)
+  return %0#0, %0#1, %0#2 : tensor<1x1x16xf32>, tensor<1x4x8x4xf32>, tensor<1x4x8x4xf32>
+}
+
+// -----
+
+// A prefill of the whole capacity fills the caches and attends like
+// tfm.attention, without reading them.
+// CHECK-LABEL: func.func @cached_prefill
+//       CHECK:   tensor.insert_slice
+//       CHECK:   tensor.insert_slice
+//   CHECK-NOT:   linalg.contract
+//       CHECK:   linalg.batch_matmul
+func.func @cached_prefill(%qkv: tensor<1x8x48xf32>, %k: tensor<1x4x8x4xf32>, %v: tensor<1x4x8x4xf32>, %pos: tensor<i32>) -> (tensor<1x8x16xf32>, tensor<1x4x8x4xf32>, tensor<1x4x8x4xf32>) {
+  %0:3 = tfm.cached_attention %qkv, %k, %v at %pos {num_heads = 4 : i64, pattern = #tfm.pattern<dense>} : (tensor<1x8x48xf32>, tensor<1x4x8x4xf32>, tensor<1x4x8x4xf32>, tensor<i32>) -> (tensor<1x8x16xf32>, tensor<1x4x8x4xf32>, tensor<1x4x8x4xf32>)
+  return %0#0, %0#1, %0#2 : tensor<1x8x16xf32>, tensor<1x4x8x4xf32>, tensor<1x4x8x4xf32>
+}
+
+// -----
+
+// The embedding of a decode step reads the position table from `start`.
+// CHECK-LABEL: func.func @embedding_at
+//       CHECK:   %[[ROW:.*]] = arith.index_cast %{{.*}} : i32 to index
+//       CHECK:   tensor.extract_slice %{{.*}}[%[[ROW]], %{{.*}}] [1, 16] [1, 1] : tensor<32x16xf32> to tensor<1x16xf32>
+func.func @embedding_at(%t: tensor<2x1xi32>, %wte: tensor<100x16xf32>, %wpe: tensor<32x16xf32>, %pos: tensor<i32>) -> tensor<2x1x16xf32> {
+  %0 = tfm.embedding %t, %wte, %wpe at %pos : (tensor<2x1xi32>, tensor<100x16xf32>, tensor<32x16xf32>, tensor<i32>) -> tensor<2x1x16xf32>
+  return %0 : tensor<2x1x16xf32>
+}

@@ -311,3 +311,75 @@ func.func @cross_entropy_result(%l: tensor<2x8x100xf32>, %t: tensor<2x8xi32>) {
   %0 = tfm.cross_entropy %l, %t : (tensor<2x8x100xf32>, tensor<2x8xi32>) -> tensor<2x8xf32>
   return
 }
+
+// -----
+
+func.func @embedding_start(%t: tensor<2x1xi32>, %wte: tensor<100x16xf32>, %wpe: tensor<32x16xf32>, %pos: tensor<2xi32>) {
+  // expected-error @+1 {{'tfm.embedding' op expects start of rank 0, got rank 1}}
+  %0 = tfm.embedding %t, %wte, %wpe at %pos : (tensor<2x1xi32>, tensor<100x16xf32>, tensor<32x16xf32>, tensor<2xi32>) -> tensor<2x1x16xf32>
+  return
+}
+
+// -----
+
+func.func @cached_attention_start(%qkv: tensor<2x1x48xf32>, %k: tensor<2x4x16x4xf32>, %pos: tensor<f32>) {
+  // expected-error @+1 {{'tfm.cached_attention' op expects a signless integer element type for start, got 'f32'}}
+  %0:3 = tfm.cached_attention %qkv, %k, %k at %pos {num_heads = 4 : i64, pattern = #tfm.pattern<dense>} : (tensor<2x1x48xf32>, tensor<2x4x16x4xf32>, tensor<2x4x16x4xf32>, tensor<f32>) -> (tensor<2x1x16xf32>, tensor<2x4x16x4xf32>, tensor<2x4x16x4xf32>)
+  return
+}
+
+// -----
+
+func.func @cached_attention_cache_types(%qkv: tensor<2x1x48xf32>, %k: tensor<2x4x16x4xf32>, %v: tensor<2x4x8x4xf32>, %pos: tensor<i32>) {
+  // expected-error @+1 {{'tfm.cached_attention' op key and value caches differ in type: 'tensor<2x4x16x4xf32>' and 'tensor<2x4x8x4xf32>'}}
+  %0:3 = tfm.cached_attention %qkv, %k, %v at %pos {num_heads = 4 : i64, pattern = #tfm.pattern<dense>} : (tensor<2x1x48xf32>, tensor<2x4x16x4xf32>, tensor<2x4x8x4xf32>, tensor<i32>) -> (tensor<2x1x16xf32>, tensor<2x4x16x4xf32>, tensor<2x4x8x4xf32>)
+  return
+}
+
+// -----
+
+func.func @cached_attention_packed(%qkv: tensor<2x1x47xf32>, %k: tensor<2x4x16x4xf32>, %pos: tensor<i32>) {
+  // expected-error @+1 {{'tfm.cached_attention' op packed q, k, v width 47 is not a multiple of 3}}
+  %0:3 = tfm.cached_attention %qkv, %k, %k at %pos {num_heads = 4 : i64, pattern = #tfm.pattern<dense>} : (tensor<2x1x47xf32>, tensor<2x4x16x4xf32>, tensor<2x4x16x4xf32>, tensor<i32>) -> (tensor<2x1x16xf32>, tensor<2x4x16x4xf32>, tensor<2x4x16x4xf32>)
+  return
+}
+
+// -----
+
+func.func @cached_attention_heads(%qkv: tensor<2x1x48xf32>, %k: tensor<2x4x16x4xf32>, %pos: tensor<i32>) {
+  // expected-error @+1 {{'tfm.cached_attention' op num_heads 3 must be positive and divide width 16}}
+  %0:3 = tfm.cached_attention %qkv, %k, %k at %pos {num_heads = 3 : i64, pattern = #tfm.pattern<dense>} : (tensor<2x1x48xf32>, tensor<2x4x16x4xf32>, tensor<2x4x16x4xf32>, tensor<i32>) -> (tensor<2x1x16xf32>, tensor<2x4x16x4xf32>, tensor<2x4x16x4xf32>)
+  return
+}
+
+// -----
+
+func.func @cached_attention_cache_shape(%qkv: tensor<2x1x48xf32>, %k: tensor<2x2x16x8xf32>, %pos: tensor<i32>) {
+  // expected-error @+1 {{'tfm.cached_attention' op expects caches of shape (batch 2, heads 4, capacity, head size 4), got 'tensor<2x2x16x8xf32>'}}
+  %0:3 = tfm.cached_attention %qkv, %k, %k at %pos {num_heads = 4 : i64, pattern = #tfm.pattern<dense>} : (tensor<2x1x48xf32>, tensor<2x2x16x8xf32>, tensor<2x2x16x8xf32>, tensor<i32>) -> (tensor<2x1x16xf32>, tensor<2x2x16x8xf32>, tensor<2x2x16x8xf32>)
+  return
+}
+
+// -----
+
+func.func @cached_attention_capacity(%qkv: tensor<2x8x48xf32>, %k: tensor<2x4x4x4xf32>, %pos: tensor<i32>) {
+  // expected-error @+1 {{'tfm.cached_attention' op 8 new tokens exceed the cache capacity 4}}
+  %0:3 = tfm.cached_attention %qkv, %k, %k at %pos {num_heads = 4 : i64, pattern = #tfm.pattern<dense>} : (tensor<2x8x48xf32>, tensor<2x4x4x4xf32>, tensor<2x4x4x4xf32>, tensor<i32>) -> (tensor<2x8x16xf32>, tensor<2x4x4x4xf32>, tensor<2x4x4x4xf32>)
+  return
+}
+
+// -----
+
+func.func @cached_attention_result(%qkv: tensor<2x1x48xf32>, %k: tensor<2x4x16x4xf32>, %pos: tensor<i32>) {
+  // expected-error @+1 {{'tfm.cached_attention' op result type 'tensor<2x1x48xf32>' differs from the expected 'tensor<2x1x16xf32>'}}
+  %0:3 = tfm.cached_attention %qkv, %k, %k at %pos {num_heads = 4 : i64, pattern = #tfm.pattern<dense>} : (tensor<2x1x48xf32>, tensor<2x4x16x4xf32>, tensor<2x4x16x4xf32>, tensor<i32>) -> (tensor<2x1x48xf32>, tensor<2x4x16x4xf32>, tensor<2x4x16x4xf32>)
+  return
+}
+
+// -----
+
+func.func @cached_attention_updated(%qkv: tensor<2x1x48xf32>, %k: tensor<2x4x16x4xf32>, %pos: tensor<i32>) {
+  // expected-error @+1 {{'tfm.cached_attention' op updated caches must have the caches' type 'tensor<2x4x16x4xf32>'}}
+  %0:3 = tfm.cached_attention %qkv, %k, %k at %pos {num_heads = 4 : i64, pattern = #tfm.pattern<dense>} : (tensor<2x1x48xf32>, tensor<2x4x16x4xf32>, tensor<2x4x16x4xf32>, tensor<i32>) -> (tensor<2x1x16xf32>, tensor<2x4x8x4xf32>, tensor<2x4x16x4xf32>)
+  return
+}

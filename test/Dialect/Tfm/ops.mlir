@@ -67,3 +67,14 @@ func.func @lm_head_and_loss(%x: tensor<2x8x16xf32>, %wte: tensor<100x16xf32>, %t
   %1 = tfm.cross_entropy %0, %targets : (tensor<2x8x100xf32>, tensor<2x8xi32>) -> tensor<f32>
   return %1 : tensor<f32>
 }
+
+// A decode step: one token embedded at a runtime position, attention through
+// key and value caches of capacity 16.
+// CHECK-LABEL: func.func @decode_step
+//       CHECK:   tfm.embedding %{{.*}}, %{{.*}}, %{{.*}} at %{{.*}} : (tensor<2x1xi32>, tensor<100x16xf32>, tensor<32x16xf32>, tensor<i32>) -> tensor<2x1x16xf32>
+//       CHECK:   tfm.cached_attention %{{.*}}, %{{.*}}, %{{.*}} at %{{.*}} {num_heads = 4 : i64, pattern = #tfm.pattern<local, window = 4>} : (tensor<2x1x48xf32>, tensor<2x4x16x4xf32>, tensor<2x4x16x4xf32>, tensor<i32>) -> (tensor<2x1x16xf32>, tensor<2x4x16x4xf32>, tensor<2x4x16x4xf32>)
+func.func @decode_step(%tok: tensor<2x1xi32>, %wte: tensor<100x16xf32>, %wpe: tensor<32x16xf32>, %pos: tensor<i32>, %qkv: tensor<2x1x48xf32>, %k: tensor<2x4x16x4xf32>, %v: tensor<2x4x16x4xf32>) -> (tensor<2x1x16xf32>, tensor<2x1x16xf32>) {
+  %x = tfm.embedding %tok, %wte, %wpe at %pos : (tensor<2x1xi32>, tensor<100x16xf32>, tensor<32x16xf32>, tensor<i32>) -> tensor<2x1x16xf32>
+  %y, %k2, %v2 = tfm.cached_attention %qkv, %k, %v at %pos {num_heads = 4 : i64, pattern = #tfm.pattern<local, window = 4>} : (tensor<2x1x48xf32>, tensor<2x4x16x4xf32>, tensor<2x4x16x4xf32>, tensor<i32>) -> (tensor<2x1x16xf32>, tensor<2x4x16x4xf32>, tensor<2x4x16x4xf32>)
+  return %x, %y : tensor<2x1x16xf32>, tensor<2x1x16xf32>
+}

@@ -29,23 +29,31 @@ def Tfm_Tensor : RankedTensorOf<[AnyType]>;
 def Tfm_EmbeddingOp : Tfm_Op<"embedding", [Pure]> {
   let summary = "Token plus learned position embedding";
   let description = [{
-    `out[b, t, :] = wte[tokens[b, t], :] + wpe[t, :]`.
+    `out[b, t, :] = wte[tokens[b, t], :] + wpe[start + t, :]`, where the
+    optional `start` (a rank-0 integer tensor, default 0) is the position of
+    the first token: a decode step embeds one token at its place in the
+    sequence.
 
     Shapes: tokens `(B, T)` of a signless integer type, `wte` `(V, C)`,
     `wpe` `(P, C)` with `T <= P`, result `(B, T, C)` with the element type of
-    the tables. Token ids outside `[0, V)` are a runtime error, checked by the
-    runtime before the call.
+    the tables. Token ids outside `[0, V)` and `start + T > P` are runtime
+    errors, checked by the runtime before the call.
 
     ```mlir
     %x = tfm.embedding %tokens, %wte, %wpe
         : (tensor<4x64xi32>, tensor<50257x768xf32>, tensor<2048x768xf32>)
         -> tensor<4x64x768xf32>
+    %y = tfm.embedding %token, %wte, %wpe at %pos
+        : (tensor<4x1xi32>, tensor<50257x768xf32>, tensor<2048x768xf32>,
+           tensor<i32>) -> tensor<4x1x768xf32>
     ```
   }];
-  let arguments = (ins Tfm_Tensor:$tokens, Tfm_Tensor:$wte, Tfm_Tensor:$wpe);
+  let arguments = (ins Tfm_Tensor:$tokens, Tfm_Tensor:$wte, Tfm_Tensor:$wpe,
+                       Optional<Tfm_Tensor>:$start);
   let results = (outs Tfm_Tensor:$result);
   let assemblyFormat = [{
-    $tokens `,` $wte `,` $wpe attr-dict `:` functional-type(operands, results)
+    $tokens `,` $wte `,` $wpe (`at` $start^)? attr-dict `:`
+    functional-type(operands, results)
   }];
   let hasVerifier = 1;
 }
@@ -184,6 +192,44 @@ def Tfm_AttentionOp : Tfm_Op<"attention", [Pure]> {
                        Tfm_AttentionPatternAttr:$pattern);
   let results = (outs Tfm_Tensor:$result);
   let assemblyFormat = "$qkv attr-dict `:` type($qkv) `->` type($result)";
+  let hasVerifier = 1;
+}
+
+def Tfm_CachedAttentionOp : Tfm_Op<"cached_attention", [Pure]> {
+  let summary = "Causal attention of new tokens over a key/value cache";
+  let description = [{
+    The attention of `tfm.attention` for `S` new tokens at positions
+    `start .. start + S - 1` of a sequence whose keys and values so far are
+    in the caches. The new keys and values (from `qkv`, packed as in
+    `tfm.attention`) are written into the caches at `start`; each query at
+    position `p` then attends to the cached keys at `s <= p` (and
+    `p - s < W` for `#tfm.pattern<local, window = W>`). Returns the heads
+    concatenated `(B, S, C)` and the updated caches.
+
+    Shapes: qkv `(B, S, 3C)`, caches `(B, H, T, C / H)` with `H` =
+    `num_heads` and capacity `T >= S`, start a rank-0 integer tensor with
+    `start + S <= T` (checked by the runtime before the call). A prefill of
+    the whole capacity (`S = T`, start 0) attends only to the new tokens and
+    costs what `tfm.attention` costs; a decode step (`S = 1`) reads the cache.
+
+    ```mlir
+    %y, %k2, %v2 = tfm.cached_attention %qkv, %k, %v at %pos
+        {num_heads = 12 : i64, pattern = #tfm.pattern<dense>}
+        : (tensor<1x1x2304xf32>, tensor<1x12x1024x64xf32>,
+           tensor<1x12x1024x64xf32>, tensor<i32>)
+        -> (tensor<1x1x768xf32>, tensor<1x12x1024x64xf32>,
+            tensor<1x12x1024x64xf32>)
+    ```
+  }];
+  let arguments = (ins Tfm_Tensor:$qkv, Tfm_Tensor:$key_cache,
+                       Tfm_Tensor:$value_cache, Tfm_Tensor:$start,
+                       I64Attr:$num_heads, Tfm_AttentionPatternAttr:$pattern);
+  let results = (outs Tfm_Tensor:$result, Tfm_Tensor:$new_key_cache,
+                      Tfm_Tensor:$new_value_cache);
+  let assemblyFormat = [{
+    $qkv `,` $key_cache `,` $value_cache `at` $start attr-dict `:`
+    functional-type(operands, results)
+  }];
   let hasVerifier = 1;
 }
 

@@ -195,6 +195,38 @@ def TfmPlanBuffersPass : Pass<"tfm-plan-buffers", "func::FuncOp"> {
   let dependentDialects = ["memref::MemRefDialect", "arith::ArithDialect"];
 }
 
+def TfmUpdateStateInPlacePass
+    : Pass<"tfm-update-state-in-place", "func::FuncOp"> {
+  let summary = "Drop results that return a state argument's own buffer";
+  let description = [{
+    A decode step takes each KV cache (an argument marked `tfm.state`) and
+    returns it updated. Once bufferization has written the update into the
+    argument's buffer, the returned memref is that argument itself: this
+    pass removes such results, so the entry point updates its state in place
+    instead of copying it into an out-parameter.
+
+    Before:
+    ```mlir
+    func.func @decode(%k: memref<1x12x1024x64xf32> {tfm.state = "k"})
+        -> (memref<1x1x50257xf32>, memref<1x12x1024x64xf32>) {
+      ...
+      return %logits, %k : memref<1x1x50257xf32>, memref<1x12x1024x64xf32>
+    }
+    ```
+    After:
+    ```mlir
+    func.func @decode(%k: memref<1x12x1024x64xf32> {tfm.state = "k"})
+        -> memref<1x1x50257xf32> {
+      ...
+      return %logits : memref<1x1x50257xf32>
+    }
+    ```
+
+    Preconditions: bufferized public functions without callers. A state
+    result that is not its argument's buffer is an error.
+  }];
+}
+
 def TfmPackEntryPointsPass
     : Pass<"tfm-pack-entry-points", "ModuleOp"> {
   let summary = "Give each public LLVM function a packed-argument entry";

@@ -55,6 +55,12 @@ Value floatConstant(OpBuilder &b, Location loc, Type type, double value) {
 }
 
 /// A tensor of `shape` filled with `value`.
+/// The value of a rank-0 integer tensor as an index.
+Value indexOf(OpBuilder &b, Location loc, Value scalar) {
+  Value element = tensor::ExtractOp::create(b, loc, scalar, ValueRange{});
+  return arith::IndexCastOp::create(b, loc, b.getIndexType(), element);
+}
+
 Value filledTensor(OpBuilder &b, Location loc, ArrayRef<int64_t> shape,
                    Type element, double value) {
   Value init = emptyTensor(b, loc, shape, element);
@@ -146,7 +152,19 @@ struct EmbeddingLowering : OpConversionPattern<EmbeddingOp> {
     // Only the first T rows of the position table are used.
     Value wpe = adaptor.getWpe();
     int64_t seq = type.getDimSize(1), width = type.getDimSize(2);
-    if (tensorType(wpe).getDimSize(0) != seq)
+    if (Value start = adaptor.getStart()) {
+      // Rows start .. start + T - 1 of the position table.
+      Value row = indexOf(rewriter, loc, start);
+      Value zero = arith::ConstantIndexOp::create(rewriter, loc, 0);
+      wpe = tensor::ExtractSliceOp::create(
+          rewriter, loc,
+          RankedTensorType::get({seq, width}, type.getElementType()), wpe,
+          ValueRange{row, zero}, ValueRange{}, ValueRange{},
+          rewriter.getDenseI64ArrayAttr(
+              {ShapedType::kDynamic, ShapedType::kDynamic}),
+          rewriter.getDenseI64ArrayAttr({seq, width}),
+          rewriter.getDenseI64ArrayAttr({1, 1}));
+    } else if (tensorType(wpe).getDimSize(0) != seq)
       wpe = tensor::ExtractSliceOp::create(
           rewriter, loc,
           RankedTensorType::get({seq, width}, type.getElementType()), wpe,
@@ -479,6 +497,146 @@ struct AttentionLowering : OpConversionPattern<AttentionOp> {
   }
 };
 
+/// Writes the new keys and values into the caches at `start`, then attends
+/// either like tfm.attention (a prefill of the whole capacity sees only the
+/// new tokens) or through the caches, masked to the positions each query
+/// may see.
+struct CachedAttentionLowering : OpConversionPattern<CachedAttentionOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(CachedAttentionOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    MLIRContext *ctx = getContext();
+    RankedTensorType type = op.getResult().getType();
+    RankedTensorType cacheType = tensorType(adaptor.getKeyCache());
+    Type element = type.getElementType();
+    int64_t batch = type.getDimSize(0), fresh = type.getDimSize(1);
+    int64_t heads = op.getNumHeads(), headDim = cacheType.getDimSize(3);
+    int64_t capacity = cacheType.getDimSize(2);
+    int64_t window = op.getPattern().getWindow();
+
+    // qkv (B, S, 3C) viewed as (B, S, 3, H, D); part `which` copied to
+    // (B, H, S, D).
+    Value packed = tensor::ExpandShapeOp::create(
+        rewriter, loc,
+        RankedTensorType::get({batch, fresh, 3, heads, headDim}, element),
+        adaptor.getQkv(),
+        SmallVector<ReassociationIndices>{{0}, {1}, {2, 3, 4}});
+    // Copies part `which` (0 = q, 1 = k, 2 = v) into `dest` (B, H, S, D).
+    auto part = [&](int64_t which, Value dest) {
+      AffineExpr b = getAffineDimExpr(0, ctx), h = getAffineDimExpr(1, ctx);
+      AffineExpr t = getAffineDimExpr(2, ctx), d = getAffineDimExpr(3, ctx);
+      AffineMap in = AffineMap::get(
+          4, 0, {b, t, getAffineConstantExpr(which, ctx), h, d}, ctx);
+      return generic(rewriter, loc, packed, dest,
+                     {in, AffineMap::getMultiDimIdentityMap(4, ctx)},
+                     {kPar, kPar, kPar, kPar},
+                     [](OpBuilder &, Location, ValueRange a) { return a[0]; });
+    };
+    // New keys and values are copied straight into their slots of the
+    // caches (an in-place slice update after bufferization).
+    Value start = indexOf(rewriter, loc, adaptor.getStart());
+    SmallVector<OpFoldResult> offsets = {rewriter.getIndexAttr(0),
+                                         rewriter.getIndexAttr(0), start,
+                                         rewriter.getIndexAttr(0)};
+    SmallVector<OpFoldResult> sizes = {
+        rewriter.getIndexAttr(batch), rewriter.getIndexAttr(heads),
+        rewriter.getIndexAttr(fresh), rewriter.getIndexAttr(headDim)};
+    SmallVector<OpFoldResult> strides(4, rewriter.getIndexAttr(1));
+    auto store = [&](int64_t which, Value cache) {
+      Value slot = tensor::ExtractSliceOp::create(rewriter, loc, cache,
+                                                  offsets, sizes, strides);
+      return tensor::InsertSliceOp::create(rewriter, loc, part(which, slot),
+                                           cache, offsets, sizes, strides)
+          .getResult();
+    };
+    Value keys = store(1, adaptor.getKeyCache());
+    Value values = store(2, adaptor.getValueCache());
+
+    if (fresh == capacity) {
+      Value attended = AttentionOp::create(rewriter, loc, type,
+                                           adaptor.getQkv(), op.getNumHeads(),
+                                           op.getPattern());
+      rewriter.replaceOp(op, {attended, keys, values});
+      return success();
+    }
+
+    // scores (B, H, S, T) = q . k over d, scaled; keys a query at position
+    // p = start + i may not see are -inf.
+    auto dims = [&](ArrayRef<unsigned> which) {
+      return dimsMap(ctx, 5, which);
+    };
+    Value scores = linalg::ContractOp::create(
+                       rewriter, loc,
+                       ValueRange{part(0, emptyTensor(
+                                              rewriter, loc,
+                                              {batch, heads, fresh, headDim},
+                                              element)),
+                                  keys},
+                       ValueRange{filledTensor(rewriter, loc,
+                                               {batch, heads, fresh, capacity},
+                                               element, 0.0)},
+                       rewriter.getAffineMapArrayAttr(
+                           {dims({0, 1, 2, 4}), dims({0, 1, 3, 4}),
+                            dims({0, 1, 2, 3})}))
+                       .getResult(0);
+    Value scale = floatConstant(rewriter, loc, element,
+                                1.0 / std::sqrt(static_cast<double>(headDim)));
+    Value negInf = floatConstant(rewriter, loc, element,
+                                 -std::numeric_limits<double>::infinity());
+    Value windowIdx = arith::ConstantIndexOp::create(
+        rewriter, loc, window ? window : capacity);
+    AffineMap id4 = AffineMap::getMultiDimIdentityMap(4, ctx);
+    Value masked = generic(
+        rewriter, loc, scores,
+        emptyTensor(rewriter, loc, {batch, heads, fresh, capacity}, element),
+        {id4, id4}, {kPar, kPar, kPar, kPar},
+        [&](OpBuilder &b, Location l, ValueRange a) {
+          Value i = linalg::IndexOp::create(b, l, 2);
+          Value s = linalg::IndexOp::create(b, l, 3);
+          Value p = arith::AddIOp::create(b, l, start, i);
+          Value causal =
+              arith::CmpIOp::create(b, l, arith::CmpIPredicate::ule, s, p);
+          Value distance = arith::SubIOp::create(b, l, p, s);
+          Value inBand = arith::CmpIOp::create(b, l, arith::CmpIPredicate::slt,
+                                               distance, windowIdx);
+          Value visible = arith::AndIOp::create(b, l, causal, inBand);
+          Value scaled = arith::MulFOp::create(b, l, a[0], scale);
+          return arith::SelectOp::create(b, l, visible, scaled, negInf)
+              .getResult();
+        });
+    Value rows = tensor::CollapseShapeOp::create(
+        rewriter, loc, masked,
+        SmallVector<ReassociationIndices>{{0, 1, 2}, {3}});
+    Value probs = tensor::ExpandShapeOp::create(
+        rewriter, loc, tensorType(masked), softmaxRows(rewriter, loc, rows),
+        SmallVector<ReassociationIndices>{{0, 1, 2}, {3}});
+
+    // (B, H, S, D) = probs . values over t, then (B, S, H, D) -> (B, S, C).
+    Value heads4 = linalg::ContractOp::create(
+                       rewriter, loc, ValueRange{probs, values},
+                       ValueRange{filledTensor(rewriter, loc,
+                                               {batch, heads, fresh, headDim},
+                                               element, 0.0)},
+                       rewriter.getAffineMapArrayAttr(
+                           {dims({0, 1, 2, 4}), dims({0, 1, 4, 3}),
+                            dims({0, 1, 2, 3})}))
+                       .getResult(0);
+    Value merged =
+        linalg::TransposeOp::create(
+            rewriter, loc, heads4,
+            emptyTensor(rewriter, loc, {batch, fresh, heads, headDim}, element),
+            ArrayRef<int64_t>{0, 2, 1, 3})
+            .getResult()[0];
+    Value result = tensor::CollapseShapeOp::create(
+        rewriter, loc, type, merged,
+        SmallVector<ReassociationIndices>{{0}, {1}, {2, 3}});
+    rewriter.replaceOp(op, {result, keys, values});
+    return success();
+  }
+};
+
 /// logits = x @ wte^T. The tied table is transposed once to (C, V), and the
 /// vocabulary is split into a part that is a multiple of 128 columns and a
 /// narrow tail (50257 = 50176 + 81), each a plain matmul writing its own
@@ -626,7 +784,8 @@ struct ConvertTfmToLinalgPass
 
 void mlir::tfm::populateTfmToLinalgConversionPatterns(
     RewritePatternSet &patterns) {
-  patterns.add<AddLowering, AttentionLowering, CrossEntropyLowering,
+  patterns.add<AddLowering, AttentionLowering, CachedAttentionLowering,
+               CrossEntropyLowering,
                EmbeddingLowering, GeluLowering, LayerNormLowering,
                LinearLowering, LmHeadLowering, SoftmaxLowering>(
       patterns.getContext());

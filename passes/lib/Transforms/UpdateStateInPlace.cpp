@@ -1,0 +1,63 @@
+//===- UpdateStateInPlace.cpp - State results become in-place ---*- C++ -*-===//
+//
+// Part of the GPT-3 compiler, under the Apache License v2.0.
+//
+// Upstream's drop-equivalent-buffer-results leaves public functions alone,
+// since it cannot update their callers; entry points have none in the
+// module, and the runtime's contract for `tfm.state` arguments is exactly
+// that they are updated in place.
+//
+//===----------------------------------------------------------------------===//
+
+#include "tfm/Transforms/Passes.h"
+
+namespace mlir::tfm {
+#define GEN_PASS_DEF_TFMUPDATESTATEINPLACEPASS
+#include "tfm/Transforms/Passes.h.inc"
+} // namespace mlir::tfm
+
+using namespace mlir;
+
+namespace {
+struct TfmUpdateStateInPlacePass
+    : tfm::impl::TfmUpdateStateInPlacePassBase<TfmUpdateStateInPlacePass> {
+  using Base::Base;
+  void runOnOperation() override {
+    func::FuncOp func = getOperation();
+    if (func.isExternal())
+      return;
+    auto isState = [&](Value v) {
+      auto arg = dyn_cast<BlockArgument>(v);
+      return arg && arg.getOwner()->isEntryBlock() &&
+             func.getArgAttr(arg.getArgNumber(), "tfm.state");
+    };
+    SmallVector<func::ReturnOp> returns;
+    func.walk([&](func::ReturnOp r) { returns.push_back(r); });
+    if (returns.size() != 1)
+      return;
+    func::ReturnOp ret = returns.front();
+    BitVector drop(ret.getNumOperands());
+    for (auto [i, value] : llvm::enumerate(ret.getOperands()))
+      drop[i] = isState(value);
+    // A state that bufferization could not update in place comes back as a
+    // copy; accepting it would silently lose the update.
+    for (BlockArgument arg : func.getArguments())
+      if (isState(arg) && !llvm::is_contained(ret.getOperands(), arg)) {
+        func.emitError("state argument ")
+            << arg.getArgNumber() << " is not returned updated in place";
+        return signalPassFailure();
+      }
+    if (drop.none())
+      return;
+    SmallVector<Value> kept;
+    for (auto [i, value] : llvm::enumerate(ret.getOperands()))
+      if (!drop[i])
+        kept.push_back(value);
+    OpBuilder builder(ret);
+    func::ReturnOp::create(builder, ret.getLoc(), kept);
+    ret.erase();
+    if (failed(func.eraseResults(drop)))
+      return signalPassFailure();
+  }
+};
+} // namespace
