@@ -34,8 +34,9 @@ const char kUsage[] =
     "  info [--json]                 print the model and its entry points\n"
     "  forward --weights W --tokens in.npy --out logits.npy\n"
     "                                logits of int32/int64 token ids [B, T]\n"
-    "  bench [--weights W] [--iters N] [--seed S]\n"
-    "                                time forward on random tokens (and on\n"
+    "  bench [--weights W] [--iters N] [--seed S] [--entry forward|decode]\n"
+    "        [--pos P]               time forward on random tokens, or a\n"
+    "                                decode step at position P (on\n"
     "                                GPT-3-initialised weights without W)\n"
     "  generate [--weights W] [--prompt P | --prompt-file F]\n"
     "           [--max-new-tokens N] [--temp T] [--top-k K] [--top-p P]\n"
@@ -198,6 +199,51 @@ double forwardFlops(const nlohmann::json &manifest) {
   return layers * perLayer + 2 * n * width * c["vocab_size"].get<double>();
 }
 
+/// Times `decode` steps at position `pos`: the bytes a step must read are
+/// the weights and the KV cache.
+int benchDecode(Context &ctx, const Flags &flags, int iters) {
+  const nlohmann::json *entry = findEntry(ctx.manifest, "decode");
+  if (!entry)
+    return badInput("this model has no decode entry point");
+  std::vector<int64_t> tokenShape = argShape(*entry, "tokens");
+  std::vector<int64_t> logitShape = argShape(*entry, "logits");
+  int64_t capacity = ctx.manifest["seq"].get<int64_t>();
+  long pos = flags.has("pos") ? std::atol(flags.values.at("pos").c_str())
+                              : capacity - 1;
+  if (pos < 0 || pos >= capacity)
+    return badInput("--pos must be in [0, " + std::to_string(capacity - 1) +
+                    "]");
+  std::vector<int32_t> ids(numElements(tokenShape), 13);
+  std::vector<float> logits(numElements(logitShape));
+  int32_t position = static_cast<int32_t>(pos);
+  gpt3_tensor_t in[2] = {tensorView(ids.data(), tokenShape, GPT3_DTYPE_I32),
+                         tensorView(&position, {}, GPT3_DTYPE_I32)};
+  gpt3_tensor_t out = tensorView(logits.data(), logitShape, GPT3_DTYPE_F32);
+  std::vector<double> ms;
+  for (int i = 0; i < iters + 1; ++i) {
+    auto start = std::chrono::steady_clock::now();
+    if (gpt3_status_t s = gpt3_context_call(ctx.handle, "decode", in, 2, &out, 1))
+      return report(s);
+    std::chrono::duration<double, std::milli> elapsed =
+        std::chrono::steady_clock::now() - start;
+    if (i > 0)
+      ms.push_back(elapsed.count());
+  }
+  std::sort(ms.begin(), ms.end());
+  double median = ms[ms.size() / 2];
+  double bytes = 0;
+  for (const auto &arg : (*entry)["args"])
+    if (arg["kind"] == "param" || arg["kind"] == "state")
+      bytes += 4.0 * numElements(arg["shape"].get<std::vector<int64_t>>());
+  std::printf("decode B=%lld pos=%ld: median %.2f ms, min %.2f ms over %d "
+              "steps, %.1f tokens/s, %.1f GB/s of weights and cache "
+              "(%.1f MB per step)\n",
+              static_cast<long long>(tokenShape[0]), pos, median, ms.front(),
+              iters, tokenShape[0] / (median / 1000.0),
+              bytes / (median * 1e6), bytes / 1e6);
+  return 0;
+}
+
 int commandBench(Context &ctx, const Flags &flags) {
   int iters = flags.values.count("iters")
                   ? std::atoi(flags.values.at("iters").c_str())
@@ -208,6 +254,10 @@ int commandBench(Context &ctx, const Flags &flags) {
       flags.values.count("seed")
           ? std::strtoull(flags.values.at("seed").c_str(), nullptr, 10)
           : 1;
+  std::string entryName = flags.has("entry") ? flags.values.at("entry") : "forward";
+  if (entryName != "forward" && entryName != "decode")
+    return badInput("--entry must be forward or decode, got '" + entryName +
+                    "'");
   gpt3_status_t status =
       flags.values.count("weights")
           ? gpt3_context_load_weights(ctx.handle,
@@ -215,6 +265,8 @@ int commandBench(Context &ctx, const Flags &flags) {
           : gpt3_context_init_weights(ctx.handle, seed);
   if (status)
     return report(status);
+  if (entryName == "decode")
+    return benchDecode(ctx, flags, iters);
   const nlohmann::json *entry = findEntry(ctx.manifest, "forward");
   if (!entry)
     return badInput("this model has no forward entry point");
@@ -278,7 +330,8 @@ int main(int argc, char **argv) {
     return commandForward(ctx, flags);
   }
   if (command == "bench") {
-    Flags flags = parseFlags(argc, argv, 2, {"weights", "iters", "seed"});
+    Flags flags = parseFlags(argc, argv, 2,
+                             {"weights", "iters", "seed", "entry", "pos"});
     if (!flags.error.empty())
       return badInput(flags.error);
     return commandBench(ctx, flags);

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Decode benchmark: one KV-cache step of GPT-3 Small (f32, batch 1) at
+# positions 128 and 1024, as tokens/s and as a fraction of the memory-
+# bandwidth bound (weights plus the KV cache read per step, over the read
+# bandwidth this benchmark measures itself, bench/read_bandwidth.c). Not a
+# test: nothing here passes or fails on time.
+#
+#   bash bench/decode.sh [steps]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+steps=${1:-20}
+build=${GPT3_BUILD_DIR:-build}
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+bash scripts/build.sh >/dev/null
+clang-22 -O3 -march=native -ffast-math -fopenmp bench/read_bandwidth.c \
+  -o "$work/read_bandwidth" -L/usr/lib/llvm-22/lib -Wl,-rpath,/usr/lib/llvm-22/lib
+"$work/read_bandwidth" | tee "$work/bw.txt"
+bandwidth=$(awk '{print $2}' "$work/bw.txt")
+
+# The cache holds the context the model is compiled for: 2048 positions.
+"$build/bin/gpt3-compile" --config gpt3-small --seq 2048 --emit=exe -o "$work/model"
+echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(date -u +%Y-%m-%d)"
+printf '%-30s %10s %10s %12s %14s\n' case ms/token tokens/s "MB/token" "of bandwidth"
+for pos in 128 1024; do
+  line=$("$work/model" bench --entry decode --pos "$pos" --iters "$steps")
+  ms=$(sed -n 's/.*median \([0-9.]*\) ms.*/\1/p' <<<"$line")
+  tps=$(sed -n 's/.* \([0-9.]*\) tokens\/s.*/\1/p' <<<"$line")
+  mb=$(sed -n 's/.*(\([0-9.]*\) MB per step).*/\1/p' <<<"$line")
+  frac=$(echo "scale=3; ($mb / 1000 / $bandwidth) / ($ms / 1000)" | bc)
+  printf '%-30s %10s %10s %12s %14s\n' "gpt3-small decode pos=$pos" "$ms" "$tps" "$mb" "$frac"
+done
