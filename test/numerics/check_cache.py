@@ -3,6 +3,7 @@
 re-forward, on random weights with enough spread that the text varies.
 
 usage: check_cache.py MODEL_BINARY WORKDIR TOKENIZER_DIR [--tokens 24]
+                      [--prompt-repeat 1]
 Prints whether the two texts are identical and how many distinct tokens
 they hold; exits 1 when they differ or the text is degenerate (fewer than
 4 distinct tokens would make the comparison weak).
@@ -23,6 +24,9 @@ def main():
     parser.add_argument("workdir")
     parser.add_argument("tokenizer")
     parser.add_argument("--tokens", type=int, default=24)
+    parser.add_argument("--prompt-repeat", type=int, default=1,
+                        help="repeat the prompt sentence, to reach later "
+                             "blocks of the cache")
     args = parser.parse_args()
 
     os.makedirs(args.workdir, exist_ok=True)
@@ -38,10 +42,13 @@ def main():
     ref.write_safetensors(os.path.join(args.workdir, "model.safetensors"),
                           weights)
 
+    prompt = " ".join(["The quick brown fox jumps over the lazy dog."] *
+                      args.prompt_repeat)
+
     def generate(cache):
         result = subprocess.run(
             [args.binary, "generate", "--weights", args.workdir, "--tokenizer",
-             args.tokenizer, "--prompt", "The quick brown fox", "--temp", "0",
+             args.tokenizer, "--prompt", prompt, "--temp", "0",
              "--max-new-tokens", str(args.tokens), "--cache", cache],
             check=True, capture_output=True)
         return result.stdout

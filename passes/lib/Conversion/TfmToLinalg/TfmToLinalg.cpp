@@ -55,6 +55,17 @@ Value floatConstant(OpBuilder &b, Location loc, Type type, double value) {
 }
 
 /// A tensor of `shape` filled with `value`.
+/// Positions of a KV cache attended per online-softmax step.
+constexpr int64_t kCacheBlock = 128;
+
+/// The largest divisor of `n` that is at most `cap`.
+int64_t largestDivisor(int64_t n, int64_t cap) {
+  for (int64_t d = std::min(n, cap); d > 1; --d)
+    if (n % d == 0)
+      return d;
+  return 1;
+}
+
 /// The value of a rank-0 integer tensor as an index.
 Value indexOf(OpBuilder &b, Location loc, Value scalar) {
   Value element = tensor::ExtractOp::create(b, loc, scalar, ValueRange{});
@@ -562,67 +573,166 @@ struct CachedAttentionLowering : OpConversionPattern<CachedAttentionOp> {
       return success();
     }
 
-    // scores (B, H, S, T) = q . k over d, scaled; keys a query at position
-    // p = start + i may not see are -inf.
-    auto dims = [&](ArrayRef<unsigned> which) {
+    // Online softmax over blocks of the cache, only the blocks holding
+    // positions some query may see: [lo, hi) with hi past the last new
+    // position and lo at the start of the band. Per block, with running
+    // max m, sum l and output acc (B, H, S, D):
+    //   s = q . k_block * scale, masked; m' = max(m, rowmax s)
+    //   p = exp(s - m'); c = exp(m - m'); l' = l c + rowsum p
+    //   acc' = acc c + p . v_block
+    // Masked scores are a large finite negative, not -inf, so that a row
+    // whose first blocks are all masked never computes -inf - -inf; its
+    // garbage is scaled to zero once a visible key raises the max.
+    int64_t block = largestDivisor(capacity, kCacheBlock);
+    Value q = part(0, emptyTensor(rewriter, loc,
+                                  {batch, heads, fresh, headDim}, element));
+    auto dims5 = [&](ArrayRef<unsigned> which) {
       return dimsMap(ctx, 5, which);
     };
-    Value scores = linalg::ContractOp::create(
-                       rewriter, loc,
-                       ValueRange{part(0, emptyTensor(
-                                              rewriter, loc,
-                                              {batch, heads, fresh, headDim},
-                                              element)),
-                                  keys},
-                       ValueRange{filledTensor(rewriter, loc,
-                                               {batch, heads, fresh, capacity},
-                                               element, 0.0)},
-                       rewriter.getAffineMapArrayAttr(
-                           {dims({0, 1, 2, 4}), dims({0, 1, 3, 4}),
-                            dims({0, 1, 2, 3})}))
-                       .getResult(0);
+    AffineMap id3 = AffineMap::getMultiDimIdentityMap(3, ctx);
+    AffineMap id4 = AffineMap::getMultiDimIdentityMap(4, ctx);
+    AffineMap row4 = dimsMap(ctx, 4, {0, 1, 2});
+    Value lowest = floatConstant(rewriter, loc, element, -1.0e30);
+    Value m0 = filledTensor(rewriter, loc, {batch, heads, fresh}, element,
+                            -1.0e30);
+    Value l0 = filledTensor(rewriter, loc, {batch, heads, fresh}, element, 0.0);
+    Value acc0 = filledTensor(rewriter, loc, {batch, heads, fresh, headDim},
+                              element, 0.0);
+    Value blockIdx = arith::ConstantIndexOp::create(rewriter, loc, block);
+    Value one = arith::ConstantIndexOp::create(rewriter, loc, 1);
+    Value last = arith::AddIOp::create(
+        rewriter, loc, start,
+        arith::ConstantIndexOp::create(rewriter, loc, fresh - 1));
+    Value hi = arith::AddIOp::create(
+        rewriter, loc, arith::DivUIOp::create(rewriter, loc, last, blockIdx),
+        one);
+    Value lo = arith::ConstantIndexOp::create(rewriter, loc, 0);
+    if (window) {
+      // The first position the first query sees: max(start + 1 - W, 0).
+      Value first = arith::SubIOp::create(
+          rewriter, loc,
+          arith::AddIOp::create(rewriter, loc, start, one),
+          arith::ConstantIndexOp::create(rewriter, loc, window));
+      first = arith::MaxSIOp::create(rewriter, loc, first,
+                                     arith::ConstantIndexOp::create(
+                                         rewriter, loc, 0));
+      lo = arith::DivUIOp::create(rewriter, loc, first, blockIdx);
+    }
     Value scale = floatConstant(rewriter, loc, element,
                                 1.0 / std::sqrt(static_cast<double>(headDim)));
-    Value negInf = floatConstant(rewriter, loc, element,
-                                 -std::numeric_limits<double>::infinity());
     Value windowIdx = arith::ConstantIndexOp::create(
         rewriter, loc, window ? window : capacity);
-    AffineMap id4 = AffineMap::getMultiDimIdentityMap(4, ctx);
-    Value masked = generic(
-        rewriter, loc, scores,
-        emptyTensor(rewriter, loc, {batch, heads, fresh, capacity}, element),
-        {id4, id4}, {kPar, kPar, kPar, kPar},
-        [&](OpBuilder &b, Location l, ValueRange a) {
-          Value i = linalg::IndexOp::create(b, l, 2);
-          Value s = linalg::IndexOp::create(b, l, 3);
-          Value p = arith::AddIOp::create(b, l, start, i);
-          Value causal =
-              arith::CmpIOp::create(b, l, arith::CmpIPredicate::ule, s, p);
-          Value distance = arith::SubIOp::create(b, l, p, s);
-          Value inBand = arith::CmpIOp::create(b, l, arith::CmpIPredicate::slt,
-                                               distance, windowIdx);
-          Value visible = arith::AndIOp::create(b, l, causal, inBand);
-          Value scaled = arith::MulFOp::create(b, l, a[0], scale);
-          return arith::SelectOp::create(b, l, visible, scaled, negInf)
-              .getResult();
+    auto loop = scf::ForOp::create(
+        rewriter, loc, lo, hi, one, ValueRange{m0, l0, acc0},
+        [&](OpBuilder &b, Location l, Value index, ValueRange carried) {
+          Value m = carried[0], sum = carried[1], acc = carried[2];
+          Value offset = arith::MulIOp::create(b, l, index, blockIdx);
+          SmallVector<OpFoldResult> offs = {b.getIndexAttr(0),
+                                            b.getIndexAttr(0), offset,
+                                            b.getIndexAttr(0)};
+          SmallVector<OpFoldResult> szs = {
+              b.getIndexAttr(batch), b.getIndexAttr(heads),
+              b.getIndexAttr(block), b.getIndexAttr(headDim)};
+          SmallVector<OpFoldResult> ones(4, b.getIndexAttr(1));
+          Value kb = tensor::ExtractSliceOp::create(b, l, keys, offs, szs, ones);
+          Value vb =
+              tensor::ExtractSliceOp::create(b, l, values, offs, szs, ones);
+          Value scores =
+              linalg::ContractOp::create(
+                  b, l, ValueRange{q, kb},
+                  ValueRange{filledTensor(b, l, {batch, heads, fresh, block},
+                                          element, 0.0)},
+                  b.getAffineMapArrayAttr({dims5({0, 1, 2, 4}),
+                                           dims5({0, 1, 3, 4}),
+                                           dims5({0, 1, 2, 3})}))
+                  .getResult(0);
+          Value masked = generic(
+              b, l, scores,
+              emptyTensor(b, l, {batch, heads, fresh, block}, element),
+              {id4, id4}, {kPar, kPar, kPar, kPar},
+              [&](OpBuilder &nb, Location nl, ValueRange a) {
+                Value i = linalg::IndexOp::create(nb, nl, 2);
+                Value t = linalg::IndexOp::create(nb, nl, 3);
+                Value s = arith::AddIOp::create(nb, nl, offset, t);
+                Value p = arith::AddIOp::create(nb, nl, start, i);
+                Value causal = arith::CmpIOp::create(
+                    nb, nl, arith::CmpIPredicate::ule, s, p);
+                Value distance = arith::SubIOp::create(nb, nl, p, s);
+                Value inBand = arith::CmpIOp::create(
+                    nb, nl, arith::CmpIPredicate::slt, distance, windowIdx);
+                Value visible = arith::AndIOp::create(nb, nl, causal, inBand);
+                Value scaled = arith::MulFOp::create(nb, nl, a[0], scale);
+                return arith::SelectOp::create(nb, nl, visible, scaled, lowest)
+                    .getResult();
+              });
+          // Every read of the running values comes before the op that
+          // overwrites them, so each update happens in its loop-carried
+          // buffer.
+          Value blockMax = generic(
+              b, l, masked,
+              filledTensor(b, l, {batch, heads, fresh}, element, -1.0e30),
+              {id4, row4}, {kPar, kPar, kPar, kRed},
+              [](OpBuilder &nb, Location nl, ValueRange a) {
+                return maxF(nb, nl, a[0], a[1]);
+              });
+          auto expMinusMax = [](OpBuilder &nb, Location nl, Value x, Value m1,
+                                Value m2) {
+            Value top = maxF(nb, nl, m1, m2);
+            return math::ExpOp::create(nb, nl,
+                                       arith::SubFOp::create(nb, nl, x, top))
+                .getResult();
+          };
+          Value correction = generic(
+              b, l, {m, blockMax},
+              emptyTensor(b, l, {batch, heads, fresh}, element),
+              {id3, id3, id3}, {kPar, kPar, kPar},
+              [&](OpBuilder &nb, Location nl, ValueRange a) {
+                return expMinusMax(nb, nl, a[0], a[0], a[1]);
+              });
+          Value probs = generic(
+              b, l, {masked, m, blockMax},
+              emptyTensor(b, l, {batch, heads, fresh, block}, element),
+              {id4, row4, row4, id4}, {kPar, kPar, kPar, kPar},
+              [&](OpBuilder &nb, Location nl, ValueRange a) {
+                return expMinusMax(nb, nl, a[0], a[1], a[2]);
+              });
+          Value scaledSum = generic(
+              b, l, correction, sum, {id3, id3}, {kPar, kPar, kPar},
+              [](OpBuilder &nb, Location nl, ValueRange a) {
+                return arith::MulFOp::create(nb, nl, a[0], a[1]).getResult();
+              });
+          Value newSum = generic(
+              b, l, probs, scaledSum, {id4, row4}, {kPar, kPar, kPar, kRed},
+              [](OpBuilder &nb, Location nl, ValueRange a) {
+                return arith::AddFOp::create(nb, nl, a[0], a[1]).getResult();
+              });
+          Value scaledAcc = generic(
+              b, l, correction, acc, {row4, id4}, {kPar, kPar, kPar, kPar},
+              [](OpBuilder &nb, Location nl, ValueRange a) {
+                return arith::MulFOp::create(nb, nl, a[0], a[1]).getResult();
+              });
+          Value newAcc =
+              linalg::ContractOp::create(
+                  b, l, ValueRange{probs, vb}, ValueRange{scaledAcc},
+                  b.getAffineMapArrayAttr({dims5({0, 1, 2, 4}),
+                                           dims5({0, 1, 4, 3}),
+                                           dims5({0, 1, 2, 3})}))
+                  .getResult(0);
+          // Last, once nothing reads the old maximum any more.
+          Value newMax = generic(
+              b, l, blockMax, m, {id3, id3}, {kPar, kPar, kPar},
+              [](OpBuilder &nb, Location nl, ValueRange a) {
+                return maxF(nb, nl, a[0], a[1]);
+              });
+          scf::YieldOp::create(b, l, ValueRange{newMax, newSum, newAcc});
         });
-    Value rows = tensor::CollapseShapeOp::create(
-        rewriter, loc, masked,
-        SmallVector<ReassociationIndices>{{0, 1, 2}, {3}});
-    Value probs = tensor::ExpandShapeOp::create(
-        rewriter, loc, tensorType(masked), softmaxRows(rewriter, loc, rows),
-        SmallVector<ReassociationIndices>{{0, 1, 2}, {3}});
-
-    // (B, H, S, D) = probs . values over t, then (B, S, H, D) -> (B, S, C).
-    Value heads4 = linalg::ContractOp::create(
-                       rewriter, loc, ValueRange{probs, values},
-                       ValueRange{filledTensor(rewriter, loc,
-                                               {batch, heads, fresh, headDim},
-                                               element, 0.0)},
-                       rewriter.getAffineMapArrayAttr(
-                           {dims({0, 1, 2, 4}), dims({0, 1, 4, 3}),
-                            dims({0, 1, 2, 3})}))
-                       .getResult(0);
+    Value heads4 = generic(
+        rewriter, loc, {loop.getResult(2), loop.getResult(1)},
+        emptyTensor(rewriter, loc, {batch, heads, fresh, headDim}, element),
+        {id4, row4, id4}, {kPar, kPar, kPar, kPar},
+        [](OpBuilder &nb, Location nl, ValueRange a) {
+          return arith::DivFOp::create(nb, nl, a[0], a[1]).getResult();
+        });
     Value merged =
         linalg::TransposeOp::create(
             rewriter, loc, heads4,
@@ -771,7 +881,8 @@ struct ConvertTfmToLinalgPass
     ConversionTarget target(*ctx);
     target.addIllegalDialect<TfmDialect>();
     target.addLegalDialect<arith::ArithDialect, linalg::LinalgDialect,
-                           math::MathDialect, tensor::TensorDialect>();
+                           math::MathDialect, scf::SCFDialect,
+                           tensor::TensorDialect>();
     target.addLegalOp<func::FuncOp, func::ReturnOp, func::CallOp>();
     RewritePatternSet patterns(ctx);
     populateTfmToLinalgConversionPatterns(patterns);
