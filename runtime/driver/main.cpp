@@ -231,10 +231,21 @@ int benchDecode(Context &ctx, const Flags &flags, int iters) {
   }
   std::sort(ms.begin(), ms.end());
   double median = ms[ms.size() / 2];
+  // The bytes a step must read at least: every weight, and of each layer's
+  // cache the positions its queries see (all up to pos, or the window).
   double bytes = 0;
-  for (const auto &arg : (*entry)["args"])
-    if (arg["kind"] == "param" || arg["kind"] == "state")
-      bytes += 4.0 * numElements(arg["shape"].get<std::vector<int64_t>>());
+  const nlohmann::json &windows = ctx.manifest["config"]["windows"];
+  for (const auto &arg : (*entry)["args"]) {
+    std::vector<int64_t> shape = arg["shape"].get<std::vector<int64_t>>();
+    if (arg["kind"] == "param")
+      bytes += 4.0 * numElements(shape);
+    if (arg["kind"] == "state" && shape.size() == 4) {
+      size_t layer = std::stoul(arg["name"].get<std::string>().substr(2));
+      int64_t window = layer < windows.size() ? windows[layer].get<int64_t>() : 0;
+      int64_t seen = window ? std::min<int64_t>(window, pos + 1) : pos + 1;
+      bytes += 4.0 * numElements(shape) / shape[2] * seen;
+    }
+  }
   std::printf("decode B=%lld pos=%ld: median %.2f ms, min %.2f ms over %d "
               "steps, %.1f tokens/s, %.1f GB/s of weights and cache "
               "(%.1f MB per step)\n",
