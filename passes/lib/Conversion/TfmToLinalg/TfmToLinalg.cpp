@@ -399,6 +399,67 @@ struct SoftmaxLowering : OpConversionPattern<SoftmaxOp> {
 ///   q, v: (B*H, T, D), kT: (B*H, D, T) copied out of qkv (B, T, 3C)
 ///   s = q @ kT * scale, masked to -inf outside the pattern: (B*H, T, T)
 ///   o = softmax(s) @ v, copied back to (B, T, C).
+/// qkv (B, T, 3C) viewed as (B, T, 3, H, D).
+Value packHeads(OpBuilder &b, Location loc, Value qkv, int64_t heads) {
+  RankedTensorType type = tensorType(qkv);
+  int64_t headDim = type.getDimSize(2) / 3 / heads;
+  return tensor::ExpandShapeOp::create(
+      b, loc,
+      RankedTensorType::get({type.getDimSize(0), type.getDimSize(1), 3, heads,
+                             headDim},
+                            type.getElementType()),
+      qkv, SmallVector<ReassociationIndices>{{0}, {1}, {2, 3, 4}});
+}
+
+/// Copies part `which` (0 = q, 1 = k, 2 = v) of `packed` (B, T, 3, H, D)
+/// into `dest`, (B, H, T, D), or (B, H, D, T) when `transposed`.
+Value copyHeadPart(OpBuilder &b, Location loc, Value packed, int64_t which,
+                   Value dest, bool transposed = false) {
+  MLIRContext *ctx = b.getContext();
+  // Loops (b, h, t, d) read packed[b, t, which, h, d].
+  AffineExpr bi = getAffineDimExpr(0, ctx), h = getAffineDimExpr(1, ctx);
+  AffineExpr t = getAffineDimExpr(2, ctx), d = getAffineDimExpr(3, ctx);
+  AffineMap in =
+      AffineMap::get(4, 0, {bi, t, getAffineConstantExpr(which, ctx), h, d},
+                     ctx);
+  AffineMap out = transposed ? AffineMap::get(4, 0, {bi, h, d, t}, ctx)
+                             : AffineMap::get(4, 0, {bi, h, t, d}, ctx);
+  return generic(b, loc, packed, dest, {in, out}, {kPar, kPar, kPar, kPar},
+                 [](OpBuilder &, Location, ValueRange a) { return a[0]; });
+}
+
+/// (B, H, T, D) heads concatenated back into `type` (B, T, C).
+Value mergeHeads(OpBuilder &b, Location loc, Value heads4,
+                 RankedTensorType type) {
+  RankedTensorType in = tensorType(heads4);
+  Value merged =
+      linalg::TransposeOp::create(
+          b, loc, heads4,
+          emptyTensor(b, loc,
+                      {in.getDimSize(0), in.getDimSize(2), in.getDimSize(1),
+                       in.getDimSize(3)},
+                      in.getElementType()),
+          ArrayRef<int64_t>{0, 2, 1, 3})
+          .getResult()[0];
+  return tensor::CollapseShapeOp::create(
+      b, loc, type, merged,
+      SmallVector<ReassociationIndices>{{0}, {1}, {2, 3}});
+}
+
+/// `score * scale` when key position `key` is visible from query position
+/// `query` (key <= query and query - key < window), else `hidden`.
+Value maskedScore(OpBuilder &b, Location loc, Value score, Value key,
+                  Value query, Value window, Value scale, Value hidden) {
+  Value causal =
+      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ule, key, query);
+  Value distance = arith::SubIOp::create(b, loc, query, key);
+  Value inBand = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt,
+                                       distance, window);
+  Value visible = arith::AndIOp::create(b, loc, causal, inBand);
+  Value scaled = arith::MulFOp::create(b, loc, score, scale);
+  return arith::SelectOp::create(b, loc, visible, scaled, hidden);
+}
+
 struct AttentionLowering : OpConversionPattern<AttentionOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult
@@ -413,30 +474,16 @@ struct AttentionLowering : OpConversionPattern<AttentionOp> {
     int64_t headDim = width / heads;
     int64_t window = op.getPattern().getWindow();
 
-    // qkv (B, T, 3C) viewed as (B, T, 3, H, D).
-    auto packedType =
-        RankedTensorType::get({batch, seq, 3, heads, headDim}, element);
-    Value packed = tensor::ExpandShapeOp::create(
-        rewriter, loc, packedType, adaptor.getQkv(),
-        SmallVector<ReassociationIndices>{{0}, {1}, {2, 3, 4}});
-
-    // Copies part `which` (0 = q, 1 = k, 2 = v) into (B, H, T, D), or into
-    // (B, H, D, T) when `transposed`, then views it as rank 3.
+    Value packed = packHeads(rewriter, loc, adaptor.getQkv(), heads);
+    // Part `which` into (B, H, T, D), or (B, H, D, T) when `transposed`,
+    // viewed as rank 3.
     auto split = [&](int64_t which, bool transposed) {
       SmallVector<int64_t> shape = {batch, heads, seq, headDim};
       if (transposed)
         std::swap(shape[2], shape[3]);
-      // Loops (b, h, t, d) read packed[b, t, which, h, d].
-      AffineExpr b = getAffineDimExpr(0, ctx), h = getAffineDimExpr(1, ctx);
-      AffineExpr t = getAffineDimExpr(2, ctx), d = getAffineDimExpr(3, ctx);
-      AffineMap in = AffineMap::get(
-          4, 0, {b, t, getAffineConstantExpr(which, ctx), h, d}, ctx);
-      AffineMap out = transposed ? AffineMap::get(4, 0, {b, h, d, t}, ctx)
-                                 : AffineMap::get(4, 0, {b, h, t, d}, ctx);
-      Value copy = generic(
-          rewriter, loc, packed, emptyTensor(rewriter, loc, shape, element),
-          {in, out}, {kPar, kPar, kPar, kPar},
-          [](OpBuilder &, Location, ValueRange a) { return a[0]; });
+      Value copy =
+          copyHeadPart(rewriter, loc, packed, which,
+                       emptyTensor(rewriter, loc, shape, element), transposed);
       return tensor::CollapseShapeOp::create(
                  rewriter, loc, copy,
                  SmallVector<ReassociationIndices>{{0, 1}, {2}, {3}})
@@ -465,16 +512,7 @@ struct AttentionLowering : OpConversionPattern<AttentionOp> {
         {kPar, kPar, kPar}, [&](OpBuilder &b, Location l, ValueRange a) {
           Value t = linalg::IndexOp::create(b, l, 1);
           Value s = linalg::IndexOp::create(b, l, 2);
-          // Visible when s <= t and t - s < window.
-          Value causal =
-              arith::CmpIOp::create(b, l, arith::CmpIPredicate::ule, s, t);
-          Value distance = arith::SubIOp::create(b, l, t, s);
-          Value inBand = arith::CmpIOp::create(b, l, arith::CmpIPredicate::slt,
-                                               distance, windowIdx);
-          Value visible = arith::AndIOp::create(b, l, causal, inBand);
-          Value scaled = arith::MulFOp::create(b, l, a[0], scale);
-          return arith::SelectOp::create(b, l, visible, scaled, negInf)
-              .getResult();
+          return maskedScore(b, l, a[0], s, t, windowIdx, scale, negInf);
         });
     Value rows = tensor::CollapseShapeOp::create(
         rewriter, loc, masked, SmallVector<ReassociationIndices>{{0, 1}, {2}});
@@ -494,16 +532,7 @@ struct AttentionLowering : OpConversionPattern<AttentionOp> {
         rewriter, loc,
         RankedTensorType::get({batch, heads, seq, headDim}, element), heads3,
         SmallVector<ReassociationIndices>{{0, 1}, {2}, {3}});
-    Value merged =
-        linalg::TransposeOp::create(
-            rewriter, loc, heads4,
-            emptyTensor(rewriter, loc, {batch, seq, heads, headDim}, element),
-            ArrayRef<int64_t>{0, 2, 1, 3})
-            .getResult()[0];
-    rewriter.replaceOp(
-        op, tensor::CollapseShapeOp::create(
-                rewriter, loc, type, merged,
-                SmallVector<ReassociationIndices>{{0}, {1}, {2, 3}}));
+    rewriter.replaceOp(op, mergeHeads(rewriter, loc, heads4, type));
     return success();
   }
 };
@@ -527,23 +556,9 @@ struct CachedAttentionLowering : OpConversionPattern<CachedAttentionOp> {
     int64_t capacity = cacheType.getDimSize(2);
     int64_t window = op.getPattern().getWindow();
 
-    // qkv (B, S, 3C) viewed as (B, S, 3, H, D); part `which` copied to
-    // (B, H, S, D).
-    Value packed = tensor::ExpandShapeOp::create(
-        rewriter, loc,
-        RankedTensorType::get({batch, fresh, 3, heads, headDim}, element),
-        adaptor.getQkv(),
-        SmallVector<ReassociationIndices>{{0}, {1}, {2, 3, 4}});
-    // Copies part `which` (0 = q, 1 = k, 2 = v) into `dest` (B, H, S, D).
+    Value packed = packHeads(rewriter, loc, adaptor.getQkv(), heads);
     auto part = [&](int64_t which, Value dest) {
-      AffineExpr b = getAffineDimExpr(0, ctx), h = getAffineDimExpr(1, ctx);
-      AffineExpr t = getAffineDimExpr(2, ctx), d = getAffineDimExpr(3, ctx);
-      AffineMap in = AffineMap::get(
-          4, 0, {b, t, getAffineConstantExpr(which, ctx), h, d}, ctx);
-      return generic(rewriter, loc, packed, dest,
-                     {in, AffineMap::getMultiDimIdentityMap(4, ctx)},
-                     {kPar, kPar, kPar, kPar},
-                     [](OpBuilder &, Location, ValueRange a) { return a[0]; });
+      return copyHeadPart(rewriter, loc, packed, which, dest);
     };
     // New keys and values are copied straight into their slots of the
     // caches (an in-place slice update after bufferization).
@@ -653,17 +668,10 @@ struct CachedAttentionLowering : OpConversionPattern<CachedAttentionOp> {
               [&](OpBuilder &nb, Location nl, ValueRange a) {
                 Value i = linalg::IndexOp::create(nb, nl, 2);
                 Value t = linalg::IndexOp::create(nb, nl, 3);
-                Value s = arith::AddIOp::create(nb, nl, offset, t);
-                Value p = arith::AddIOp::create(nb, nl, start, i);
-                Value causal = arith::CmpIOp::create(
-                    nb, nl, arith::CmpIPredicate::ule, s, p);
-                Value distance = arith::SubIOp::create(nb, nl, p, s);
-                Value inBand = arith::CmpIOp::create(
-                    nb, nl, arith::CmpIPredicate::slt, distance, windowIdx);
-                Value visible = arith::AndIOp::create(nb, nl, causal, inBand);
-                Value scaled = arith::MulFOp::create(nb, nl, a[0], scale);
-                return arith::SelectOp::create(nb, nl, visible, scaled, lowest)
-                    .getResult();
+                Value key = arith::AddIOp::create(nb, nl, offset, t);
+                Value query = arith::AddIOp::create(nb, nl, start, i);
+                return maskedScore(nb, nl, a[0], key, query, windowIdx, scale,
+                                   lowest);
               });
           // Every read of the running values comes before the op that
           // overwrites them, so each update happens in its loop-carried
@@ -733,16 +741,8 @@ struct CachedAttentionLowering : OpConversionPattern<CachedAttentionOp> {
         [](OpBuilder &nb, Location nl, ValueRange a) {
           return arith::DivFOp::create(nb, nl, a[0], a[1]).getResult();
         });
-    Value merged =
-        linalg::TransposeOp::create(
-            rewriter, loc, heads4,
-            emptyTensor(rewriter, loc, {batch, fresh, heads, headDim}, element),
-            ArrayRef<int64_t>{0, 2, 1, 3})
-            .getResult()[0];
-    Value result = tensor::CollapseShapeOp::create(
-        rewriter, loc, type, merged,
-        SmallVector<ReassociationIndices>{{0}, {1}, {2, 3}});
-    rewriter.replaceOp(op, {result, keys, values});
+    rewriter.replaceOp(op,
+                       {mergeHeads(rewriter, loc, heads4, type), keys, values});
     return success();
   }
 };
