@@ -6,7 +6,10 @@
 
 #include "cli.h"
 
+#include <algorithm>
 #include <cstdio>
+#include <fstream>
+#include <sstream>
 
 using namespace gpt3;
 
@@ -57,3 +60,23 @@ int gpt3::report(gpt3_status_t status) {
              : kExitBadInput;
 }
 
+
+gpt3_tensor_t gpt3::tensorView(void *data, const std::vector<int64_t> &shape,
+                               gpt3_dtype_t dtype) {
+  gpt3_tensor_t t{};
+  t.data = data;
+  t.rank = static_cast<int32_t>(shape.size());
+  t.dtype = dtype;
+  std::copy(shape.begin(), shape.end(), t.shape);
+  return t;
+}
+
+bool gpt3::readFile(const std::string &path, std::string &out) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in)
+    return false;
+  std::ostringstream contents;
+  contents << in.rdbuf();
+  out = contents.str();
+  return true;
+}

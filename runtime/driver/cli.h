@@ -13,6 +13,7 @@
 #include "gpt3/runtime.h"
 
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -39,9 +40,26 @@ int badInput(const std::string &message);
 /// Reports `status` and frees it; bad input exits 2, anything else 1.
 int report(gpt3_status_t status);
 
-/// The tokenizer directory: --tokenizer, else $GPT3_TOKENIZER_DIR, else the
-/// directory of --weights when it holds vocab.bpe. Empty when none.
-std::string tokenizerDir(const Flags &flags);
+/// A view of `data` with `shape` (rank 0 for an empty shape).
+gpt3_tensor_t tensorView(void *data, const std::vector<int64_t> &shape,
+                         gpt3_dtype_t dtype);
+
+/// Reads the whole file at `path` into `out`; false if it cannot be read.
+bool readFile(const std::string &path, std::string &out);
+
+struct TokenizerDeleter {
+  void operator()(gpt3_tokenizer_t *t) const { gpt3_tokenizer_release(t); }
+};
+using Tokenizer = std::unique_ptr<gpt3_tokenizer_t, TokenizerDeleter>;
+
+/// Loads the tokenizer from --tokenizer, else $GPT3_TOKENIZER_DIR, else the
+/// directory of --weights when it holds vocab.bpe. Returns 0, or the exit
+/// code after reporting why not.
+int openTokenizer(const Flags &flags, Tokenizer &out);
+
+/// The ids of `text` (any bytes; invalid UTF-8 becomes U+FFFD).
+gpt3_status_t encodeText(const gpt3_tokenizer_t *tokenizer,
+                         const std::string &text, std::vector<int32_t> &ids);
 
 /// `tokenize --text T | --text-file F | --ids "15496 995"`.
 int commandTokenize(const Flags &flags);

@@ -21,41 +21,13 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
 #include <memory>
 #include <random>
-#include <sstream>
 
 using namespace gpt3;
 
 namespace {
 constexpr int32_t kEndOfText = 50256;
-
-gpt3_tensor_t tensor2(int32_t *data, int64_t d0, int64_t d1) {
-  gpt3_tensor_t t{};
-  t.data = data;
-  t.rank = 2;
-  t.shape[0] = d0;
-  t.shape[1] = d1;
-  t.dtype = GPT3_DTYPE_I32;
-  return t;
-}
-
-gpt3_tensor_t tensor3(float *data, int64_t d0, int64_t d1, int64_t d2) {
-  gpt3_tensor_t t{};
-  t.data = data;
-  t.rank = 3;
-  t.shape[0] = d0;
-  t.shape[1] = d1;
-  t.shape[2] = d2;
-  t.dtype = GPT3_DTYPE_F32;
-  return t;
-}
-
-struct TokenizerDeleter {
-  void operator()(gpt3_tokenizer_t *t) const { gpt3_tokenizer_release(t); }
-};
-using TokenizerHandle = std::unique_ptr<gpt3_tokenizer_t, TokenizerDeleter>;
 
 /// Length of the longest prefix of `bytes` that does not end inside a UTF-8
 /// sequence (invalid bytes count as complete).
@@ -123,8 +95,10 @@ gpt3_status_t forwardLogits(GenerateModel &model,
   std::vector<int32_t> ids(model.batch * model.seq, 0);
   std::copy(tokens.begin(), tokens.end(), ids.begin());
   std::vector<float> all(model.batch * model.seq * model.vocab);
-  gpt3_tensor_t in = tensor2(ids.data(), model.batch, model.seq);
-  gpt3_tensor_t out = tensor3(all.data(), model.batch, model.seq, model.vocab);
+  gpt3_tensor_t in =
+      tensorView(ids.data(), {model.batch, model.seq}, GPT3_DTYPE_I32);
+  gpt3_tensor_t out = tensorView(
+      all.data(), {model.batch, model.seq, model.vocab}, GPT3_DTYPE_F32);
   if (gpt3_status_t status =
           gpt3_context_call(model.handle, "forward", &in, 1, &out, 1))
     return status;
@@ -150,11 +124,11 @@ gpt3_status_t cachedLogits(GenerateModel &model,
   for (size_t i = keep; i < tokens.size(); ++i) {
     ids[0] = tokens[i];
     int32_t pos = static_cast<int32_t>(i);
-    gpt3_tensor_t in[2] = {tensor2(ids.data(), model.batch, 1), {}};
-    in[1].data = &pos;
-    in[1].rank = 0;
-    in[1].dtype = GPT3_DTYPE_I32;
-    gpt3_tensor_t out = tensor3(all.data(), model.batch, 1, model.vocab);
+    gpt3_tensor_t in[2] = {
+        tensorView(ids.data(), {model.batch, 1}, GPT3_DTYPE_I32),
+        tensorView(&pos, {}, GPT3_DTYPE_I32)};
+    gpt3_tensor_t out =
+        tensorView(all.data(), {model.batch, 1, model.vocab}, GPT3_DTYPE_F32);
     if (gpt3_status_t status =
             gpt3_context_call(model.handle, "decode", in, 2, &out, 1))
       return status;
@@ -212,34 +186,21 @@ int gpt3::commandGenerate(GenerateModel &model, const Flags &flags) {
     s.seed = std::random_device{}() * 0x100000000ull ^ std::random_device{}();
   }
 
-  std::string dir = tokenizerDir(flags);
-  if (dir.empty())
-    return badInput("no tokenizer: pass --tokenizer DIR (encoder.json and "
-                    "vocab.bpe) or set GPT3_TOKENIZER_DIR");
-  gpt3_tokenizer_t *raw = nullptr;
-  if (gpt3_status_t st = gpt3_tokenizer_load(dir.c_str(), &raw))
-    return report(st);
-  TokenizerHandle tokenizer(raw);
+  Tokenizer tokenizer;
+  if (int rc = openTokenizer(flags, tokenizer))
+    return rc;
 
   std::string prompt;
   if (flags.has("prompt-file")) {
-    std::ifstream in(flags.values.at("prompt-file"), std::ios::binary);
-    if (!in)
+    if (!readFile(flags.values.at("prompt-file"), prompt))
       return badInput("--prompt-file: cannot read " +
                       flags.values.at("prompt-file"));
-    std::ostringstream text;
-    text << in.rdbuf();
-    prompt = text.str();
   } else if (flags.has("prompt")) {
     prompt = flags.values.at("prompt");
   }
-  std::vector<int32_t> promptIds(3 * prompt.size() + 1);
-  size_t count = 0;
-  if (gpt3_status_t st =
-          gpt3_tokenizer_encode(tokenizer.get(), prompt.data(), prompt.size(),
-                                promptIds.data(), promptIds.size(), &count))
+  std::vector<int32_t> promptIds;
+  if (gpt3_status_t st = encodeText(tokenizer.get(), prompt, promptIds))
     return report(st);
-  promptIds.resize(count);
   if (promptIds.empty()) // Unconditional: start from end of text.
     promptIds.push_back(kEndOfText);
   for (int32_t id : promptIds)

@@ -96,16 +96,6 @@ int64_t numElements(const std::vector<int64_t> &shape) {
   return count;
 }
 
-gpt3_tensor_t tensorView(void *data, const std::vector<int64_t> &shape,
-                         gpt3_dtype_t dtype) {
-  gpt3_tensor_t t{};
-  t.data = data;
-  t.rank = static_cast<int32_t>(shape.size());
-  t.dtype = dtype;
-  std::copy(shape.begin(), shape.end(), t.shape);
-  return t;
-}
-
 int commandInfo(Context &ctx) {
   const nlohmann::json &c = ctx.manifest["config"];
   std::printf("model %s: %lld layers, width %lld, %lld heads, vocabulary "
@@ -199,6 +189,23 @@ double forwardFlops(const nlohmann::json &manifest) {
   return layers * perLayer + 2 * n * width * c["vocab_size"].get<double>();
 }
 
+/// Calls `fn` once to warm up, then `iters` times; the sorted times in ms.
+gpt3_status_t timeCalls(Context &ctx, const char *fn, gpt3_tensor_t *in,
+                        size_t numIn, gpt3_tensor_t *out, int iters,
+                        std::vector<double> &ms) {
+  for (int i = 0; i < iters + 1; ++i) {
+    auto start = std::chrono::steady_clock::now();
+    if (gpt3_status_t s = gpt3_context_call(ctx.handle, fn, in, numIn, out, 1))
+      return s;
+    std::chrono::duration<double, std::milli> elapsed =
+        std::chrono::steady_clock::now() - start;
+    if (i > 0)
+      ms.push_back(elapsed.count());
+  }
+  std::sort(ms.begin(), ms.end());
+  return nullptr;
+}
+
 /// Times `decode` steps at position `pos`: the bytes a step must read are
 /// the weights and the KV cache.
 int benchDecode(Context &ctx, const Flags &flags, int iters) {
@@ -220,16 +227,8 @@ int benchDecode(Context &ctx, const Flags &flags, int iters) {
                          tensorView(&position, {}, GPT3_DTYPE_I32)};
   gpt3_tensor_t out = tensorView(logits.data(), logitShape, GPT3_DTYPE_F32);
   std::vector<double> ms;
-  for (int i = 0; i < iters + 1; ++i) {
-    auto start = std::chrono::steady_clock::now();
-    if (gpt3_status_t s = gpt3_context_call(ctx.handle, "decode", in, 2, &out, 1))
-      return report(s);
-    std::chrono::duration<double, std::milli> elapsed =
-        std::chrono::steady_clock::now() - start;
-    if (i > 0)
-      ms.push_back(elapsed.count());
-  }
-  std::sort(ms.begin(), ms.end());
+  if (gpt3_status_t s = timeCalls(ctx, "decode", in, 2, &out, iters, ms))
+    return report(s);
   double median = ms[ms.size() / 2];
   // The bytes a step must read at least: every weight, and of each layer's
   // cache the positions its queries see (all up to pos, or the window).
@@ -292,17 +291,8 @@ int commandBench(Context &ctx, const Flags &flags) {
   gpt3_tensor_t out = tensorView(logits.data(), logitShape, GPT3_DTYPE_F32);
 
   std::vector<double> ms;
-  for (int i = 0; i < iters + 1; ++i) { // the first run warms up
-    auto start = std::chrono::steady_clock::now();
-    if (gpt3_status_t s =
-            gpt3_context_call(ctx.handle, "forward", &in, 1, &out, 1))
-      return report(s);
-    std::chrono::duration<double, std::milli> elapsed =
-        std::chrono::steady_clock::now() - start;
-    if (i > 0)
-      ms.push_back(elapsed.count());
-  }
-  std::sort(ms.begin(), ms.end());
+  if (gpt3_status_t s = timeCalls(ctx, "forward", &in, 1, &out, iters, ms))
+    return report(s);
   double median = ms[ms.size() / 2];
   double flops = forwardFlops(ctx.manifest);
   std::printf("forward B=%lld T=%lld: median %.2f ms, min %.2f ms over %d "

@@ -11,7 +11,6 @@
 
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
 #include <memory>
 #include <sstream>
 #include <sys/stat.h>
@@ -23,13 +22,12 @@ bool isFile(const std::string &path) {
   struct stat info;
   return stat(path.c_str(), &info) == 0 && S_ISREG(info.st_mode);
 }
-
-struct TokenizerDeleter {
-  void operator()(gpt3_tokenizer_t *t) const { gpt3_tokenizer_release(t); }
-};
 } // namespace
 
-std::string gpt3::tokenizerDir(const Flags &flags) {
+namespace {
+/// --tokenizer, else $GPT3_TOKENIZER_DIR, else the directory of --weights
+/// when it holds vocab.bpe; empty when none.
+std::string tokenizerDir(const Flags &flags) {
   if (flags.has("tokenizer"))
     return flags.values.at("tokenizer");
   if (const char *env = std::getenv("GPT3_TOKENIZER_DIR"))
@@ -46,11 +44,9 @@ std::string gpt3::tokenizerDir(const Flags &flags) {
   }
   return {};
 }
+} // namespace
 
-int gpt3::commandTokenize(const Flags &flags) {
-  int sources = flags.has("text") + flags.has("text-file") + flags.has("ids");
-  if (sources != 1)
-    return badInput("tokenize needs exactly one of --text, --text-file, --ids");
+int gpt3::openTokenizer(const Flags &flags, Tokenizer &out) {
   std::string dir = tokenizerDir(flags);
   if (dir.empty())
     return badInput("no tokenizer: pass --tokenizer DIR (encoder.json and "
@@ -58,7 +54,30 @@ int gpt3::commandTokenize(const Flags &flags) {
   gpt3_tokenizer_t *raw = nullptr;
   if (gpt3_status_t s = gpt3_tokenizer_load(dir.c_str(), &raw))
     return report(s);
-  std::unique_ptr<gpt3_tokenizer_t, TokenizerDeleter> tokenizer(raw);
+  out.reset(raw);
+  return 0;
+}
+
+gpt3_status_t gpt3::encodeText(const gpt3_tokenizer_t *tokenizer,
+                               const std::string &text,
+                               std::vector<int32_t> &ids) {
+  // Valid UTF-8 never needs more ids than bytes; each invalid byte becomes
+  // U+FFFD, three bytes.
+  ids.resize(3 * text.size() + 1);
+  size_t count = 0;
+  gpt3_status_t status = gpt3_tokenizer_encode(
+      tokenizer, text.data(), text.size(), ids.data(), ids.size(), &count);
+  ids.resize(status ? 0 : count);
+  return status;
+}
+
+int gpt3::commandTokenize(const Flags &flags) {
+  int sources = flags.has("text") + flags.has("text-file") + flags.has("ids");
+  if (sources != 1)
+    return badInput("tokenize needs exactly one of --text, --text-file, --ids");
+  Tokenizer tokenizer;
+  if (int rc = openTokenizer(flags, tokenizer))
+    return rc;
 
   if (flags.has("ids")) {
     std::istringstream in(flags.values.at("ids"));
@@ -82,25 +101,15 @@ int gpt3::commandTokenize(const Flags &flags) {
   }
 
   std::string text;
-  if (flags.has("text")) {
+  if (flags.has("text"))
     text = flags.values.at("text");
-  } else {
-    std::ifstream in(flags.values.at("text-file"), std::ios::binary);
-    if (!in)
-      return badInput("--text-file: cannot read " +
-                      flags.values.at("text-file"));
-    std::ostringstream contents;
-    contents << in.rdbuf();
-    text = contents.str();
-  }
-  // Valid UTF-8 never needs more ids than bytes; each invalid byte becomes
-  // U+FFFD, three bytes.
-  std::vector<int32_t> ids(3 * text.size() + 1);
-  size_t count = 0;
-  if (gpt3_status_t s = gpt3_tokenizer_encode(tokenizer.get(), text.data(),
-                                              text.size(), ids.data(),
-                                              ids.size(), &count))
+  else if (!readFile(flags.values.at("text-file"), text))
+    return badInput("--text-file: cannot read " +
+                    flags.values.at("text-file"));
+  std::vector<int32_t> ids;
+  if (gpt3_status_t s = encodeText(tokenizer.get(), text, ids))
     return report(s);
+  size_t count = ids.size();
   std::string line;
   for (size_t i = 0; i < count; ++i) {
     line += std::to_string(ids[i]);

@@ -76,7 +76,7 @@ std::string readFile(const std::string &path, gpt3_status_t &status) {
 }
 
 struct Pair {
-  int32_t rank, left, right, leftId, rightId;
+  int32_t rank, left, right, leftId, rightId, merged;
   bool operator>(const Pair &o) const {
     return std::tie(rank, left) > std::tie(o.rank, o.left);
   }
@@ -255,7 +255,8 @@ void Tokenizer::bpe(std::string_view word, std::vector<int32_t> &out) const {
     int32_t right = next[left];
     auto it = merges_.find(pairKey(id[left], id[right]));
     if (it != merges_.end())
-      heap.push({it->second.rank, left, right, id[left], id[right]});
+      heap.push({it->second.rank, left, right, id[left], id[right],
+                 it->second.merged});
   };
   for (int32_t i = 0; i + 1 < n; ++i)
     push(i);
@@ -274,7 +275,7 @@ void Tokenizer::bpe(std::string_view word, std::vector<int32_t> &out) const {
       if (!alive[p.left] || !alive[p.right] || next[p.left] != p.right ||
           id[p.left] != p.leftId || id[p.right] != p.rightId)
         continue;
-      id[p.left] = merges_.at(pairKey(p.leftId, p.rightId)).merged;
+      id[p.left] = p.merged;
       alive[p.right] = false;
       next[p.left] = next[p.right];
       if (next[p.left] >= 0)
