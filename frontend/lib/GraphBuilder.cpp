@@ -20,6 +20,14 @@
 namespace mlir::tfm {
 namespace {
 
+/// Tokens per @prefill call unless the compile says otherwise: enough rows
+/// for the matmuls to run near their peak, few enough that padding the last
+/// chunk of a prompt costs little.
+constexpr int64_t kDefaultPrefill = 64;
+/// Banded caches are rings of whole blocks of this many positions, so that
+/// each block of the decode attention is contiguous in the ring.
+constexpr int64_t kRingBlock = 64;
+
 /// Offsets of a layer's tensors within its 12 parameters (parameterSpecs).
 enum LayerParam {
   Ln1Weight,
@@ -54,27 +62,26 @@ public:
     func::ReturnOp::create(builder, loc("forward"), logits);
   }
 
-  /// Adds `@decode(tokens, pos, params..., caches...) -> (logits, caches...)`:
-  /// one new token per sequence at position `pos`, attending to the keys
-  /// and values of the earlier positions in per-layer caches of the
-  /// compiled sequence length, which it updates.
-  void buildDecode(ModuleOp module) {
-    SequenceScope scope(*this, 1);
+  /// Adds `@NAME(tokens, pos, params..., caches...) -> (logits, caches...)`:
+  /// `fresh` new tokens per sequence at positions pos .. pos + fresh - 1,
+  /// attending to the keys and values of the earlier positions in per-layer
+  /// caches, which it updates.
+  void buildCached(ModuleOp module, StringRef name, int64_t fresh) {
+    SequenceScope scope(*this, fresh);
     Type tokens = tokenType();
     Type pos = RankedTensorType::get({}, IntegerType::get(&context, 32));
-    Type cache = cacheType();
     SmallVector<Type> results = {logitsType()};
-    results.append(2 * config.numLayers, cache);
-    func::FuncOp func = createFunction(module, "decode", {tokens, pos},
-                                       {"tokens", "pos"}, results);
-    size_t firstCache = 2 + specs.size();
     for (int64_t layer = 0; layer < config.numLayers; ++layer)
-      for (StringRef kind : {"key", "value"}) {
-        func.insertArgument(func.getNumArguments(), cache, {}, loc("decode"));
-        func.setArgAttr(func.getNumArguments() - 1, "tfm.state",
-                        builder.getStringAttr("h." + std::to_string(layer) +
-                                              ".attn." + kind + "_cache"));
-      }
+      results.append(2, cacheType(layer));
+    SmallVector<StateArg> states;
+    for (int64_t layer = 0; layer < config.numLayers; ++layer)
+      for (StringRef kind : {"key", "value"})
+        states.push_back({"h." + std::to_string(layer) + ".attn." +
+                              kind.str() + "_cache",
+                          cacheType(layer)});
+    func::FuncOp func = createFunction(module, name, {tokens, pos},
+                                       {"tokens", "pos"}, results, states);
+    size_t firstCache = 2 + specs.size();
     ValueRange params = func.getArguments().slice(2, specs.size());
     SmallVector<Value> caches(func.getArguments().drop_front(firstCache));
     Value logits = emitLogits(func.getArgument(0), params,
@@ -84,7 +91,7 @@ public:
     for (int64_t i = 0; i < 2 * config.numLayers; ++i)
       func.setResultAttr(1 + i, "tfm.state",
                          func.getArgAttr(firstCache + i, "tfm.state"));
-    func::ReturnOp::create(builder, loc("decode"), returned);
+    func::ReturnOp::create(builder, loc(name), returned);
   }
 
   /// Adds `@loss(tokens, targets, params...) -> mean cross-entropy`.
@@ -123,25 +130,36 @@ private:
   Type activationType(int64_t channels) {
     return RankedTensorType::get({shape.batch, newTokens, channels}, f32);
   }
-  /// A layer's key or value cache: (B, H, T, C / H), T the compiled length.
-  Type cacheType() {
-    return RankedTensorType::get({shape.batch, config.numHeads,
-                                  shape.sequence,
-                                  config.width / config.numHeads},
-                                 f32);
+  /// A layer's key or value cache: (B, H, P, C / H), P its cachePositions.
+  Type cacheType(int64_t layer) {
+    return RankedTensorType::get(
+        {shape.batch, config.numHeads,
+         cachePositions(config.windows[layer], shape),
+         config.width / config.numHeads},
+        f32);
   }
   Type logitsType() { return activationType(config.vocabSize); }
 
+  /// State the runtime keeps between calls, updated in place.
+  struct StateArg {
+    std::string name;
+    Type type;
+  };
+
   /// Creates a public function whose leading arguments are `inputs` (marked
   /// with `tfm.input`) followed by one argument per parameter (marked with
-  /// `tfm.param`), and leaves the builder in its entry block.
+  /// `tfm.param`) and one per state (marked with `tfm.state`), and leaves
+  /// the builder in its entry block.
   func::FuncOp createFunction(ModuleOp module, StringRef name,
                               ArrayRef<Type> inputs,
                               ArrayRef<StringRef> inputNames,
-                              ArrayRef<Type> results) {
+                              ArrayRef<Type> results,
+                              ArrayRef<StateArg> states = {}) {
     SmallVector<Type> argTypes(inputs);
     for (const ParamSpec &spec : specs)
       argTypes.push_back(RankedTensorType::get(spec.shape, f32));
+    for (const StateArg &state : states)
+      argTypes.push_back(state.type);
     builder.setInsertionPointToEnd(module.getBody());
     auto func = func::FuncOp::create(
         builder, loc(name), name, builder.getFunctionType(argTypes, results));
@@ -150,6 +168,9 @@ private:
     for (auto [index, spec] : llvm::enumerate(specs))
       func.setArgAttr(inputs.size() + index, kParamAttrName,
                       builder.getStringAttr(spec.name));
+    for (auto [index, state] : llvm::enumerate(states))
+      func.setArgAttr(inputs.size() + specs.size() + index, "tfm.state",
+                      builder.getStringAttr(state.name));
     builder.setInsertionPointToStart(func.addEntryBlock());
     return func;
   }
@@ -253,9 +274,17 @@ void annotateModule(ModuleOp module, const ModelConfig &config,
           b.getNamedAttr("windows", b.getDenseI64ArrayAttr(windows)),
           b.getNamedAttr("batch", b.getI64IntegerAttr(shape.batch)),
           b.getNamedAttr("seq", b.getI64IntegerAttr(shape.sequence)),
+          b.getNamedAttr("prefill", b.getI64IntegerAttr(shape.prefill)),
       }));
 }
 } // namespace
+
+int64_t cachePositions(int64_t window, CompileShape shape) {
+  if (window == 0)
+    return shape.sequence;
+  int64_t ring = llvm::alignTo(window + shape.prefill - 1, kRingBlock);
+  return std::min(ring, shape.sequence);
+}
 
 llvm::Expected<OwningOpRef<ModuleOp>> buildModel(MLIRContext &context,
                                                  const ModelConfig &config,
@@ -273,6 +302,13 @@ llvm::Expected<OwningOpRef<ModuleOp>> buildModel(MLIRContext &context,
         config.name + ": sequence length must be in [1, " +
         llvm::Twine(config.contextSize) + "] (the context size), got " +
         llvm::Twine(shape.sequence));
+  if (shape.prefill == 0)
+    shape.prefill = std::min<int64_t>(kDefaultPrefill, shape.sequence);
+  if (shape.prefill < 1 || shape.prefill > shape.sequence)
+    return llvm::createStringError(
+        config.name + ": prefill chunk must be in [1, " +
+        llvm::Twine(shape.sequence) + "] (the sequence length), got " +
+        llvm::Twine(shape.prefill));
 
   context.loadDialect<TfmDialect, func::FuncDialect>();
   Location where = NameLoc::get(StringAttr::get(&context, config.name));
@@ -281,7 +317,8 @@ llvm::Expected<OwningOpRef<ModuleOp>> buildModel(MLIRContext &context,
   ModelBuilder builder(context, config, shape);
   builder.buildForward(*module);
   builder.buildLoss(*module);
-  builder.buildDecode(*module);
+  builder.buildCached(*module, "prefill", shape.prefill);
+  builder.buildCached(*module, "decode", 1);
   return module;
 }
 

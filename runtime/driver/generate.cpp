@@ -2,9 +2,10 @@
 //
 // Part of the GPT-3 compiler, under the Apache License v2.0.
 //
-// Text generation on the compiled `decode` entry point: one step per token
-// over the model's KV cache, so a token costs one pass over the weights and
-// the cache, not a forward over the whole sequence. With --cache off each
+// Text generation on the compiled `prefill` and `decode` entry points: the
+// prompt goes through the model's KV cache in chunks, then one step per new
+// token, so a token costs one pass over the weights and the cache, not a
+// forward over the whole sequence. With --cache off each
 // step instead runs `forward` on the prompt and the tokens so far (padded to
 // the compiled length; causal attention keeps the padding from mattering),
 // the reference the cached path is tested against.
@@ -17,6 +18,7 @@
 
 #include "sampling.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -107,9 +109,32 @@ gpt3_status_t forwardLogits(GenerateModel &model,
   return nullptr;
 }
 
+/// Runs the cached entry point `fn` on `count` tokens at `pos` (row 0 of
+/// the batch; the rest of a `prefill` chunk is padding, whose cache rows
+/// later steps overwrite before any query sees them) and keeps the logits
+/// of the last of them.
+gpt3_status_t feedCache(GenerateModel &model, const char *fn, int64_t chunk,
+                        const int32_t *tokens, int64_t count, int32_t pos,
+                        std::vector<float> &logits) {
+  std::vector<int32_t> ids(model.batch * chunk, 0);
+  std::copy(tokens, tokens + count, ids.begin());
+  std::vector<float> all(model.batch * chunk * model.vocab);
+  gpt3_tensor_t in[2] = {
+      tensorView(ids.data(), {model.batch, chunk}, GPT3_DTYPE_I32),
+      tensorView(&pos, {}, GPT3_DTYPE_I32)};
+  gpt3_tensor_t out =
+      tensorView(all.data(), {model.batch, chunk, model.vocab}, GPT3_DTYPE_F32);
+  if (gpt3_status_t status = gpt3_context_call(model.handle, fn, in, 2, &out, 1))
+    return status;
+  auto row = all.begin() + (count - 1) * model.vocab;
+  logits.assign(row, row + model.vocab);
+  return nullptr;
+}
+
 /// The same through the KV cache: tokens the cache already holds (the
-/// common prefix with what was fed before) are skipped, the rest are fed
-/// one `decode` step each, and the last step's logits are returned.
+/// common prefix with what was fed before) are skipped; the rest go in
+/// `prefill` chunks while two or more remain and a chunk fits, then one
+/// `decode` step each. Returns the logits of the last token.
 gpt3_status_t cachedLogits(GenerateModel &model,
                            const std::vector<int32_t> &tokens,
                            std::vector<int32_t> &fed,
@@ -119,22 +144,18 @@ gpt3_status_t cachedLogits(GenerateModel &model,
          fed[keep] == tokens[keep])
     ++keep;
   fed.resize(keep);
-  std::vector<int32_t> ids(model.batch, 0);
-  std::vector<float> all(model.batch * model.vocab);
-  for (size_t i = keep; i < tokens.size(); ++i) {
-    ids[0] = tokens[i];
-    int32_t pos = static_cast<int32_t>(i);
-    gpt3_tensor_t in[2] = {
-        tensorView(ids.data(), {model.batch, 1}, GPT3_DTYPE_I32),
-        tensorView(&pos, {}, GPT3_DTYPE_I32)};
-    gpt3_tensor_t out =
-        tensorView(all.data(), {model.batch, 1, model.vocab}, GPT3_DTYPE_F32);
-    if (gpt3_status_t status =
-            gpt3_context_call(model.handle, "decode", in, 2, &out, 1))
+  while (fed.size() < tokens.size()) {
+    int64_t pos = static_cast<int64_t>(fed.size());
+    int64_t left = static_cast<int64_t>(tokens.size()) - pos;
+    bool chunked =
+        model.prefill > 0 && left > 1 && pos + model.prefill <= model.seq;
+    int64_t count = chunked ? std::min(left, model.prefill) : 1;
+    if (gpt3_status_t status = feedCache(
+            model, chunked ? "prefill" : "decode", chunked ? model.prefill : 1,
+            tokens.data() + pos, count, static_cast<int32_t>(pos), logits))
       return status;
-    fed.push_back(tokens[i]);
+    fed.insert(fed.end(), tokens.begin() + pos, tokens.begin() + pos + count);
   }
-  logits.assign(all.begin(), all.begin() + model.vocab);
   return nullptr;
 }
 

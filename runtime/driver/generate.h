@@ -18,6 +18,7 @@ struct GenerateModel {
   int64_t seq;            // 128: compiled sequence length
   int64_t vocab;          // 50257
   bool hasDecode;         // true: a `decode` entry point with a KV cache
+  int64_t prefill;        // 64: tokens per `prefill` call; 0: no such entry
 };
 
 /// `generate --prompt P --max-new-tokens N --temp T --top-k K --top-p P

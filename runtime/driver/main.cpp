@@ -34,10 +34,13 @@ const char kUsage[] =
     "  info [--json]                 print the model and its entry points\n"
     "  forward --weights W --tokens in.npy --out logits.npy\n"
     "                                logits of int32/int64 token ids [B, T]\n"
-    "  bench [--weights W] [--iters N] [--seed S] [--entry forward|decode]\n"
-    "        [--pos P]               time forward on random tokens, or a\n"
-    "                                decode step at position P (on\n"
-    "                                GPT-3-initialised weights without W)\n"
+    "  bench [--weights W] [--iters N] [--seed S]\n"
+    "        [--entry forward|prefill|decode] [--pos P]\n"
+    "                                time forward on random tokens, or a\n"
+    "                                prefill chunk or decode step at\n"
+    "                                position P (default: the last one\n"
+    "                                that fits), on GPT-3-initialised\n"
+    "                                weights without W\n"
     "  generate [--weights W] [--prompt P | --prompt-file F]\n"
     "           [--max-new-tokens N] [--temp T] [--top-k K] [--top-p P]\n"
     "           [--beams N] [--length-penalty L] [--num-return-sequences R]\n"
@@ -206,20 +209,23 @@ gpt3_status_t timeCalls(Context &ctx, const char *fn, gpt3_tensor_t *in,
   return nullptr;
 }
 
-/// Times `decode` steps at position `pos`: the bytes a step must read are
-/// the weights and the KV cache.
-int benchDecode(Context &ctx, const Flags &flags, int iters) {
-  const nlohmann::json *entry = findEntry(ctx.manifest, "decode");
+/// Times calls of the cached entry point `name` (`decode` or `prefill`) at
+/// position `pos`. A decode step is bound by memory: the bytes it must read
+/// are the weights and the cache positions its query sees. A prefill chunk
+/// is bound by compute: its matmuls, and attention over the positions seen.
+int benchCached(Context &ctx, const Flags &flags, int iters,
+                const std::string &name) {
+  const nlohmann::json *entry = findEntry(ctx.manifest, name);
   if (!entry)
-    return badInput("this model has no decode entry point");
+    return badInput("this model has no " + name + " entry point");
   std::vector<int64_t> tokenShape = argShape(*entry, "tokens");
   std::vector<int64_t> logitShape = argShape(*entry, "logits");
-  int64_t capacity = ctx.manifest["seq"].get<int64_t>();
+  int64_t fresh = tokenShape[1];
+  int64_t last = ctx.manifest["seq"].get<int64_t>() - fresh;
   long pos = flags.has("pos") ? std::atol(flags.values.at("pos").c_str())
-                              : capacity - 1;
-  if (pos < 0 || pos >= capacity)
-    return badInput("--pos must be in [0, " + std::to_string(capacity - 1) +
-                    "]");
+                              : last;
+  if (pos < 0 || pos > last)
+    return badInput("--pos must be in [0, " + std::to_string(last) + "]");
   std::vector<int32_t> ids(numElements(tokenShape), 13);
   std::vector<float> logits(numElements(logitShape));
   int32_t position = static_cast<int32_t>(pos);
@@ -227,30 +233,52 @@ int benchDecode(Context &ctx, const Flags &flags, int iters) {
                          tensorView(&position, {}, GPT3_DTYPE_I32)};
   gpt3_tensor_t out = tensorView(logits.data(), logitShape, GPT3_DTYPE_F32);
   std::vector<double> ms;
-  if (gpt3_status_t s = timeCalls(ctx, "decode", in, 2, &out, iters, ms))
+  if (gpt3_status_t s = timeCalls(ctx, name.c_str(), in, 2, &out, iters, ms))
     return report(s);
   double median = ms[ms.size() / 2];
-  // The bytes a step must read at least: every weight, and of each layer's
-  // cache the positions its queries see (all up to pos, or the window).
-  double bytes = 0;
+  double weights = 0, matmulWeights = 0, cache = 0, attention = 0;
   const nlohmann::json &windows = ctx.manifest["config"]["windows"];
   for (const auto &arg : (*entry)["args"]) {
     std::vector<int64_t> shape = arg["shape"].get<std::vector<int64_t>>();
-    if (arg["kind"] == "param")
-      bytes += 4.0 * numElements(shape);
-    if (arg["kind"] == "state" && shape.size() == 4) {
-      size_t layer = std::stoul(arg["name"].get<std::string>().substr(2));
-      int64_t window = layer < windows.size() ? windows[layer].get<int64_t>() : 0;
-      int64_t seen = window ? std::min<int64_t>(window, pos + 1) : pos + 1;
-      bytes += 4.0 * numElements(shape) / shape[2] * seen;
+    if (arg["kind"] == "param") {
+      weights += numElements(shape);
+      // Every weight matrix is in a matmul (the tied table in the LM head)
+      // except the position embeddings.
+      if (shape.size() == 2 &&
+          arg["name"].get<std::string>().find("wpe") == std::string::npos)
+        matmulWeights += numElements(shape);
+    }
+    if (arg["kind"] != "state" || shape.size() != 4 ||
+        arg["name"].get<std::string>().find("key") == std::string::npos)
+      continue;
+    // Per layer: the positions the last query sees, and the query-key
+    // pairs of the chunk (q k^T and p v, 2 flops each per channel).
+    size_t layer = std::stoul(arg["name"].get<std::string>().substr(2));
+    int64_t window = layer < windows.size() ? windows[layer].get<int64_t>() : 0;
+    int64_t width = shape[0] * shape[1] * shape[3];
+    for (int64_t q = pos; q < pos + fresh; ++q) {
+      int64_t seen = window ? std::min<int64_t>(window, q + 1) : q + 1;
+      attention += 2.0 * 2.0 * width * seen;
+      if (q == pos + fresh - 1)
+        cache += 2.0 * width * seen; // keys and values
     }
   }
-  std::printf("decode B=%lld pos=%ld: median %.2f ms, min %.2f ms over %d "
-              "steps, %.1f tokens/s, %.1f GB/s of weights and cache "
-              "(%.1f MB per step)\n",
-              static_cast<long long>(tokenShape[0]), pos, median, ms.front(),
-              iters, tokenShape[0] / (median / 1000.0),
-              bytes / (median * 1e6), bytes / 1e6);
+  double tokens = static_cast<double>(tokenShape[0] * fresh);
+  double perSecond = tokens / (median / 1000.0);
+  std::printf("%s B=%lld S=%lld pos=%ld: median %.2f ms, min %.2f ms over %d "
+              "calls, %.1f tokens/s, ",
+              name.c_str(), static_cast<long long>(tokenShape[0]),
+              static_cast<long long>(fresh), pos, median, ms.front(), iters,
+              perSecond);
+  if (name == "decode") {
+    double bytes = 4.0 * (weights + cache);
+    std::printf("%.1f GB/s of weights and cache (%.1f MB per step)\n",
+                bytes / (median * 1e6), bytes / 1e6);
+  } else {
+    double flops = 2.0 * tokens * matmulWeights + attention;
+    std::printf("%.1f GFLOP/s (%.2f GFLOP per call)\n",
+                flops / (median * 1e6), flops / 1e9);
+  }
   return 0;
 }
 
@@ -265,9 +293,10 @@ int commandBench(Context &ctx, const Flags &flags) {
           ? std::strtoull(flags.values.at("seed").c_str(), nullptr, 10)
           : 1;
   std::string entryName = flags.has("entry") ? flags.values.at("entry") : "forward";
-  if (entryName != "forward" && entryName != "decode")
-    return badInput("--entry must be forward or decode, got '" + entryName +
-                    "'");
+  if (entryName != "forward" && entryName != "decode" &&
+      entryName != "prefill")
+    return badInput("--entry must be forward, prefill or decode, got '" +
+                    entryName + "'");
   gpt3_status_t status =
       flags.values.count("weights")
           ? gpt3_context_load_weights(ctx.handle,
@@ -275,8 +304,8 @@ int commandBench(Context &ctx, const Flags &flags) {
           : gpt3_context_init_weights(ctx.handle, seed);
   if (status)
     return report(status);
-  if (entryName == "decode")
-    return benchDecode(ctx, flags, iters);
+  if (entryName != "forward")
+    return benchCached(ctx, flags, iters, entryName);
   const nlohmann::json *entry = findEntry(ctx.manifest, "forward");
   if (!entry)
     return badInput("this model has no forward entry point");
@@ -349,8 +378,10 @@ int main(int argc, char **argv) {
     if (!entry)
       return badInput("this model has no forward entry point");
     std::vector<int64_t> logits = argShape(*entry, "logits");
+    const nlohmann::json *prefill = findEntry(ctx.manifest, "prefill");
     GenerateModel model{ctx.handle, logits[0], logits[1], logits[2],
-                        findEntry(ctx.manifest, "decode") != nullptr};
+                        findEntry(ctx.manifest, "decode") != nullptr,
+                        prefill ? argShape(*prefill, "tokens")[1] : 0};
     return commandGenerate(model, flags);
   }
   if (command == "tokenize") {

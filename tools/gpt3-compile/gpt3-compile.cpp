@@ -55,6 +55,11 @@ cl::opt<int64_t>
     sequence("seq",
              cl::desc("Sequence length T compiled in (default: the context)"),
              cl::init(0), cl::cat(category));
+cl::opt<int64_t> prefill(
+    "prefill-chunk",
+    cl::desc("Tokens per @prefill call, which feeds a prompt through the KV "
+             "cache (default: min(64, T))"),
+    cl::init(0), cl::cat(category));
 cl::opt<EmitKind>
     emit("emit", cl::desc("What to write"),
          cl::values(clEnumValN(EmitKind::Tfm, "tfm", "the model's tfm IR"),
@@ -156,7 +161,7 @@ int main(int argc, char **argv) {
   tfm::registerPipelineDialects(registry);
   MLIRContext context(registry);
   Expected<OwningOpRef<ModuleOp>> built =
-      tfm::buildModel(context, *config, {batch, sequence});
+      tfm::buildModel(context, *config, {batch, sequence, prefill});
   if (!built)
     return fail(toString(built.takeError()));
   ModuleOp module = **built;

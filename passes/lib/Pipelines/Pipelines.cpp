@@ -84,7 +84,10 @@ void tfm::buildTfmToCpuPipeline(OpPassManager &pm,
   pm.addPass(bufferization::createEmptyTensorEliminationPass());
   pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
   // A KV cache comes in and goes out updated in place: the result is the
-  // argument's buffer, so it is dropped rather than copied out.
+  // argument's buffer, so it is dropped rather than copied out. Loops that
+  // update a cache row by row hand back their init buffer; canonicalization
+  // folds those results to the argument itself.
+  pm.addPass(createCanonicalizerPass());
   pm.addNestedPass<func::FuncOp>(tfm::createTfmUpdateStateInPlacePass());
   bufferization::BufferResultsToOutParamsPassOptions outParams;
   outParams.hoistStaticAllocs = true;

@@ -94,6 +94,7 @@ struct gpt3_context_t {
   void *library = nullptr; // dlopen handle of a .so artefact
   std::string manifest;
   int64_t vocabSize = 0;
+  int64_t positions = 0; // the compiled sequence length
   std::vector<Param> params;
   std::map<std::string, Entry> entries;
   float *weights = nullptr; // arena of every parameter, f32
@@ -148,21 +149,20 @@ gpt3_status_t createState(gpt3_context_t *ctx, const ArgSpec &arg) {
   return nullptr;
 }
 
-/// The positions a call may start at: [0, capacity - new tokens], where the
-/// capacity is the sequence dimension of the entry's first state.
-gpt3_status_t checkPosition(const Entry &entry, int32_t pos) {
-  int64_t capacity = -1, fresh = 0;
-  for (const ArgSpec &arg : entry.args) {
-    if (arg.kind == "state" && capacity < 0 && arg.shape.size() == 4)
-      capacity = arg.shape[2];
+/// The positions a call may start at: [0, positions - new tokens], where
+/// `positions` is the compiled sequence length (the rows of a dense layer's
+/// cache; a banded layer's ring wraps).
+gpt3_status_t checkPosition(const Entry &entry, int64_t positions,
+                            int32_t pos) {
+  int64_t fresh = 0;
+  for (const ArgSpec &arg : entry.args)
     if (arg.kind == "input" && arg.name == "tokens" && arg.shape.size() == 2)
       fresh = arg.shape[1];
-  }
-  if (capacity >= 0 && (pos < 0 || pos > capacity - fresh))
+  if (pos < 0 || pos > positions - fresh)
     return makeStatus(GPT3_STATUS_INVALID_ARGUMENT,
                       entry.name + ": pos = " + std::to_string(pos) +
                           " is outside [0, " +
-                          std::to_string(capacity - fresh) +
+                          std::to_string(positions - fresh) +
                           "], the positions the cache has room for");
   return nullptr;
 }
@@ -174,6 +174,7 @@ gpt3_status_t parseManifest(gpt3_context_t *ctx, void *symbols) {
     return makeStatus(GPT3_STATUS_DATA_LOSS,
                       "the artefact's manifest is not a version-1 manifest");
   ctx->vocabSize = m["config"].value("vocab_size", int64_t{0});
+  ctx->positions = m.value("seq", int64_t{0});
   size_t offset = 0;
   for (const auto &p : m["params"]) {
     Param param;
@@ -465,7 +466,7 @@ gpt3_status_t gpt3_context_call(gpt3_context_t *ctx, const char *fn,
     }
     if (isInput && spec.name == "pos" && spec.dtype == "i32")
       GPT3_RETURN_IF_ERROR(
-          checkPosition(entry, *static_cast<const int32_t *>(t.data)));
+          checkPosition(entry, ctx->positions, *static_cast<const int32_t *>(t.data)));
     argv.push_back(t.data);
   }
   if (nextArg != num_args || nextResult != num_results)

@@ -166,36 +166,46 @@ func.func @cross_entropy(%l: tensor<2x8x100xf32>, %t: tensor<2x8xi32>) -> tensor
 
 // -----
 
-// Cached attention of one new token: its key and value are copied into
-// their slots at `pos` (slices of the caches, updated in place); then an
-// online softmax runs over the cache blocks (here one block of 8) from the
-// block where the band starts, max(pos + 1 - 3, 0) / 8, to the block
-// holding `pos`, with keys outside pos - window < s <= pos masked.
+// Cached attention of two new tokens over a ring of 8 positions: each new
+// key and value row is copied into slot (pos + row) mod 8 (slices of the
+// caches, updated in place); then an online softmax runs over the cache
+// blocks (here one block of 8) from the block where the band starts,
+// max(pos + 1 - 3, 0) / 8, to the block holding the last new position,
+// reading block b at slot (8 b) mod 8 and masking by position: keys
+// outside q - window < s <= q are hidden.
 // CHECK-LABEL: func.func @cached_attention
 //       CHECK:   %[[POS:.*]] = arith.index_cast %{{.*}} : i32 to index
-//       CHECK:   %[[KSLOT:.*]] = tensor.extract_slice %[[KC:.*]][0, 0, %[[POS]], 0] [1, 4, 1, 4]
-//       CHECK:   %[[KNEW:.*]] = linalg.generic {{.*}} outs(%[[KSLOT]] : tensor<1x4x1x4xf32>)
-//       CHECK:   %[[K:.*]] = tensor.insert_slice %[[KNEW]] into %[[KC]][0, 0, %[[POS]], 0] [1, 4, 1, 4]
-//       CHECK:   %[[V:.*]] = tensor.insert_slice %{{.*}} into %{{.*}}[0, 0, %[[POS]], 0] [1, 4, 1, 4]
-//       CHECK:   %[[HI0:.*]] = arith.divui %{{.*}}, %c8 : index
-//       CHECK:   %[[HI:.*]] = arith.addi %[[HI0]], %c1 : index
+//       CHECK:   %[[K:.*]] = scf.for %[[ROW:.*]] = %c0 to %c2 step %c1{{.*}} iter_args(%[[KC:.*]] = %arg1)
+//       CHECK:     %[[P:.*]] = arith.addi %[[POS]], %[[ROW]] : index
+//       CHECK:     %[[SLOT:.*]] = arith.remui %[[P]], %{{c8.*}} : index
+//       CHECK:     %[[KROW:.*]] = tensor.extract_slice %{{.*}}[0, %[[ROW]], 1, 0, 0] [1, 1, 1, 4, 4]
+//       CHECK:     %[[KSLOT:.*]] = tensor.extract_slice %[[KC]][0, 0, %[[SLOT]], 0] [1, 4, 1, 4]
+//       CHECK:     %[[KNEW:.*]] = linalg.generic {{.*}} ins(%[[KROW]] {{.*}} outs(%[[KSLOT]] : tensor<1x4x1x4xf32>)
+//       CHECK:     %[[KUP:.*]] = tensor.insert_slice %[[KNEW]] into %[[KC]][0, 0, %[[SLOT]], 0] [1, 4, 1, 4]
+//       CHECK:     scf.yield %[[KUP]]
+//       CHECK:   %[[V:.*]] = scf.for {{.*}} iter_args(%{{.*}} = %arg2)
+//       CHECK:     tensor.extract_slice %{{.*}}[0, %{{.*}}, 2, 0, 0] [1, 1, 1, 4, 4]
+//       CHECK:   %[[HI0:.*]] = arith.divui %{{.*}}, %{{c8.*}} : index
+//       CHECK:   %[[HI:.*]] = arith.addi %[[HI0]], %{{c1.*}} : index
 //       CHECK:   %[[FIRST:.*]] = arith.maxsi
-//       CHECK:   %[[LO:.*]] = arith.divui %[[FIRST]], %c8 : index
-//       CHECK:   %[[OUT:.*]]:3 = scf.for %[[B:.*]] = %[[LO]] to %[[HI]] step %c1 iter_args
-//       CHECK:     %[[OFF:.*]] = arith.muli %[[B]], %c8 : index
-//       CHECK:     %[[KB:.*]] = tensor.extract_slice %[[K]][0, 0, %[[OFF]], 0] [1, 4, 8, 4]
-//       CHECK:     %[[VB:.*]] = tensor.extract_slice %[[V]][0, 0, %[[OFF]], 0] [1, 4, 8, 4]
-//       CHECK:     linalg.contract {{.*}} ins(%{{.*}}, %[[KB]] : tensor<1x4x1x4xf32>, tensor<1x4x8x4xf32>) outs(%{{.*}} : tensor<1x4x1x8xf32>)
+//       CHECK:   %[[LO:.*]] = arith.divui %[[FIRST]], %{{c8.*}} : index
+//       CHECK:   %[[OUT:.*]]:3 = scf.for %[[B:.*]] = %[[LO]] to %[[HI]] step %{{c1.*}} iter_args
+//       CHECK:     %[[OFF:.*]] = arith.muli %[[B]], %{{c8.*}} : index
+//       CHECK:     %[[BSLOT:.*]] = arith.remui %[[OFF]], %{{c8.*}} : index
+//       CHECK:     %[[KB:.*]] = tensor.extract_slice %[[K]][0, 0, %[[BSLOT]], 0] [1, 4, 8, 4]
+//       CHECK:     %[[VB:.*]] = tensor.extract_slice %[[V]][0, 0, %[[BSLOT]], 0] [1, 4, 8, 4]
+//       CHECK:     linalg.contract {{.*}} ins(%{{.*}}, %[[KB]] : tensor<1x4x2x4xf32>, tensor<1x4x8x4xf32>) outs(%{{.*}} : tensor<1x4x2x8xf32>)
+//       CHECK:     arith.addi %[[OFF]], %{{.*}} : index
 //       CHECK:     arith.cmpi ule
 //       CHECK:     arith.cmpi slt, %{{.*}}, %c3
 //       CHECK:     math.exp
-//       CHECK:     linalg.contract {{.*}} ins(%{{.*}}, %[[VB]] : tensor<1x4x1x8xf32>, tensor<1x4x8x4xf32>) outs(%{{.*}} : tensor<1x4x1x4xf32>)
+//       CHECK:     linalg.contract {{.*}} ins(%{{.*}}, %[[VB]] : tensor<1x4x2x8xf32>, tensor<1x4x8x4xf32>) outs(%{{.*}} : tensor<1x4x2x4xf32>)
 //       CHECK:     scf.yield
 //       CHECK:   arith.divf
 //       CHECK:   return %{{.*}}, %[[K]], %[[V]]
-func.func @cached_attention(%qkv: tensor<1x1x48xf32>, %k: tensor<1x4x8x4xf32>, %v: tensor<1x4x8x4xf32>, %pos: tensor<i32>) -> (tensor<1x1x16xf32>, tensor<1x4x8x4xf32>, tensor<1x4x8x4xf32>) {
-  %0:3 = tfm.cached_attention %qkv, %k, %v at %pos {num_heads = 4 : i64, pattern = #tfm.pattern<local, window = 3>} : (tensor<1x1x48xf32>, tensor<1x4x8x4xf32>, tensor<1x4x8x4xf32>, tensor<i32>) -> (tensor<1x1x16xf32>, tensor<1x4x8x4xf32>, tensor<1x4x8x4xf32>)
-  return %0#0, %0#1, %0#2 : tensor<1x1x16xf32>, tensor<1x4x8x4xf32>, tensor<1x4x8x4xf32>
+func.func @cached_attention(%qkv: tensor<1x2x48xf32>, %k: tensor<1x4x8x4xf32>, %v: tensor<1x4x8x4xf32>, %pos: tensor<i32>) -> (tensor<1x2x16xf32>, tensor<1x4x8x4xf32>, tensor<1x4x8x4xf32>) {
+  %0:3 = tfm.cached_attention %qkv, %k, %v at %pos {num_heads = 4 : i64, pattern = #tfm.pattern<local, window = 3>} : (tensor<1x2x48xf32>, tensor<1x4x8x4xf32>, tensor<1x4x8x4xf32>, tensor<i32>) -> (tensor<1x2x16xf32>, tensor<1x4x8x4xf32>, tensor<1x4x8x4xf32>)
+  return %0#0, %0#1, %0#2 : tensor<1x2x16xf32>, tensor<1x4x8x4xf32>, tensor<1x4x8x4xf32>
 }
 
 // -----

@@ -207,10 +207,14 @@ def Tfm_CachedAttentionOp : Tfm_Op<"cached_attention", [Pure]> {
     concatenated `(B, S, C)` and the updated caches.
 
     Shapes: qkv `(B, S, 3C)`, caches `(B, H, T, C / H)` with `H` =
-    `num_heads` and capacity `T >= S`, start a rank-0 integer tensor with
-    `start + S <= T` (checked by the runtime before the call). A prefill of
-    the whole capacity (`S = T`, start 0) attends only to the new tokens and
-    costs what `tfm.attention` costs; a decode step (`S = 1`) reads the cache.
+    `num_heads` and capacity `T >= S`, start a rank-0 integer tensor.
+    Position `p` lives in slot `p mod T`. A dense layer's cache holds every
+    position (`start + S <= T`, checked by the runtime before the call); a
+    banded layer's cache may be a ring of `T >= W + S - 1` slots, so that
+    the new rows never overwrite a key one of the new queries sees. A
+    prefill of the whole capacity (`S = T`, start 0) attends only to the new
+    tokens and costs what `tfm.attention` costs; other calls read the blocks
+    of the cache their queries see.
 
     ```mlir
     %y, %k2, %v2 = tfm.cached_attention %qkv, %k, %v at %pos

@@ -3,8 +3,10 @@
 //
 // Part of the GPT-3 compiler, under the Apache License v2.0.
 //
-// Builds the `tfm` IR of a model: `@forward` (tokens -> logits) and `@loss`
-// (tokens, targets -> mean cross-entropy). Every parameter is a function
+// Builds the `tfm` IR of a model: `@forward` (tokens -> logits), `@loss`
+// (tokens, targets -> mean cross-entropy), and `@prefill` and `@decode`,
+// which feed a chunk of tokens or one token at a runtime position through
+// per-layer key/value caches. Every parameter is a function
 // argument named after its Hugging Face GPT-2 tensor, so the IR holds no
 // weights and its size does not depend on the model's.
 //
@@ -24,12 +26,19 @@ namespace mlir::tfm {
 struct CompileShape {
   int64_t batch = 1;    // B: 4
   int64_t sequence = 0; // T: 64; 0 means the model's context size
+  int64_t prefill = 0;  // tokens per @prefill call; 0 means min(64, T)
 };
+
+/// Positions a layer's key/value cache holds. A dense layer keeps all `T`; a
+/// layer banded to `window` keeps a ring of the last positions, enough that
+/// the `prefill` positions written by one call never evict one its queries
+/// see (window + prefill - 1), rounded up to whole 64-position blocks.
+int64_t cachePositions(int64_t window, CompileShape shape);
 
 /// Name of the argument attribute that carries a parameter's HF name.
 inline constexpr llvm::StringLiteral kParamAttrName = "tfm.param";
 
-/// Builds `@forward` and `@loss` for `config` at `shape`, or says why the
+/// Builds the entry points for `config` at `shape`, or says why the
 /// config or the shape is invalid.
 llvm::Expected<OwningOpRef<ModuleOp>>
 buildModel(MLIRContext &context, const ModelConfig &config, CompileShape shape);

@@ -560,22 +560,43 @@ struct CachedAttentionLowering : OpConversionPattern<CachedAttentionOp> {
     auto part = [&](int64_t which, Value dest) {
       return copyHeadPart(rewriter, loc, packed, which, dest);
     };
-    // New keys and values are copied straight into their slots of the
-    // caches (an in-place slice update after bufferization).
+    // Each new key and value row is copied straight into its slot of the
+    // caches, position p in slot p mod capacity (an in-place update after
+    // bufferization). The modulo only wraps for a banded layer's ring.
     Value start = indexOf(rewriter, loc, adaptor.getStart());
-    SmallVector<OpFoldResult> offsets = {rewriter.getIndexAttr(0),
-                                         rewriter.getIndexAttr(0), start,
-                                         rewriter.getIndexAttr(0)};
-    SmallVector<OpFoldResult> sizes = {
-        rewriter.getIndexAttr(batch), rewriter.getIndexAttr(heads),
-        rewriter.getIndexAttr(fresh), rewriter.getIndexAttr(headDim)};
-    SmallVector<OpFoldResult> strides(4, rewriter.getIndexAttr(1));
+    Value capacityIdx = arith::ConstantIndexOp::create(rewriter, loc, capacity);
     auto store = [&](int64_t which, Value cache) {
-      Value slot = tensor::ExtractSliceOp::create(rewriter, loc, cache,
-                                                  offsets, sizes, strides);
-      return tensor::InsertSliceOp::create(rewriter, loc, part(which, slot),
-                                           cache, offsets, sizes, strides)
-          .getResult();
+      auto index = [&](OpBuilder &b, int64_t v) { return b.getIndexAttr(v); };
+      auto rows = scf::ForOp::create(
+          rewriter, loc, arith::ConstantIndexOp::create(rewriter, loc, 0),
+          arith::ConstantIndexOp::create(rewriter, loc, fresh),
+          arith::ConstantIndexOp::create(rewriter, loc, 1), ValueRange{cache},
+          [&](OpBuilder &b, Location l, Value row, ValueRange carried) {
+            Value slot = arith::RemUIOp::create(
+                b, l, arith::AddIOp::create(b, l, start, row), capacityIdx);
+            Value source = tensor::ExtractSliceOp::create(
+                b, l, packed,
+                SmallVector<OpFoldResult>{index(b, 0), row, index(b, which),
+                                          index(b, 0), index(b, 0)},
+                SmallVector<OpFoldResult>{index(b, batch), index(b, 1),
+                                          index(b, 1), index(b, heads),
+                                          index(b, headDim)},
+                SmallVector<OpFoldResult>(5, index(b, 1)));
+            SmallVector<OpFoldResult> offsets = {index(b, 0), index(b, 0),
+                                                 slot, index(b, 0)};
+            SmallVector<OpFoldResult> sizes = {index(b, batch),
+                                               index(b, heads), index(b, 1),
+                                               index(b, headDim)};
+            SmallVector<OpFoldResult> strides(4, index(b, 1));
+            Value dest = tensor::ExtractSliceOp::create(b, l, carried[0],
+                                                        offsets, sizes,
+                                                        strides);
+            Value updated = tensor::InsertSliceOp::create(
+                b, l, copyHeadPart(b, l, source, 0, dest), carried[0],
+                offsets, sizes, strides);
+            scf::YieldOp::create(b, l, updated);
+          });
+      return rows.getResult(0);
     };
     Value keys = store(1, adaptor.getKeyCache());
     Value values = store(2, adaptor.getValueCache());
@@ -642,8 +663,10 @@ struct CachedAttentionLowering : OpConversionPattern<CachedAttentionOp> {
         [&](OpBuilder &b, Location l, Value index, ValueRange carried) {
           Value m = carried[0], sum = carried[1], acc = carried[2];
           Value offset = arith::MulIOp::create(b, l, index, blockIdx);
+          // The block divides the capacity, so it is contiguous in a ring.
+          Value slot = arith::RemUIOp::create(b, l, offset, capacityIdx);
           SmallVector<OpFoldResult> offs = {b.getIndexAttr(0),
-                                            b.getIndexAttr(0), offset,
+                                            b.getIndexAttr(0), slot,
                                             b.getIndexAttr(0)};
           SmallVector<OpFoldResult> szs = {
               b.getIndexAttr(batch), b.getIndexAttr(heads),
