@@ -9,93 +9,18 @@
 
 #include "tfm/Dialect/TfmOps.h"
 
+#include "Checks.h"
+
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/OpImplementation.h"
 
 using namespace mlir;
 using namespace mlir::tfm;
+using namespace mlir::tfm::checks;
 
 #define GET_OP_CLASSES
 #include "tfm/Dialect/TfmOps.cpp.inc"
 
-//===----------------------------------------------------------------------===//
-// Shared checks
-//===----------------------------------------------------------------------===//
-
-namespace {
-enum class ElementKind { Float, Integer };
-
-/// Checks that `value`, described to the user as `what`, is a statically
-/// shaped tensor with the given element kind and, when `rank` is set, rank.
-/// `minRank` applies when `rank` is not set.
-LogicalResult checkTensor(Operation *op, Value value, StringRef what,
-                          ElementKind kind, std::optional<int64_t> rank,
-                          int64_t minRank = 0) {
-  auto type = llvm::cast<RankedTensorType>(value.getType());
-  if (rank && type.getRank() != *rank)
-    return op->emitOpError() << "expects " << what << " of rank " << *rank
-                             << ", got rank " << type.getRank();
-  if (!rank && type.getRank() < minRank)
-    return op->emitOpError() << "expects " << what << " of rank " << minRank
-                             << " or more, got rank " << type.getRank();
-  if (!type.hasStaticShape())
-    return op->emitOpError()
-           << "expects a static shape for " << what << ", got " << type;
-  Type element = type.getElementType();
-  if (kind == ElementKind::Float && !llvm::isa<FloatType>(element))
-    return op->emitOpError() << "expects a floating-point element type for "
-                             << what << ", got " << element;
-  if (kind == ElementKind::Integer && !element.isSignlessInteger())
-    return op->emitOpError() << "expects a signless integer element type for "
-                             << what << ", got " << element;
-  return success();
-}
-
-LogicalResult checkFloat(Operation *op, Value value, StringRef what,
-                         std::optional<int64_t> rank, int64_t minRank = 0) {
-  return checkTensor(op, value, what, ElementKind::Float, rank, minRank);
-}
-
-/// Checks that `value` has the element type of `reference`.
-LogicalResult checkSameElement(Operation *op, Value value, StringRef what,
-                               Value reference, StringRef referenceWhat) {
-  Type a = llvm::cast<ShapedType>(value.getType()).getElementType();
-  Type b = llvm::cast<ShapedType>(reference.getType()).getElementType();
-  if (a != b)
-    return op->emitOpError()
-           << "element type of " << what << " (" << a
-           << ") differs from that of " << referenceWhat << " (" << b << ")";
-  return success();
-}
-
-/// Checks that the op's single result has the type the operands imply.
-LogicalResult checkResultType(Operation *op, ArrayRef<int64_t> shape,
-                              Type element) {
-  auto expected = RankedTensorType::get(shape, element);
-  Type actual = op->getResult(0).getType();
-  if (actual != expected)
-    return op->emitOpError() << "result type " << actual
-                             << " differs from the expected " << expected;
-  return success();
-}
-
-int64_t dim(Value value, int64_t index) {
-  auto type = llvm::cast<RankedTensorType>(value.getType());
-  return type.getDimSize(index < 0 ? type.getRank() + index : index);
-}
-
-/// The shape of `value` with its last dimension replaced by `last`.
-SmallVector<int64_t> withLastDim(Value value, int64_t last) {
-  SmallVector<int64_t> shape(
-      llvm::cast<RankedTensorType>(value.getType()).getShape());
-  shape.back() = last;
-  return shape;
-}
-
-Type elementOf(Value value) {
-  return llvm::cast<ShapedType>(value.getType()).getElementType();
-}
-} // namespace
 
 //===----------------------------------------------------------------------===//
 // EmbeddingOp
@@ -197,19 +122,10 @@ LogicalResult SoftmaxOp::verify() {
 
 LogicalResult AttentionOp::verify() {
   Operation *op = getOperation();
-  if (failed(checkFloat(op, getQkv(), "qkv", 3)))
+  if (failed(checkFloat(op, getQkv(), "qkv", 3)) ||
+      failed(checkPackedHeads(op, getQkv(), getNumHeads())))
     return failure();
-  int64_t packed = dim(getQkv(), 2);
-  if (packed % 3 != 0)
-    return emitOpError() << "packed q, k, v width " << packed
-                         << " is not a multiple of 3";
-  int64_t width = packed / 3;
-  int64_t heads = getNumHeads();
-  if (heads < 1)
-    return emitOpError() << "num_heads must be at least 1, got " << heads;
-  if (width % heads != 0)
-    return emitOpError() << "head count " << heads << " does not divide width "
-                         << width;
+  int64_t width = dim(getQkv(), 2) / 3;
   return checkResultType(op, withLastDim(getQkv(), width), elementOf(getQkv()));
 }
 

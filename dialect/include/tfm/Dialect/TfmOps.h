@@ -19,6 +19,7 @@
 
 #include "tfm/Dialect/TfmAttrs.h"
 #include "tfm/Dialect/TfmDialect.h"
+#include "tfm/Dialect/TfmInterfaces.h"
 
 #define GET_OP_CLASSES
 #include "tfm/Dialect/TfmOps.h.inc"

@@ -2,7 +2,8 @@
 //
 // Part of the GPT-3 compiler, under the Apache License v2.0.
 //
-// The forward ops of a GPT-2/GPT-3 model and its loss. Shapes are written as
+// The forward ops of a GPT-2/GPT-3 model and its loss; the backward and
+// optimizer ops are in TfmTrainOps.td. Shapes are written as
 // llm.c writes them: B batch, T sequence, C width, V vocabulary, P positions,
 // H heads. Every op verifies ranks, static shapes and element types itself so
 // that the diagnostic names the op and its location.
@@ -17,16 +18,20 @@ include "mlir/Interfaces/SideEffectInterfaces.td"
 include "mlir/Interfaces/InferTypeOpInterface.td"
 include "tfm/Dialect/TfmDialect.td"
 include "tfm/Dialect/TfmAttrs.td"
+include "tfm/Dialect/TfmInterfaces.td"
 
 // Shapes and element types are checked by each verifier so that the message
 // states the rule that was broken; ODS constraints only require ranked tensors.
 def Tfm_Tensor : RankedTensorOf<[AnyType]>;
 
+// A forward op that states its vector-Jacobian product (TfmVjp.cpp).
+def Tfm_Differentiable : DeclareOpInterfaceMethods<Tfm_VjpOpInterface>;
+
 //===----------------------------------------------------------------------===//
 // Embedding
 //===----------------------------------------------------------------------===//
 
-def Tfm_EmbeddingOp : Tfm_Op<"embedding", [Pure]> {
+def Tfm_EmbeddingOp : Tfm_Op<"embedding", [Pure, Tfm_Differentiable]> {
   let summary = "Token plus learned position embedding";
   let description = [{
     `out[b, t, :] = wte[tokens[b, t], :] + wpe[start + t, :]`, where the
@@ -62,7 +67,7 @@ def Tfm_EmbeddingOp : Tfm_Op<"embedding", [Pure]> {
 // Layer norm
 //===----------------------------------------------------------------------===//
 
-def Tfm_LayerNormOp : Tfm_Op<"layer_norm", [Pure]> {
+def Tfm_LayerNormOp : Tfm_Op<"layer_norm", [Pure, Tfm_Differentiable]> {
   let summary = "Layer normalization over the last dimension";
   let description = [{
     `out = (x - mean(x)) / sqrt(var(x) + epsilon) * gamma + beta`, with the
@@ -90,7 +95,7 @@ def Tfm_LayerNormOp : Tfm_Op<"layer_norm", [Pure]> {
 // Linear
 //===----------------------------------------------------------------------===//
 
-def Tfm_LinearOp : Tfm_Op<"linear", [Pure]> {
+def Tfm_LinearOp : Tfm_Op<"linear", [Pure, Tfm_Differentiable]> {
   let summary = "Affine map x @ W + b with W in [in, out] layout";
   let description = [{
     `out[..., o] = sum_i x[..., i] * weight[i, o] + bias[o]`. The weight is in
@@ -119,7 +124,8 @@ def Tfm_LinearOp : Tfm_Op<"linear", [Pure]> {
 // Elementwise
 //===----------------------------------------------------------------------===//
 
-def Tfm_GeluOp : Tfm_Op<"gelu", [Pure, SameOperandsAndResultType]> {
+def Tfm_GeluOp : Tfm_Op<"gelu", [Pure, SameOperandsAndResultType,
+                                Tfm_Differentiable]> {
   let summary = "GELU activation, tanh approximation";
   let description = [{
     `out = 0.5 * x * (1 + tanh(sqrt(2 / pi) * (x + 0.044715 * x^3)))`, the form
@@ -136,7 +142,8 @@ def Tfm_GeluOp : Tfm_Op<"gelu", [Pure, SameOperandsAndResultType]> {
   let hasVerifier = 1;
 }
 
-def Tfm_AddOp : Tfm_Op<"add", [Pure, Commutative, SameOperandsAndResultType]> {
+def Tfm_AddOp : Tfm_Op<"add", [Pure, Commutative, SameOperandsAndResultType,
+                              Tfm_Differentiable]> {
   let summary = "Elementwise addition, used for residual connections";
   let description = [{
     `out = lhs + rhs` on two floating-point tensors of the same type.
@@ -151,7 +158,8 @@ def Tfm_AddOp : Tfm_Op<"add", [Pure, Commutative, SameOperandsAndResultType]> {
   let hasVerifier = 1;
 }
 
-def Tfm_SoftmaxOp : Tfm_Op<"softmax", [Pure, SameOperandsAndResultType]> {
+def Tfm_SoftmaxOp : Tfm_Op<"softmax", [Pure, SameOperandsAndResultType,
+                                      Tfm_Differentiable]> {
   let summary = "Softmax over the last dimension";
   let description = [{
     `out[..., j] = exp(x[..., j] - max(x[...])) / sum_k exp(x[..., k] - max)`,
@@ -171,7 +179,7 @@ def Tfm_SoftmaxOp : Tfm_Op<"softmax", [Pure, SameOperandsAndResultType]> {
 // Attention
 //===----------------------------------------------------------------------===//
 
-def Tfm_AttentionOp : Tfm_Op<"attention", [Pure]> {
+def Tfm_AttentionOp : Tfm_Op<"attention", [Pure, Tfm_Differentiable]> {
   let summary = "Causal multi-head self-attention over packed q, k, v";
   let description = [{
     Splits the packed projection `qkv` `(B, T, 3C)` into queries, keys and
@@ -241,7 +249,7 @@ def Tfm_CachedAttentionOp : Tfm_Op<"cached_attention", [Pure]> {
 // Output projection and loss
 //===----------------------------------------------------------------------===//
 
-def Tfm_LmHeadOp : Tfm_Op<"lm_head", [Pure]> {
+def Tfm_LmHeadOp : Tfm_Op<"lm_head", [Pure, Tfm_Differentiable]> {
   let summary = "Output projection tied to the token embedding";
   let description = [{
     `logits[..., v] = sum_c x[..., c] * wte[v, c]`: the final hidden states
@@ -264,7 +272,7 @@ def Tfm_LmHeadOp : Tfm_Op<"lm_head", [Pure]> {
   let hasVerifier = 1;
 }
 
-def Tfm_CrossEntropyOp : Tfm_Op<"cross_entropy", [Pure]> {
+def Tfm_CrossEntropyOp : Tfm_Op<"cross_entropy", [Pure, Tfm_Differentiable]> {
   let summary = "Mean next-token cross-entropy loss";
   let description = [{
     `loss = mean_{b,t} (logsumexp(logits[b, t, :]) - logits[b, t, targets[b, t]])`.
@@ -286,5 +294,7 @@ def Tfm_CrossEntropyOp : Tfm_Op<"cross_entropy", [Pure]> {
   }];
   let hasVerifier = 1;
 }
+
+include "tfm/Dialect/TfmTrainOps.td"
 
 #endif // TFM_DIALECT_TFMOPS_TD

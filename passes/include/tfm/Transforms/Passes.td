@@ -2,8 +2,9 @@
 //
 // Part of the GPT-3 compiler, under the Apache License v2.0.
 //
-// Target-specific transformations of the lowered model (tiling,
-// vectorization, hoisting, math approximation).
+// Transformations of the model: automatic differentiation on `tfm`, then
+// target-specific ones of the lowered model (tiling, vectorization,
+// hoisting, math approximation, buffers).
 //
 //===----------------------------------------------------------------------===//
 
@@ -11,6 +12,38 @@
 #define TFM_TRANSFORMS_PASSES_TD
 
 include "mlir/Pass/PassBase.td"
+
+def TfmAutodiffPass : Pass<"tfm-autodiff", "func::FuncOp"> {
+  let summary = "Replace tfm.gradient with the backward graph";
+  let description = [{
+    Derives the gradient of each `tfm.gradient %loss wrt %values` by reverse
+    accumulation: it walks the ops between the values and the loss from the
+    loss backwards, asks each for its vector-Jacobian product through
+    `VjpOpInterface`, and sums the gradients of a value used more than once
+    (a residual stream, the embedding table tied to the output projection)
+    with `tfm.add`. Only ops that depend on one of the values and that the
+    loss depends on are differentiated. The seed is 1; a value the loss does
+    not depend on gets zeros. An op on the path without the interface is an
+    error naming it.
+
+    Before:
+    ```mlir
+    %h = tfm.gelu %x : tensor<2x4x8xf32>
+    %l = tfm.cross_entropy %h, %t : (tensor<2x4x8xf32>, tensor<2x4xi32>) -> tensor<f32>
+    %dx = tfm.gradient %l wrt %x : (tensor<f32>, tensor<2x4x8xf32>) -> tensor<2x4x8xf32>
+    ```
+    After:
+    ```mlir
+    %one = arith.constant dense<1.0> : tensor<f32>
+    %dh = tfm.cross_entropy_grad %h, %t, %one : ... -> tensor<2x4x8xf32>
+    %dx = tfm.gelu_grad %x, %dh : tensor<2x4x8xf32>
+    ```
+
+    Preconditions: `tfm` ops on tensors in a single block.
+  }];
+  let dependentDialects = ["arith::ArithDialect", "linalg::LinalgDialect",
+                           "tensor::TensorDialect"];
+}
 
 def TfmFuseElementwisePass : Pass<"tfm-fuse-elementwise", "func::FuncOp"> {
   let summary = "Fuse elementwise producers into their consumers, not into "
