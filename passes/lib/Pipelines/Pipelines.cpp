@@ -59,8 +59,11 @@ void addCleanup(OpPassManager &pm) {
 
 void tfm::buildTfmToCpuPipeline(OpPassManager &pm,
                                 const TfmCpuPipelineOptions &options) {
-  // tfm -> linalg on tensors, with elementwise producers fused.
+  // Training graphs first, then tfm -> linalg on tensors, with elementwise
+  // producers fused.
   OpPassManager &funcPm = pm.nest<func::FuncOp>();
+  funcPm.addPass(tfm::createTfmAutodiffPass());
+  addCleanup(funcPm);
   funcPm.addPass(tfm::createConvertTfmToLinalgPass());
   addCleanup(funcPm);
   funcPm.addPass(tfm::createTfmFuseElementwisePass());

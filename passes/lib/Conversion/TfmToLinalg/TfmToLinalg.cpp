@@ -8,6 +8,8 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "LoweringUtils.h"
+
 #include "tfm/Conversion/Passes.h"
 #include "tfm/Dialect/TfmOps.h"
 
@@ -28,121 +30,12 @@ namespace mlir::tfm {
 
 using namespace mlir;
 using namespace mlir::tfm;
+using namespace mlir::tfm::lowering;
 
 namespace {
-using utils::IteratorType;
 /// The output projection splits the vocabulary into a multiple of this many
 /// columns and a tail, so its main matmul tiles evenly.
 constexpr int64_t kVocabBlock = 128;
-constexpr IteratorType kPar = IteratorType::parallel;
-constexpr IteratorType kRed = IteratorType::reduction;
-
-//===----------------------------------------------------------------------===//
-// Helpers
-//===----------------------------------------------------------------------===//
-
-RankedTensorType tensorType(Value value) {
-  return llvm::cast<RankedTensorType>(value.getType());
-}
-
-Value emptyTensor(OpBuilder &b, Location loc, ArrayRef<int64_t> shape,
-                  Type element) {
-  return tensor::EmptyOp::create(b, loc, shape, element);
-}
-
-Value floatConstant(OpBuilder &b, Location loc, Type type, double value) {
-  return arith::ConstantOp::create(b, loc, b.getFloatAttr(type, value));
-}
-
-/// A tensor of `shape` filled with `value`.
-/// Positions of a KV cache attended per online-softmax step.
-constexpr int64_t kCacheBlock = 128;
-
-/// The largest divisor of `n` that is at most `cap`.
-int64_t largestDivisor(int64_t n, int64_t cap) {
-  for (int64_t d = std::min(n, cap); d > 1; --d)
-    if (n % d == 0)
-      return d;
-  return 1;
-}
-
-/// The value of a rank-0 integer tensor as an index.
-Value indexOf(OpBuilder &b, Location loc, Value scalar) {
-  Value element = tensor::ExtractOp::create(b, loc, scalar, ValueRange{});
-  return arith::IndexCastOp::create(b, loc, b.getIndexType(), element);
-}
-
-Value filledTensor(OpBuilder &b, Location loc, ArrayRef<int64_t> shape,
-                   Type element, double value) {
-  Value init = emptyTensor(b, loc, shape, element);
-  return linalg::FillOp::create(b, loc, floatConstant(b, loc, element, value),
-                                init)
-      .getResult(0);
-}
-
-/// (d0, ..., dn-1) -> (the listed dims).
-AffineMap dimsMap(MLIRContext *ctx, unsigned numDims, ArrayRef<unsigned> dims) {
-  SmallVector<AffineExpr> exprs;
-  for (unsigned d : dims)
-    exprs.push_back(getAffineDimExpr(d, ctx));
-  return AffineMap::get(numDims, 0, exprs, ctx);
-}
-
-/// Views `value` of shape (..., C) as (N, C).
-Value collapseTo2d(OpBuilder &b, Location loc, Value value) {
-  RankedTensorType type = tensorType(value);
-  if (type.getRank() == 2)
-    return value;
-  ReassociationIndices leading;
-  for (int64_t i = 0; i < type.getRank() - 1; ++i)
-    leading.push_back(i);
-  SmallVector<ReassociationIndices> groups = {leading, {type.getRank() - 1}};
-  return tensor::CollapseShapeOp::create(b, loc, value, groups);
-}
-
-/// Views the (N, C) `value` as `type` (..., C).
-Value expandFrom2d(OpBuilder &b, Location loc, Value value,
-                   RankedTensorType type) {
-  if (type.getRank() == 2)
-    return value;
-  ReassociationIndices leading;
-  for (int64_t i = 0; i < type.getRank() - 1; ++i)
-    leading.push_back(i);
-  SmallVector<ReassociationIndices> groups = {leading, {type.getRank() - 1}};
-  return tensor::ExpandShapeOp::create(b, loc, type, value, groups);
-}
-
-using BodyFn = function_ref<Value(OpBuilder &, Location, ValueRange)>;
-
-/// A linalg.generic with one result whose body computes `body(args)`, where
-/// `args` are the block arguments (inputs, then the output).
-Value generic(OpBuilder &b, Location loc, ValueRange inputs, Value init,
-              ArrayRef<AffineMap> maps, ArrayRef<IteratorType> iterators,
-              BodyFn body) {
-  auto op = linalg::GenericOp::create(
-      b, loc, TypeRange{init.getType()}, inputs, ValueRange{init}, maps,
-      iterators, [&](OpBuilder &nb, Location nloc, ValueRange args) {
-        linalg::YieldOp::create(nb, nloc, body(nb, nloc, args));
-      });
-  return op.getResult(0);
-}
-
-/// Reduces the last dimension of the (N, C) `input` with `combine`, starting
-/// from `initValue`: returns (N).
-Value reduceRows(OpBuilder &b, Location loc, Value input, double initValue,
-                 BodyFn combine) {
-  RankedTensorType type = tensorType(input);
-  MLIRContext *ctx = b.getContext();
-  Value init = filledTensor(b, loc, {type.getDimSize(0)}, type.getElementType(),
-                            initValue);
-  return generic(b, loc, input, init,
-                 {dimsMap(ctx, 2, {0, 1}), dimsMap(ctx, 2, {0})}, {kPar, kRed},
-                 combine);
-}
-
-Value maxF(OpBuilder &b, Location loc, Value x, Value y) {
-  return arith::MaximumFOp::create(b, loc, x, y);
-}
 
 //===----------------------------------------------------------------------===//
 // Patterns
@@ -213,39 +106,8 @@ struct LayerNormLowering : OpConversionPattern<LayerNormOp> {
     Value x = collapseTo2d(rewriter, loc, adaptor.getInput());
     int64_t rows = tensorType(x).getDimSize(0);
     int64_t width = tensorType(x).getDimSize(1);
-    Value invWidth = floatConstant(rewriter, loc, element, 1.0 / width);
-    Value eps = floatConstant(rewriter, loc, element,
-                              op.getEpsilon().convertToDouble());
-
-    // mean: (N); var: (N), the mean of squared deviations.
-    Value sum = reduceRows(
-        rewriter, loc, x, 0.0, [](OpBuilder &b, Location l, ValueRange a) {
-          return arith::AddFOp::create(b, l, a[0], a[1]).getResult();
-        });
-    Value mean = generic(
-        rewriter, loc, sum, emptyTensor(rewriter, loc, {rows}, element),
-        {dimsMap(ctx, 1, {0}), dimsMap(ctx, 1, {0})}, {kPar},
-        [&](OpBuilder &b, Location l, ValueRange a) {
-          return arith::MulFOp::create(b, l, a[0], invWidth).getResult();
-        });
-    Value sumSq = generic(
-        rewriter, loc, {x, mean},
-        filledTensor(rewriter, loc, {rows}, element, 0.0),
-        {dimsMap(ctx, 2, {0, 1}), dimsMap(ctx, 2, {0}), dimsMap(ctx, 2, {0})},
-        {kPar, kRed}, [](OpBuilder &b, Location l, ValueRange a) {
-          Value d = arith::SubFOp::create(b, l, a[0], a[1]);
-          Value sq = arith::MulFOp::create(b, l, d, d);
-          return arith::AddFOp::create(b, l, sq, a[2]).getResult();
-        });
-    // rstd = 1 / sqrt(var + eps)
-    Value rstd = generic(
-        rewriter, loc, sumSq, emptyTensor(rewriter, loc, {rows}, element),
-        {dimsMap(ctx, 1, {0}), dimsMap(ctx, 1, {0})}, {kPar},
-        [&](OpBuilder &b, Location l, ValueRange a) {
-          Value var = arith::MulFOp::create(b, l, a[0], invWidth);
-          Value shifted = arith::AddFOp::create(b, l, var, eps);
-          return math::RsqrtOp::create(b, l, shifted).getResult();
-        });
+    auto [mean, rstd] = layerNormStats(rewriter, loc, x,
+                                       op.getEpsilon().convertToDouble());
     Value normalized = generic(
         rewriter, loc, {x, mean, rstd, adaptor.getGamma(), adaptor.getBeta()},
         emptyTensor(rewriter, loc, {rows, width}, element),
@@ -348,37 +210,6 @@ struct AddLowering : OpConversionPattern<AddOp> {
   }
 };
 
-/// Softmax over the last dimension of the (N, C) view `x`; `x` may hold -inf
-/// entries, never a whole row of them.
-Value softmaxRows(OpBuilder &b, Location loc, Value x) {
-  MLIRContext *ctx = b.getContext();
-  RankedTensorType type = tensorType(x);
-  Type element = type.getElementType();
-  Value rowMax = reduceRows(b, loc, x, -std::numeric_limits<double>::infinity(),
-                            [](OpBuilder &nb, Location l, ValueRange a) {
-                              return maxF(nb, l, a[0], a[1]);
-                            });
-  AffineMap full = dimsMap(ctx, 2, {0, 1}), row = dimsMap(ctx, 2, {0});
-  Value exps =
-      generic(b, loc, {x, rowMax},
-              emptyTensor(b, loc, type.getShape(), element), {full, row, full},
-              {kPar, kPar}, [](OpBuilder &nb, Location l, ValueRange a) {
-                return math::ExpOp::create(
-                           nb, l, arith::SubFOp::create(nb, l, a[0], a[1]))
-                    .getResult();
-              });
-  Value sum = reduceRows(
-      b, loc, exps, 0.0, [](OpBuilder &nb, Location l, ValueRange a) {
-        return arith::AddFOp::create(nb, l, a[0], a[1]).getResult();
-      });
-  return generic(b, loc, {exps, sum},
-                 emptyTensor(b, loc, type.getShape(), element),
-                 {full, row, full}, {kPar, kPar},
-                 [](OpBuilder &nb, Location l, ValueRange a) {
-                   return arith::DivFOp::create(nb, l, a[0], a[1]).getResult();
-                 });
-}
-
 struct SoftmaxLowering : OpConversionPattern<SoftmaxOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult
@@ -399,67 +230,6 @@ struct SoftmaxLowering : OpConversionPattern<SoftmaxOp> {
 ///   q, v: (B*H, T, D), kT: (B*H, D, T) copied out of qkv (B, T, 3C)
 ///   s = q @ kT * scale, masked to -inf outside the pattern: (B*H, T, T)
 ///   o = softmax(s) @ v, copied back to (B, T, C).
-/// qkv (B, T, 3C) viewed as (B, T, 3, H, D).
-Value packHeads(OpBuilder &b, Location loc, Value qkv, int64_t heads) {
-  RankedTensorType type = tensorType(qkv);
-  int64_t headDim = type.getDimSize(2) / 3 / heads;
-  return tensor::ExpandShapeOp::create(
-      b, loc,
-      RankedTensorType::get({type.getDimSize(0), type.getDimSize(1), 3, heads,
-                             headDim},
-                            type.getElementType()),
-      qkv, SmallVector<ReassociationIndices>{{0}, {1}, {2, 3, 4}});
-}
-
-/// Copies part `which` (0 = q, 1 = k, 2 = v) of `packed` (B, T, 3, H, D)
-/// into `dest`, (B, H, T, D), or (B, H, D, T) when `transposed`.
-Value copyHeadPart(OpBuilder &b, Location loc, Value packed, int64_t which,
-                   Value dest, bool transposed = false) {
-  MLIRContext *ctx = b.getContext();
-  // Loops (b, h, t, d) read packed[b, t, which, h, d].
-  AffineExpr bi = getAffineDimExpr(0, ctx), h = getAffineDimExpr(1, ctx);
-  AffineExpr t = getAffineDimExpr(2, ctx), d = getAffineDimExpr(3, ctx);
-  AffineMap in =
-      AffineMap::get(4, 0, {bi, t, getAffineConstantExpr(which, ctx), h, d},
-                     ctx);
-  AffineMap out = transposed ? AffineMap::get(4, 0, {bi, h, d, t}, ctx)
-                             : AffineMap::get(4, 0, {bi, h, t, d}, ctx);
-  return generic(b, loc, packed, dest, {in, out}, {kPar, kPar, kPar, kPar},
-                 [](OpBuilder &, Location, ValueRange a) { return a[0]; });
-}
-
-/// (B, H, T, D) heads concatenated back into `type` (B, T, C).
-Value mergeHeads(OpBuilder &b, Location loc, Value heads4,
-                 RankedTensorType type) {
-  RankedTensorType in = tensorType(heads4);
-  Value merged =
-      linalg::TransposeOp::create(
-          b, loc, heads4,
-          emptyTensor(b, loc,
-                      {in.getDimSize(0), in.getDimSize(2), in.getDimSize(1),
-                       in.getDimSize(3)},
-                      in.getElementType()),
-          ArrayRef<int64_t>{0, 2, 1, 3})
-          .getResult()[0];
-  return tensor::CollapseShapeOp::create(
-      b, loc, type, merged,
-      SmallVector<ReassociationIndices>{{0}, {1}, {2, 3}});
-}
-
-/// `score * scale` when key position `key` is visible from query position
-/// `query` (key <= query and query - key < window), else `hidden`.
-Value maskedScore(OpBuilder &b, Location loc, Value score, Value key,
-                  Value query, Value window, Value scale, Value hidden) {
-  Value causal =
-      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ule, key, query);
-  Value distance = arith::SubIOp::create(b, loc, query, key);
-  Value inBand = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt,
-                                       distance, window);
-  Value visible = arith::AndIOp::create(b, loc, causal, inBand);
-  Value scaled = arith::MulFOp::create(b, loc, score, scale);
-  return arith::SelectOp::create(b, loc, visible, scaled, hidden);
-}
-
 struct AttentionLowering : OpConversionPattern<AttentionOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult
@@ -923,4 +693,6 @@ void mlir::tfm::populateTfmToLinalgConversionPatterns(
                EmbeddingLowering, GeluLowering, LayerNormLowering,
                LinearLowering, LmHeadLowering, SoftmaxLowering>(
       patterns.getContext());
+  populateTrainLoweringPatterns(patterns);
+  populateAttentionGradLoweringPatterns(patterns);
 }

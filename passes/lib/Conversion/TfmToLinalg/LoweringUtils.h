@@ -1,0 +1,105 @@
+//===- LoweringUtils.h - Shared helpers of tfm-to-linalg --------*- C++ -*-===//
+//
+// Part of the GPT-3 compiler, under the Apache License v2.0.
+//
+// Builders the forward and the backward lowerings share: views, fills,
+// generics, row reductions, and the packing of attention heads.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef TFM_CONVERSION_TFMTOLINALG_LOWERINGUTILS_H
+#define TFM_CONVERSION_TFMTOLINALG_LOWERINGUTILS_H
+
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Utils/StructuredOpsUtils.h"
+#include "mlir/IR/Builders.h"
+
+namespace mlir {
+class RewritePatternSet;
+namespace tfm::lowering {
+
+using utils::IteratorType;
+constexpr IteratorType kPar = IteratorType::parallel;
+constexpr IteratorType kRed = IteratorType::reduction;
+
+/// Positions of a KV cache attended per online-softmax step.
+constexpr int64_t kCacheBlock = 128;
+
+RankedTensorType tensorType(Value value);
+
+Value emptyTensor(OpBuilder &b, Location loc, ArrayRef<int64_t> shape,
+                  Type element);
+
+Value floatConstant(OpBuilder &b, Location loc, Type type, double value);
+
+/// The largest divisor of `n` that is at most `cap`.
+int64_t largestDivisor(int64_t n, int64_t cap);
+
+/// The value of a rank-0 integer tensor as an index.
+Value indexOf(OpBuilder &b, Location loc, Value scalar);
+
+/// A tensor of `shape` filled with `value`.
+Value filledTensor(OpBuilder &b, Location loc, ArrayRef<int64_t> shape,
+                   Type element, double value);
+
+/// (d0, ..., dn-1) -> (the listed dims).
+AffineMap dimsMap(MLIRContext *ctx, unsigned numDims, ArrayRef<unsigned> dims);
+
+/// Views `value` of shape (..., C) as (N, C).
+Value collapseTo2d(OpBuilder &b, Location loc, Value value);
+
+/// Views the (N, C) `value` as `type` (..., C).
+Value expandFrom2d(OpBuilder &b, Location loc, Value value,
+                   RankedTensorType type);
+
+using BodyFn = function_ref<Value(OpBuilder &, Location, ValueRange)>;
+
+/// A linalg.generic with one result whose body computes `body(args)`, where
+/// `args` are the block arguments (inputs, then the output).
+Value generic(OpBuilder &b, Location loc, ValueRange inputs, Value init,
+              ArrayRef<AffineMap> maps, ArrayRef<IteratorType> iterators,
+              BodyFn body);
+
+/// Reduces the last dimension of the (N, C) `input` with `combine`, starting
+/// from `initValue`: returns (N).
+Value reduceRows(OpBuilder &b, Location loc, Value input, double initValue,
+                 BodyFn combine);
+
+Value maxF(OpBuilder &b, Location loc, Value x, Value y);
+
+/// Softmax over the last dimension of the (N, C) view `x`; `x` may hold -inf
+/// entries, never a whole row of them.
+Value softmaxRows(OpBuilder &b, Location loc, Value x);
+
+/// qkv (B, T, 3C) viewed as (B, T, 3, H, D).
+Value packHeads(OpBuilder &b, Location loc, Value qkv, int64_t heads);
+
+/// Copies part `which` (0 = q, 1 = k, 2 = v) of `packed` (B, T, 3, H, D)
+/// into `dest`, (B, H, T, D), or (B, H, D, T) when `transposed`.
+Value copyHeadPart(OpBuilder &b, Location loc, Value packed, int64_t which,
+                   Value dest, bool transposed = false);
+
+/// (B, H, T, D) heads concatenated back into `type` (B, T, C).
+Value mergeHeads(OpBuilder &b, Location loc, Value heads4,
+                 RankedTensorType type);
+
+/// `score * scale` when key position `key` is visible from query position
+/// `query` (key <= query and query - key < window), else `hidden`.
+Value maskedScore(OpBuilder &b, Location loc, Value score, Value key,
+                  Value query, Value window, Value scale, Value hidden);
+
+/// The mean and 1 / sqrt(variance + epsilon) of each row of the (N, C) `x`,
+/// both (N): two passes, so the variance does not cancel.
+std::pair<Value, Value> layerNormStats(OpBuilder &b, Location loc, Value x,
+                                       double epsilon);
+
+/// Adds the lowerings of the backward and optimizer ops but attention's.
+void populateTrainLoweringPatterns(RewritePatternSet &patterns);
+
+/// Adds the lowering of tfm.attention_grad.
+void populateAttentionGradLoweringPatterns(RewritePatternSet &patterns);
+
+} // namespace tfm::lowering
+} // namespace mlir
+
+#endif // TFM_CONVERSION_TFMTOLINALG_LOWERINGUTILS_H
