@@ -11,7 +11,7 @@ packages=(
   # Libraries used by the project and its tests.
   nlohmann-json3-dev libgtest-dev libbenchmark-dev libpcre2-dev
   # Independent numerical references for the tests.
-  python3-numpy
+  python3-numpy python3-torch
   # bench/ arithmetic.
   bc
   # A small real English corpus for the training demo.

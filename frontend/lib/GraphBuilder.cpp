@@ -24,6 +24,10 @@ namespace {
 /// for the matmuls to run near their peak, few enough that padding the last
 /// chunk of a prompt costs little.
 constexpr int64_t kDefaultPrefill = 64;
+/// GPT-3's optimizer (Brown et al. 2020, appendix B): Adam with beta1 0.9,
+/// beta2 0.95, eps 1e-8, weight decay 0.1, gradients clipped to norm 1.
+constexpr double kAdamBeta1 = 0.9, kAdamBeta2 = 0.95, kAdamEpsilon = 1e-8;
+constexpr double kWeightDecay = 0.1, kMaxGradNorm = 1.0;
 /// Banded caches are rings of whole blocks of this many positions, so that
 /// each block of the decode attention is contiguous in the ring.
 constexpr int64_t kRingBlock = 64;
@@ -105,6 +109,81 @@ public:
     Value result = CrossEntropyOp::create(builder, loc("loss"), loss, logits,
                                           func.getArgument(1));
     func::ReturnOp::create(builder, loc("loss"), result);
+  }
+
+  /// Adds `@train_step(tokens, targets, step, lr, params..., m..., v...)
+  /// -> (loss, grad_norm, grads...)`: the loss, its gradient with respect to
+  /// every parameter (tfm.gradient, derived later by tfm-autodiff), the
+  /// gradients' global norm, and one AdamW update per parameter after
+  /// clipping that norm to 1, with GPT-3's settings and weight decay on the
+  /// matrices only. Parameters and the moments `m.<name>`, `v.<name>` are
+  /// updated in place; the pre-clip norm and the gradients are returned.
+  void buildTrainStep(ModuleOp module) {
+    Type tokens = tokenType();
+    Type scalar = RankedTensorType::get({}, f32);
+    Type step = RankedTensorType::get({}, IntegerType::get(&context, 32));
+    SmallVector<Type> results = {scalar, scalar};
+    SmallVector<StateArg> moments;
+    for (StringRef moment : {"m.", "v."})
+      for (const ParamSpec &spec : specs)
+        moments.push_back({moment.str() + spec.name,
+                           RankedTensorType::get(spec.shape, f32)});
+    for (int copy = 0; copy < 2; ++copy)
+      for (const ParamSpec &spec : specs)
+        results.push_back(RankedTensorType::get(spec.shape, f32));
+    for (const StateArg &moment : moments)
+      results.push_back(moment.type);
+    func::FuncOp func = createFunction(
+        module, "train_step", {tokens, tokens, step, scalar},
+        {"tokens", "targets", "step", "lr"}, results, moments);
+    Location where = loc("train_step");
+    size_t numParams = specs.size();
+    ValueRange params = func.getArguments().slice(4, numParams);
+    ValueRange m = func.getArguments().slice(4 + numParams, numParams);
+    ValueRange v = func.getArguments().slice(4 + 2 * numParams, numParams);
+
+    Value logits = emitLogits(func.getArgument(0), params);
+    Value loss = CrossEntropyOp::create(builder, loc("loss"), scalar, logits,
+                                        func.getArgument(1));
+    auto grads = GradientOp::create(builder, where, params.getTypes(), loss,
+                                    params);
+    Value norm = GlobalNormOp::create(builder, where, scalar,
+                                      grads.getResults());
+    SmallVector<Value> returned = {loss, norm};
+    returned.append(grads.getResults().begin(), grads.getResults().end());
+    SmallVector<Value> newParams, newM, newV;
+    for (auto [i, spec] : llvm::enumerate(specs)) {
+      bool matrix = spec.shape.size() == 2;
+      Type type = params[i].getType();
+      auto update = AdamWOp::create(
+          builder, loc(spec.name), type, type, type, params[i],
+          grads.getResult(i), m[i], v[i],
+          func.getArgument(2), func.getArgument(3), norm,
+          builder.getF64FloatAttr(kAdamBeta1),
+          builder.getF64FloatAttr(kAdamBeta2),
+          builder.getF64FloatAttr(kAdamEpsilon),
+          builder.getF64FloatAttr(matrix ? kWeightDecay : 0.0),
+          builder.getF64FloatAttr(kMaxGradNorm));
+      newParams.push_back(update.getNewParam());
+      newM.push_back(update.getNewM());
+      newV.push_back(update.getNewV());
+    }
+    returned.append(newParams);
+    returned.append(newM);
+    returned.append(newV);
+
+    func.setResultAttr(0, "tfm.output", builder.getStringAttr("loss"));
+    func.setResultAttr(1, "tfm.output", builder.getStringAttr("grad_norm"));
+    for (auto [i, spec] : llvm::enumerate(specs)) {
+      func.setResultAttr(2 + i, "tfm.output",
+                         builder.getStringAttr("grad." + spec.name));
+      func.setResultAttr(2 + numParams + i, kParamAttrName,
+                         builder.getStringAttr(spec.name));
+    }
+    for (auto [i, moment] : llvm::enumerate(moments))
+      func.setResultAttr(2 + 2 * numParams + i, "tfm.state",
+                         builder.getStringAttr(moment.name));
+    func::ReturnOp::create(builder, where, returned);
   }
 
 private:
@@ -319,6 +398,7 @@ llvm::Expected<OwningOpRef<ModuleOp>> buildModel(MLIRContext &context,
   builder.buildLoss(*module);
   builder.buildCached(*module, "prefill", shape.prefill);
   builder.buildCached(*module, "decode", 1);
+  builder.buildTrainStep(*module);
   return module;
 }
 

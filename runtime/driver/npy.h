@@ -25,6 +25,11 @@ struct NpyArray {
 /// Reads `path`; on failure returns false and sets `error` to one line.
 bool readNpy(const std::string &path, NpyArray &out, std::string &error);
 
+/// Reads int32 or int64 token ids of exactly `shape` from `path` into
+/// `ids`; on failure returns false and sets `error` to one line.
+bool readTokenIds(const std::string &path, const std::vector<int64_t> &shape,
+                  std::vector<int32_t> &ids, std::string &error);
+
 /// Writes float32 `values` with `shape` to `path` through a temporary file
 /// renamed into place, so a failure leaves no partial file.
 bool writeNpyF32(const std::string &path, const std::vector<int64_t> &shape,

@@ -76,13 +76,18 @@ json::Object gpt3::describeModule(ModuleOp module,
         args.push_back(tensorArg(state.getValue().str(), "state", type));
     }
     // Results become out-parameters after the arguments, in order; results
-    // that hand back a state are updated in place and take no parameter.
+    // that hand back a state are updated in place and take no parameter,
+    // results that update a parameter in place take none either.
     std::string output = func.getSymName() == "loss" ? "loss" : "logits";
-    for (auto [i, type] : llvm::enumerate(func.getResultTypes()))
-      if (!func.getResultAttr(i, "tfm.state"))
-        args.push_back(tensorArg(
-            i == 0 ? output : output + "." + std::to_string(i), "output",
-            type));
+    for (auto [i, type] : llvm::enumerate(func.getResultTypes())) {
+      if (func.getResultAttr(i, "tfm.state") ||
+          func.getResultAttr(i, "tfm.param"))
+        continue;
+      std::string name = i == 0 ? output : output + "." + std::to_string(i);
+      if (auto named = func.getResultAttrOfType<StringAttr>(i, "tfm.output"))
+        name = named.getValue().str();
+      args.push_back(tensorArg(name, "output", type));
+    }
     entries.push_back(
         json::Object{{"name", func.getSymName().str()},
                      {"symbol", ("gpt3_entry_" + func.getSymName()).str()},

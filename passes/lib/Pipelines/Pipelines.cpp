@@ -110,11 +110,17 @@ void tfm::buildTfmToCpuPipeline(OpPassManager &pm,
   bufferPm.addPass(createLoopInvariantCodeMotionPass());
   bufferPm.addPass(tfm::createTfmHoistVectorTransfersPass());
   addCleanup(bufferPm);
+  // Without OpenMP, thread tiles run one after another as plain loops, and
+  // their scratch buffers need no per-thread stack scope.
+  if (!options.openmp)
+    bufferPm.addPass(createForallToForLoopPass());
   bufferPm.addPass(tfm::createTfmPlanBuffersPass());
 
   // Loops and vectors down to LLVM.
   OpPassManager &loopPm = pm.nest<func::FuncOp>();
-  loopPm.addPass(createForallToParallelLoopPass());
+  if (options.openmp)
+    loopPm.addPass(createForallToParallelLoopPass());
+  loopPm.addPass(tfm::createTfmExpandStridedCopiesPass());
   loopPm.addPass(createConvertLinalgToLoopsPass());
   loopPm.addPass(tfm::createTfmApproximateMathPass());
   // Fully unrolled: the non-unrolled form stages each transfer through a

@@ -4,8 +4,9 @@
 //
 // Upstream's drop-equivalent-buffer-results leaves public functions alone,
 // since it cannot update their callers; entry points have none in the
-// module, and the runtime's contract for `tfm.state` arguments is exactly
-// that they are updated in place.
+// module, and the runtime's contract for `tfm.state` arguments, and for
+// parameters a training step returns marked `tfm.param`, is exactly that
+// they are updated in place.
 //
 //===----------------------------------------------------------------------===//
 
@@ -19,6 +20,8 @@ namespace mlir::tfm {
 using namespace mlir;
 
 namespace {
+constexpr StringLiteral kParam = "tfm.param";
+
 struct TfmUpdateStateInPlacePass
     : tfm::impl::TfmUpdateStateInPlacePassBase<TfmUpdateStateInPlacePass> {
   using Base::Base;
@@ -47,6 +50,23 @@ struct TfmUpdateStateInPlacePass
             << arg.getArgNumber() << " is not returned updated in place";
         return signalPassFailure();
       }
+    // So must an updated parameter (a result marked `tfm.param`): it must be
+    // the buffer of the parameter argument of the same name.
+    for (auto [i, value] : llvm::enumerate(ret.getOperands())) {
+      auto name = func.getResultAttrOfType<StringAttr>(i, kParam);
+      if (!name)
+        continue;
+      auto arg = dyn_cast<BlockArgument>(value);
+      if (!arg || !arg.getOwner()->isEntryBlock() ||
+          func.getArgAttrOfType<StringAttr>(arg.getArgNumber(), kParam) !=
+              name) {
+        func.emitError("parameter result ")
+            << i << " ('" << name.getValue()
+            << "') is not its argument updated in place";
+        return signalPassFailure();
+      }
+      drop[i] = true;
+    }
     if (drop.none())
       return;
     SmallVector<Value> kept;

@@ -115,7 +115,31 @@ gpt3_status_t gpt3_context_call(gpt3_context_t *context, const char *fn,
                                 const gpt3_tensor_t *args, size_t num_args,
                                 gpt3_tensor_t *results, size_t num_results);
 
+/* A view of the parameter ("h.0.attn.c_attn.weight") or state (a KV cache,
+ * an optimizer moment "m.wte.weight") `name` in the context's own f32
+ * memory, for reading and writing it (checkpoints). A state is allocated,
+ * zeroed, on first use. Valid until the context is released or its weights
+ * are bound again. */
+gpt3_status_t gpt3_context_tensor(gpt3_context_t *context, const char *name,
+                                  gpt3_tensor_t *out_tensor);
+
 void gpt3_context_release(gpt3_context_t *context);
+
+/*===--- Files -------------------------------------------------------------===*/
+
+/* Replaces the file at `path` with `size` bytes of `data`, atomically: the
+ * bytes go to a temporary file beside it, are flushed to disk, and the
+ * temporary file is renamed over `path`. */
+gpt3_status_t gpt3_write_file_atomic(const char *path, const void *data,
+                                     size_t size);
+
+/* Writes `count` f32 tensors to a safetensors file at `path`, atomically
+ * as gpt3_write_file_atomic does: a reader sees the old file or the new
+ * one, never a partial one. */
+gpt3_status_t gpt3_safetensors_save(const char *path,
+                                    const char *const *names,
+                                    const gpt3_tensor_t *tensors,
+                                    size_t count);
 
 /*===--- Tokenizer ---------------------------------------------------------===*/
 

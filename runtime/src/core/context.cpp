@@ -101,8 +101,9 @@ struct gpt3_context_t {
   size_t weightFloats = 0;
   void *workspace = nullptr;
   int64_t workspaceBytes = 0;
-  // Buffers that persist across calls (KV caches), by name, zeroed at
-  // creation and shared by every entry point that names them.
+  // Buffers that persist across calls (KV caches, optimizer moments), by
+  // name, zeroed when first used and shared by every entry point that names
+  // them.
   std::map<std::string, void *> states;
   std::map<std::string, std::vector<int64_t>> stateShapes;
 
@@ -126,26 +127,40 @@ int64_t numElements(const std::vector<int64_t> &shape) {
   return n;
 }
 
-/// Allocates the zeroed buffer of state `arg` unless an entry point seen
-/// before already did; states of one name must agree in shape.
-gpt3_status_t createState(gpt3_context_t *ctx, const ArgSpec &arg) {
+/// Records the shape of state `arg`; states of one name must agree in shape
+/// across entry points. The buffer is allocated on first use, so a model
+/// that only generates never holds optimizer moments.
+gpt3_status_t declareState(gpt3_context_t *ctx, const ArgSpec &arg) {
   auto known = ctx->stateShapes.find(arg.name);
-  if (known != ctx->stateShapes.end())
-    return known->second == arg.shape
-               ? nullptr
-               : makeStatus(GPT3_STATUS_DATA_LOSS,
-                            "state '" + arg.name + "' has two shapes, " +
-                                shapeString(known->second) + " and " +
-                                shapeString(arg.shape));
-  ctx->stateShapes[arg.name] = arg.shape;
-  size_t bytes = numElements(arg.shape) * sizeof(float);
+  if (known == ctx->stateShapes.end()) {
+    ctx->stateShapes[arg.name] = arg.shape;
+    return nullptr;
+  }
+  return known->second == arg.shape
+             ? nullptr
+             : makeStatus(GPT3_STATUS_DATA_LOSS,
+                          "state '" + arg.name + "' has two shapes, " +
+                              shapeString(known->second) + " and " +
+                              shapeString(arg.shape));
+}
+
+/// The buffer of state `name`, allocated and zeroed on first use.
+gpt3_status_t stateBuffer(gpt3_context_t *ctx, const std::string &name,
+                          void **out) {
+  auto existing = ctx->states.find(name);
+  if (existing != ctx->states.end()) {
+    *out = existing->second;
+    return nullptr;
+  }
+  size_t bytes = numElements(ctx->stateShapes.at(name)) * sizeof(float);
   void *buffer = ctx->allocator.allocate(ctx->allocator.self, bytes, 64);
   if (!buffer)
     return makeStatus(GPT3_STATUS_RESOURCE_EXHAUSTED,
                       "cannot allocate " + std::to_string(bytes) +
-                          " bytes for state '" + arg.name + "'");
+                          " bytes for state '" + name + "'");
   std::memset(buffer, 0, bytes);
-  ctx->states[arg.name] = buffer;
+  ctx->states[name] = buffer;
+  *out = buffer;
   return nullptr;
 }
 
@@ -212,7 +227,7 @@ gpt3_status_t parseManifest(gpt3_context_t *ctx, void *symbols) {
         arg.paramOffset = param->offset;
       }
       if (arg.kind == "state")
-        GPT3_RETURN_IF_ERROR(createState(ctx, arg));
+        GPT3_RETURN_IF_ERROR(declareState(ctx, arg));
       entry.args.push_back(std::move(arg));
     }
     ctx->workspaceBytes = std::max(ctx->workspaceBytes, entry.workspaceBytes);
@@ -432,7 +447,9 @@ gpt3_status_t gpt3_context_call(gpt3_context_t *ctx, const char *fn,
       continue;
     }
     if (spec.kind == "state") {
-      argv.push_back(ctx->states.at(spec.name));
+      void *buffer = nullptr;
+      GPT3_RETURN_IF_ERROR(stateBuffer(ctx, spec.name, &buffer));
+      argv.push_back(buffer);
       continue;
     }
     bool isInput = spec.kind == "input";
@@ -473,6 +490,38 @@ gpt3_status_t gpt3_context_call(gpt3_context_t *ctx, const char *fn,
     return makeStatus(GPT3_STATUS_INVALID_ARGUMENT,
                       std::string(fn) + ": too many inputs or outputs");
   entry.fn(argv.data());
+  return nullptr;
+}
+
+gpt3_status_t gpt3_context_tensor(gpt3_context_t *ctx, const char *name,
+                                  gpt3_tensor_t *out_tensor) {
+  if (!ctx || !name || !out_tensor)
+    return makeStatus(GPT3_STATUS_INVALID_ARGUMENT,
+                      "gpt3_context_tensor: null argument");
+  std::vector<int64_t> shape;
+  void *data = nullptr;
+  auto param = std::find_if(ctx->params.begin(), ctx->params.end(),
+                            [&](const Param &p) { return p.name == name; });
+  if (param != ctx->params.end()) {
+    if (!ctx->weights)
+      return makeStatus(GPT3_STATUS_INVALID_ARGUMENT,
+                        "weights are not loaded; call "
+                        "gpt3_context_load_weights first");
+    shape = param->shape;
+    data = ctx->weights + param->offset;
+  } else if (ctx->stateShapes.count(name)) {
+    shape = ctx->stateShapes.at(name);
+    GPT3_RETURN_IF_ERROR(stateBuffer(ctx, name, &data));
+  } else {
+    return makeStatus(GPT3_STATUS_NOT_FOUND,
+                      std::string("the model has no parameter or state '") +
+                          name + "'");
+  }
+  *out_tensor = gpt3_tensor_t{};
+  out_tensor->data = data;
+  out_tensor->rank = static_cast<int32_t>(shape.size());
+  std::copy(shape.begin(), shape.end(), out_tensor->shape);
+  out_tensor->dtype = GPT3_DTYPE_F32;
   return nullptr;
 }
 

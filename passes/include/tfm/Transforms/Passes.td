@@ -228,6 +228,31 @@ def TfmPlanBuffersPass : Pass<"tfm-plan-buffers", "func::FuncOp"> {
   let dependentDialects = ["memref::MemRefDialect", "arith::ArithDialect"];
 }
 
+def TfmExpandStridedCopiesPass
+    : Pass<"tfm-expand-strided-copies", "func::FuncOp"> {
+  let summary = "Turn copies between non-contiguous views into linalg.copy";
+  let description = [{
+    MLIR lowers a `memref.copy` between contiguous buffers to a memcpy, but
+    calls `memrefCopy` from its runner library for any strided view. Model
+    binaries link no MLIR library, so this pass rewrites those copies (rows
+    of a per-head tensor, say) as `linalg.copy`, which the pipeline lowers
+    to loops like every other linalg op. Contiguous copies are left alone.
+
+    Before:
+    ```mlir
+    memref.copy %a, %b : memref<2x4x8xf32, strided<[256, 64, 1], offset: ?>>
+                      to memref<2x4x8xf32, strided<[256, 64, 1], offset: ?>>
+    ```
+    After:
+    ```mlir
+    linalg.copy ins(%a : ...) outs(%b : ...)
+    ```
+
+    Preconditions: bufferized functions.
+  }];
+  let dependentDialects = ["linalg::LinalgDialect"];
+}
+
 def TfmUpdateStateInPlacePass
     : Pass<"tfm-update-state-in-place", "func::FuncOp"> {
   let summary = "Drop results that return a state argument's own buffer";
@@ -255,8 +280,12 @@ def TfmUpdateStateInPlacePass
     }
     ```
 
+    A training step returns its updated parameters as results marked
+    `tfm.param = "<name>"`; they go away the same way when they are the
+    buffer of the parameter argument of that name.
+
     Preconditions: bufferized public functions without callers. A state
-    result that is not its argument's buffer is an error.
+    or parameter result that is not its argument's buffer is an error.
   }];
 }
 

@@ -395,7 +395,7 @@ struct CrossEntropyGradLowering : OpConversionPattern<CrossEntropyGradOp> {
 };
 
 /// sqrt(sum of squares): each tensor, flattened, adds its squares into one
-/// rank-0 accumulator.
+/// rank-0 accumulator, in f64 so that millions of terms keep f32 accuracy.
 struct GlobalNormLowering : OpConversionPattern<GlobalNormOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult
@@ -404,7 +404,8 @@ struct GlobalNormLowering : OpConversionPattern<GlobalNormOp> {
     Location loc = op.getLoc();
     MLIRContext *ctx = getContext();
     Type element = op.getType().getElementType();
-    Value total = filledTensor(rewriter, loc, {}, element, 0.0);
+    Type wide = rewriter.getF64Type();
+    Value total = filledTensor(rewriter, loc, {}, wide, 0.0);
     for (Value input : adaptor.getInputs()) {
       unsigned rank = tensorType(input).getRank();
       total = generic(
@@ -412,15 +413,18 @@ struct GlobalNormLowering : OpConversionPattern<GlobalNormOp> {
           {AffineMap::getMultiDimIdentityMap(rank, ctx),
            AffineMap::get(rank, 0, {}, ctx)},
           SmallVector<IteratorType>(rank, kRed),
-          [](OpBuilder &b, Location l, ValueRange a) {
-            return add(b, l, mul(b, l, a[0], a[0]), a[1]);
+          [&](OpBuilder &b, Location l, ValueRange a) {
+            Value x = arith::ExtFOp::create(b, l, wide, a[0]);
+            return add(b, l, mul(b, l, x, x), a[1]);
           });
     }
     AffineMap none = AffineMap::get(0, 0, {}, ctx);
     Value norm = generic(rewriter, loc, total,
                          emptyTensor(rewriter, loc, {}, element), {none, none},
-                         {}, [](OpBuilder &b, Location l, ValueRange a) {
-                           return math::SqrtOp::create(b, l, a[0]).getResult();
+                         {}, [&](OpBuilder &b, Location l, ValueRange a) {
+                           Value root = math::SqrtOp::create(b, l, a[0]);
+                           return arith::TruncFOp::create(b, l, element, root)
+                               .getResult();
                          });
     rewriter.replaceOp(op, norm);
     return success();

@@ -1,0 +1,42 @@
+//===- model.h - The compiled model as the driver sees it -------*- C++ -*-===//
+//
+// Part of the GPT-3 compiler, under the Apache License v2.0.
+//
+// The context and its manifest, shared by the driver's commands.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef GPT3_DRIVER_MODEL_H
+#define GPT3_DRIVER_MODEL_H
+
+#include "gpt3/runtime.h"
+
+#include <nlohmann/json.hpp>
+
+#include <string>
+#include <vector>
+
+namespace gpt3 {
+
+struct Context {
+  gpt3_context_t *handle = nullptr;
+  nlohmann::json manifest;
+  ~Context() { gpt3_context_release(handle); }
+};
+
+/// Opens the model linked into this binary and reads its manifest.
+gpt3_status_t openModel(Context &ctx);
+
+/// The manifest's entry point `name`, or null.
+const nlohmann::json *findEntry(const nlohmann::json &manifest,
+                                const std::string &name);
+
+/// The shape of the argument called `name` of a manifest entry.
+std::vector<int64_t> argShape(const nlohmann::json &entry,
+                              const std::string &name);
+
+int64_t numElements(const std::vector<int64_t> &shape);
+
+} // namespace gpt3
+
+#endif // GPT3_DRIVER_MODEL_H

@@ -1,0 +1,51 @@
+//===- train.h - The step and train commands --------------------*- C++ -*-===//
+//
+// Part of the GPT-3 compiler, under the Apache License v2.0.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef GPT3_DRIVER_TRAIN_H
+#define GPT3_DRIVER_TRAIN_H
+
+#include "cli.h"
+#include "model.h"
+
+namespace gpt3 {
+
+/// The compiled `train_step` with its output buffers: loss, the pre-clip
+/// gradient norm and one gradient per parameter.
+class TrainStep {
+public:
+  /// Reads the entry point's shapes; false (with `error`) if there is none.
+  bool init(Context &ctx, std::string &error);
+
+  /// One update from `tokens` and `targets` (the compiled [B, T]) at
+  /// optimizer step `step` (1 for the first) with learning rate `lr`.
+  gpt3_status_t run(const int32_t *tokens, const int32_t *targets,
+                    int32_t step, float lr);
+
+  float loss() const { return loss_; }
+  float gradNorm() const { return gradNorm_; }
+  const std::vector<int64_t> &tokenShape() const { return tokenShape_; }
+  /// Parameter names and their gradients after run(), in manifest order.
+  const std::vector<std::string> &paramNames() const { return paramNames_; }
+  std::vector<float> &grad(size_t i) { return grads_[i]; }
+  const std::vector<int64_t> &gradShape(size_t i) const {
+    return gradShapes_[i];
+  }
+
+private:
+  Context *ctx_ = nullptr;
+  std::vector<int64_t> tokenShape_;
+  std::vector<std::string> paramNames_;
+  std::vector<std::vector<int64_t>> gradShapes_;
+  std::vector<std::vector<float>> grads_;
+  float loss_ = 0, gradNorm_ = 0;
+};
+
+/// `step --weights W --tokens in.npy --targets tgt.npy --lr LR --out DIR`.
+int commandStep(Context &ctx, const Flags &flags);
+
+} // namespace gpt3
+
+#endif // GPT3_DRIVER_TRAIN_H
