@@ -12,6 +12,8 @@ packages=(
   nlohmann-json3-dev libgtest-dev libbenchmark-dev libpcre2-dev
   # Independent numerical references for the tests.
   python3-numpy python3-torch
+  # The loss-curve PNG of `train`.
+  gnuplot-nox
   # bench/ arithmetic.
   bc
   # A small real English corpus for the training demo.

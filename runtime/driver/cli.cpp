@@ -7,6 +7,8 @@
 #include "cli.h"
 
 #include <algorithm>
+#include <cerrno>
+#include <sys/stat.h>
 #include <cstdio>
 #include <fstream>
 #include <sstream>
@@ -14,7 +16,8 @@
 using namespace gpt3;
 
 Flags gpt3::parseFlags(int argc, char **argv, int first,
-                 const std::vector<std::string> &known) {
+                       const std::vector<std::string> &known,
+                       const std::vector<std::string> &switches) {
   Flags flags;
   for (int i = first; i < argc; ++i) {
     std::string arg = argv[i];
@@ -27,9 +30,10 @@ Flags gpt3::parseFlags(int argc, char **argv, int first,
     if (eq != std::string::npos) {
       value = name.substr(eq + 1);
       name = name.substr(0, eq);
-    } else if (i + 1 < argc) {
+    } else if (i + 1 < argc && std::string(argv[i + 1]).rfind("--", 0) != 0) {
       value = argv[++i];
-    } else {
+    } else if (std::find(switches.begin(), switches.end(), name) ==
+               switches.end()) {
       flags.error = "flag --" + name + " needs a value";
       return flags;
     }
@@ -79,4 +83,16 @@ bool gpt3::readFile(const std::string &path, std::string &out) {
   contents << in.rdbuf();
   out = contents.str();
   return true;
+}
+
+bool gpt3::makeDirectories(const std::string &path) {
+  for (size_t slash = path.find('/', 1); ; slash = path.find('/', slash + 1)) {
+    std::string prefix = path.substr(0, slash);
+    if (::mkdir(prefix.c_str(), 0755) != 0 && errno != EEXIST)
+      return false;
+    if (slash == std::string::npos)
+      break;
+  }
+  struct stat st;
+  return ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
 }

@@ -30,9 +30,11 @@ struct Flags {
 };
 
 /// Parses argv[first..] as --name value or --name=value; names outside
-/// `known` are an error.
+/// `known` are an error. The names in `switches` (also in `known`) may
+/// stand alone, with an empty value.
 Flags parseFlags(int argc, char **argv, int first,
-                 const std::vector<std::string> &known);
+                 const std::vector<std::string> &known,
+                 const std::vector<std::string> &switches = {});
 
 /// Prints "error: <message>" and returns kExitBadInput.
 int badInput(const std::string &message);
@@ -43,6 +45,9 @@ int report(gpt3_status_t status);
 /// A view of `data` with `shape` (rank 0 for an empty shape).
 gpt3_tensor_t tensorView(void *data, const std::vector<int64_t> &shape,
                          gpt3_dtype_t dtype);
+
+/// Creates directory `path` and any missing parents; false if it cannot.
+bool makeDirectories(const std::string &path);
 
 /// Reads the whole file at `path` into `out`; false if it cannot be read.
 bool readFile(const std::string &path, std::string &out);

@@ -13,7 +13,8 @@
 #include "generate.h"
 #include "model.h"
 #include "npy.h"
-#include "train.h"
+#include "step.h"
+#include "training.h"
 
 #include <nlohmann/json.hpp>
 
@@ -52,6 +53,16 @@ const char kUsage[] =
     "                                0 and top-p 1 are off; the seed is\n"
     "                                random unless given, and printed;\n"
     "                                --cache off re-runs forward per token\n"
+    "  train --data corpus.txt --out D [--steps N] [--lr LR] [--warmup W]\n"
+    "        [--seed S] [--val-every K] [--val-fraction F]\n"
+    "        [--checkpoint-every K] [--init-from W] [--resume]\n"
+    "        [--tokenizer DIR] [--batch B] [--seq T]\n"
+    "                                train on a text file (GPT-3 init,\n"
+    "                                AdamW, warm-up then cosine to 10%%,\n"
+    "                                clipping at 1); logs D/log.jsonl,\n"
+    "                                plots D/loss.png, checkpoints D/ so\n"
+    "                                that --resume continues bit for bit\n"
+    "                                and generate --weights D reads it\n"
     "  step --weights W --tokens in.npy --targets tgt.npy --lr LR --out D\n"
     "                                one AdamW step from fresh moments\n"
     "                                (clipped to norm 1): prints the loss\n"
@@ -325,6 +336,12 @@ int main(int argc, char **argv) {
                         findEntry(ctx.manifest, "decode") != nullptr,
                         prefill ? argShape(*prefill, "tokens")[1] : 0};
     return commandGenerate(model, flags);
+  }
+  if (command == "train") {
+    Flags flags = parseFlags(argc, argv, 2, kTrainFlags, {"resume"});
+    if (!flags.error.empty())
+      return badInput(flags.error);
+    return commandTrain(ctx, flags);
   }
   if (command == "step") {
     Flags flags = parseFlags(argc, argv, 2,

@@ -35,6 +35,10 @@ typedef enum {
 /* NULL means success. Otherwise owned by the caller: free it. */
 typedef struct gpt3_status_s *gpt3_status_t;
 
+/* A status with `code` (not GPT3_STATUS_OK) and a copy of `message`, for
+ * code built on the runtime that reports its own errors the same way. */
+gpt3_status_t gpt3_status_create(gpt3_status_code_t code, const char *message);
+
 gpt3_status_code_t gpt3_status_code(gpt3_status_t status);
 /* Valid until gpt3_status_free; "OK" for NULL. */
 const char *gpt3_status_message(gpt3_status_t status);
@@ -100,6 +104,13 @@ const char *gpt3_context_manifest(const gpt3_context_t *context);
  * the tensor or byte offset; on error nothing is bound. */
 gpt3_status_t gpt3_context_load_weights(gpt3_context_t *context,
                                         const char *path);
+
+/* Fills states (optimizer moments "m.wte.weight", KV caches) from the F32
+ * tensors of the safetensors file `path`. Every tensor must be a state of
+ * the model with its shape; states the file lacks keep their values. On
+ * error nothing is written. */
+gpt3_status_t gpt3_context_load_states(gpt3_context_t *context,
+                                       const char *path);
 
 /* Initialises every parameter as GPT-3 does, from `seed`: matrices and
  * embeddings N(0, 0.02), residual projections (attn.c_proj, mlp.c_proj)

@@ -388,6 +388,35 @@ gpt3_status_t gpt3_context_load_weights(gpt3_context_t *ctx, const char *path) {
   return nullptr;
 }
 
+gpt3_status_t gpt3_context_load_states(gpt3_context_t *ctx, const char *path) {
+  if (!ctx || !path)
+    return makeStatus(GPT3_STATUS_INVALID_ARGUMENT,
+                      "gpt3_context_load_states: null argument");
+  std::unique_ptr<SafetensorsFile> file;
+  GPT3_RETURN_IF_ERROR(SafetensorsFile::open(path, &file));
+  // Everything is checked before anything is written.
+  for (const TensorInfo &t : file->tensors()) {
+    auto shape = ctx->stateShapes.find(t.name);
+    if (shape == ctx->stateShapes.end())
+      return makeStatus(GPT3_STATUS_INVALID_ARGUMENT,
+                        std::string(path) + ": unexpected tensor '" + t.name +
+                            "'; the model has no such state");
+    if (shape->second != t.shape || t.dtype != "F32")
+      return makeStatus(GPT3_STATUS_INVALID_ARGUMENT,
+                        std::string(path) + ": state '" + t.name + "' is " +
+                            t.dtype + " " + shapeString(t.shape) +
+                            ", but the model expects F32 " +
+                            shapeString(shape->second));
+  }
+  for (const TensorInfo &t : file->tensors()) {
+    void *buffer = nullptr;
+    GPT3_RETURN_IF_ERROR(stateBuffer(ctx, t.name, &buffer));
+    GPT3_RETURN_IF_ERROR(
+        convertToF32(*file, t, static_cast<float *>(buffer)));
+  }
+  return nullptr;
+}
+
 gpt3_status_t gpt3_context_init_weights(gpt3_context_t *ctx, uint64_t seed) {
   if (!ctx)
     return makeStatus(GPT3_STATUS_INVALID_ARGUMENT,

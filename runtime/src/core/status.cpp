@@ -53,3 +53,7 @@ gpt3_allocator_t gpt3_allocator_system(void) {
   return {nullptr, systemAllocate, systemDeallocate};
 }
 }
+
+gpt3_status_t gpt3_status_create(gpt3_status_code_t code, const char *message) {
+  return gpt3::makeStatus(code, message ? message : "");
+}

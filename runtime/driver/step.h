@@ -1,11 +1,11 @@
-//===- train.h - The step and train commands --------------------*- C++ -*-===//
+//===- step.h - One training step, and the step command ---------*- C++ -*-===//
 //
 // Part of the GPT-3 compiler, under the Apache License v2.0.
 //
 //===----------------------------------------------------------------------===//
 
-#ifndef GPT3_DRIVER_TRAIN_H
-#define GPT3_DRIVER_TRAIN_H
+#ifndef GPT3_DRIVER_STEP_H
+#define GPT3_DRIVER_STEP_H
 
 #include "cli.h"
 #include "model.h"
@@ -48,4 +48,4 @@ int commandStep(Context &ctx, const Flags &flags);
 
 } // namespace gpt3
 
-#endif // GPT3_DRIVER_TRAIN_H
+#endif // GPT3_DRIVER_STEP_H

@@ -1,4 +1,4 @@
-//===- train.cpp - The step and train commands ------------------*- C++ -*-===//
+//===- step.cpp - One training step, and the step command ------*- C++ -*-===//
 //
 // Part of the GPT-3 compiler, under the Apache License v2.0.
 //
@@ -9,14 +9,13 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "train.h"
+#include "step.h"
 
 #include "npy.h"
 
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
-#include <sys/stat.h>
 
 using namespace gpt3;
 
@@ -96,7 +95,7 @@ int gpt3::commandStep(Context &ctx, const Flags &flags) {
                     error))
     return badInput(error);
   const std::string &dir = flags.values.at("out");
-  if (::mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST)
+  if (!makeDirectories(dir))
     return badInput("cannot create --out directory " + dir);
   if (gpt3_status_t s = gpt3_context_load_weights(
           ctx.handle, flags.values.at("weights").c_str()))
