@@ -54,6 +54,9 @@ constexpr Preset kPresets[] = {
     {"gpt2-medium", 24, 1024, 16, kGpt2Vocab, 1024, 0},
     {"gpt2-large", 36, 1280, 20, kGpt2Vocab, 1024, 0},
     {"gpt2-xl", 48, 1600, 25, kGpt2Vocab, 1024, 0},
+    // GPT-3's architecture (alternating dense and banded layers, GPT-2's
+    // vocabulary) small enough to train for minutes on a CPU: the demo's.
+    {"gpt3-mini", 4, 256, 4, kGpt2Vocab, 256, 32},
     // Small enough for numerical tests against a reference implementation.
     {"tiny", 2, 64, 4, 512, 64, 0},
     {"tiny-local", 4, 64, 4, 512, 64, 8},

@@ -38,12 +38,12 @@ const char kUsage[] =
     "  forward --weights W --tokens in.npy --out logits.npy\n"
     "                                logits of int32/int64 token ids [B, T]\n"
     "  bench [--weights W] [--iters N] [--seed S]\n"
-    "        [--entry forward|prefill|decode] [--pos P]\n"
-    "                                time forward on random tokens, or a\n"
-    "                                prefill chunk or decode step at\n"
-    "                                position P (default: the last one\n"
-    "                                that fits), on GPT-3-initialised\n"
-    "                                weights without W\n"
+    "        [--entry forward|prefill|decode|train_step] [--pos P]\n"
+    "                                time forward or a training step on\n"
+    "                                random tokens, or a prefill chunk or\n"
+    "                                decode step at position P (default:\n"
+    "                                the last one that fits), on\n"
+    "                                GPT-3-initialised weights without W\n"
     "  generate [--weights W] [--prompt P | --prompt-file F]\n"
     "           [--max-new-tokens N] [--temp T] [--top-k K] [--top-p P]\n"
     "           [--beams N] [--length-penalty L] [--num-return-sequences R]\n"
@@ -235,6 +235,51 @@ int benchCached(Context &ctx, const Flags &flags, int iters,
   return 0;
 }
 
+/// Times `train_step` on random tokens. FLOPs per step: 6 per matmul
+/// weight per token (forward, and two backward products), plus attention:
+/// 12 L T C per token (q k^T and p v, forward and backward, over the full
+/// T x T scores).
+int benchTrain(Context &ctx, int iters, uint64_t seed) {
+  TrainStep step;
+  std::string error;
+  if (!step.init(ctx, error))
+    return badInput(error);
+  const std::vector<int64_t> &shape = step.tokenShape();
+  int64_t vocab = ctx.manifest["config"]["vocab_size"].get<int64_t>();
+  std::vector<int32_t> tokens(numElements(shape)), targets(tokens.size());
+  for (size_t i = 0; i < tokens.size(); ++i) {
+    tokens[i] = static_cast<int32_t>((i * 2654435761u + seed) % vocab);
+    targets[i] = static_cast<int32_t>((i * 40503u + seed + 1) % vocab);
+  }
+  std::vector<double> ms;
+  for (int i = 0; i < iters + 1; ++i) {
+    auto start = std::chrono::steady_clock::now();
+    if (gpt3_status_t s = step.run(tokens.data(), targets.data(), i + 1, 1e-4f))
+      return report(s);
+    std::chrono::duration<double, std::milli> elapsed =
+        std::chrono::steady_clock::now() - start;
+    if (i > 0)
+      ms.push_back(elapsed.count());
+  }
+  std::sort(ms.begin(), ms.end());
+  double median = ms[ms.size() / 2];
+  const nlohmann::json &c = ctx.manifest["config"];
+  double weights = 0;
+  for (const auto &p : ctx.manifest["params"])
+    if (p["shape"].size() == 2 && p["name"] != "wpe.weight")
+      weights += numElements(p["shape"].get<std::vector<int64_t>>());
+  double count = static_cast<double>(tokens.size());
+  double flops = count * (6.0 * weights + 12.0 * c["n_layer"].get<double>() *
+                                              shape[1] *
+                                              c["n_embd"].get<double>());
+  std::printf("train_step B=%lld T=%lld: median %.2f ms, min %.2f ms over %d "
+              "steps, %.0f tokens/s, %.1f GFLOP/s (%.2f GFLOP per step)\n",
+              static_cast<long long>(shape[0]),
+              static_cast<long long>(shape[1]), median, ms.front(), iters,
+              count / (median / 1000.0), flops / (median * 1e6), flops / 1e9);
+  return 0;
+}
+
 int commandBench(Context &ctx, const Flags &flags) {
   int iters = flags.values.count("iters")
                   ? std::atoi(flags.values.at("iters").c_str())
@@ -247,8 +292,9 @@ int commandBench(Context &ctx, const Flags &flags) {
           : 1;
   std::string entryName = flags.has("entry") ? flags.values.at("entry") : "forward";
   if (entryName != "forward" && entryName != "decode" &&
-      entryName != "prefill")
-    return badInput("--entry must be forward, prefill or decode, got '" +
+      entryName != "prefill" && entryName != "train_step")
+    return badInput("--entry must be forward, prefill, decode or train_step, "
+                    "got '" +
                     entryName + "'");
   gpt3_status_t status =
       flags.values.count("weights")
@@ -257,6 +303,8 @@ int commandBench(Context &ctx, const Flags &flags) {
           : gpt3_context_init_weights(ctx.handle, seed);
   if (status)
     return report(status);
+  if (entryName == "train_step")
+    return benchTrain(ctx, iters, seed);
   if (entryName != "forward")
     return benchCached(ctx, flags, iters, entryName);
   const nlohmann::json *entry = findEntry(ctx.manifest, "forward");

@@ -431,9 +431,11 @@ struct GlobalNormLowering : OpConversionPattern<GlobalNormOp> {
   }
 };
 
-/// The step's scalars are computed once, in rank-0 generics: the clipping
-/// factor, the bias corrections and whether the step is skipped; one
-/// elementwise generic then updates p, m and v together.
+/// The step's scalars (the clipping factor, the bias corrections, whether
+/// the step is skipped) are computed once, as scalar arithmetic on the
+/// extracted rank-0 inputs, and captured by one elementwise generic that
+/// updates p, m and v together. Scalar generics would be fused into the
+/// update and recomputed per element.
 struct AdamWLowering : OpConversionPattern<AdamWOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult
@@ -447,78 +449,63 @@ struct AdamWLowering : OpConversionPattern<AdamWOp> {
     double beta1 = op.getBeta1().convertToDouble();
     double beta2 = op.getBeta2().convertToDouble();
     double maxNorm = op.getMaxNorm().convertToDouble();
-    auto c = [&](OpBuilder &b, double v) {
-      return floatConstant(b, loc, element, v);
+    OpBuilder &b = rewriter;
+    auto c = [&](double v) { return floatConstant(b, loc, element, v); };
+    auto scalarOf = [&](Value tensor) {
+      return tensor::ExtractOp::create(b, loc, tensor, ValueRange{})
+          .getResult();
     };
-    AffineMap none = AffineMap::get(0, 0, {}, ctx);
-    auto scalar = [&](ValueRange inputs, BodyFn body) {
-      SmallVector<AffineMap> maps(inputs.size() + 1, none);
-      return generic(rewriter, loc, inputs,
-                     emptyTensor(rewriter, loc, {}, element), maps, {}, body);
-    };
-    // The gradient's scale, min(1, max_norm / (norm + 1e-6)); -1 marks a
-    // norm that is not finite, and the update below then keeps p, m, v.
-    Value gradScale = scalar(
-        adaptor.getGradNorm(), [&](OpBuilder &b, Location l, ValueRange a) {
-          Value scale = c(b, 1.0);
-          if (maxNorm > 0)
-            scale = arith::MinimumFOp::create(
-                b, l, scale,
-                arith::DivFOp::create(b, l, c(b, maxNorm),
-                                      add(b, l, a[0], c(b, 1e-6))));
-          Value finite = arith::CmpFOp::create(
-              b, l, arith::CmpFPredicate::OLT,
-              math::AbsFOp::create(b, l, a[0]),
-              c(b, std::numeric_limits<double>::infinity()));
-          return arith::SelectOp::create(b, l, finite, scale, c(b, -1.0))
-              .getResult();
-        });
+    // The gradient's scale, min(1, max_norm / (norm + 1e-6)); a norm that
+    // is not finite skips the step: p, m and v are kept.
+    Value norm = scalarOf(adaptor.getGradNorm());
+    Value scale = c(1.0);
+    if (maxNorm > 0)
+      scale = arith::MinimumFOp::create(
+          b, loc, scale,
+          arith::DivFOp::create(b, loc, c(maxNorm), add(b, loc, norm, c(1e-6))));
+    Value skip = arith::CmpFOp::create(
+        b, loc, arith::CmpFPredicate::UGE, math::AbsFOp::create(b, loc, norm),
+        c(std::numeric_limits<double>::infinity()));
     // 1 / (1 - beta^t) for both moments.
+    Value t = arith::SIToFPOp::create(b, loc, element,
+                                      scalarOf(adaptor.getStep()));
     auto correction = [&](double beta) {
-      return scalar(adaptor.getStep(),
-                    [&](OpBuilder &b, Location l, ValueRange a) {
-                      Value t = arith::SIToFPOp::create(b, l, element, a[0]);
-                      Value power = math::PowFOp::create(b, l, c(b, beta), t);
-                      return arith::DivFOp::create(b, l, c(b, 1.0),
-                                                   sub(b, l, c(b, 1.0), power))
-                          .getResult();
-                    });
+      Value power = math::PowFOp::create(b, loc, c(beta), t);
+      return arith::DivFOp::create(b, loc, c(1.0), sub(b, loc, c(1.0), power))
+          .getResult();
     };
     Value corr1 = correction(beta1), corr2 = correction(beta2);
+    Value lr = scalarOf(adaptor.getLr());
 
     AffineMap id = AffineMap::getMultiDimIdentityMap(rank, ctx);
-    AffineMap point = AffineMap::get(rank, 0, {}, ctx);
     double eps = op.getEpsilon().convertToDouble();
     double decay = op.getWeightDecay().convertToDouble();
     auto update = linalg::GenericOp::create(
         rewriter, loc, TypeRange{type, type, type},
-        ValueRange{adaptor.getGrad(), gradScale, corr1, corr2,
-                   adaptor.getLr()},
+        ValueRange{adaptor.getGrad()},
         ValueRange{adaptor.getParam(), adaptor.getM(), adaptor.getV()},
-        SmallVector<AffineMap>{id, point, point, point, point, id, id, id},
+        SmallVector<AffineMap>{id, id, id, id},
         SmallVector<IteratorType>(rank, kPar),
-        [&](OpBuilder &b, Location l, ValueRange a) {
-          Value grad = a[0], scale = a[1], lr = a[4];
-          Value p = a[5], m = a[6], v = a[7];
-          Value skip = arith::CmpFOp::create(b, l, arith::CmpFPredicate::OLT,
-                                             scale, c(b, 0.0));
-          Value g = mul(b, l, grad, scale);
-          Value m2 = add(b, l, mul(b, l, c(b, beta1), m),
-                         mul(b, l, c(b, 1.0 - beta1), g));
-          Value v2 = add(b, l, mul(b, l, c(b, beta2), v),
-                         mul(b, l, c(b, 1.0 - beta2), mul(b, l, g, g)));
-          Value mHat = mul(b, l, m2, a[2]);
-          Value vHat = mul(b, l, v2, a[3]);
-          Value denom = add(b, l, math::SqrtOp::create(b, l, vHat), c(b, eps));
-          Value step = add(b, l, arith::DivFOp::create(b, l, mHat, denom),
-                           mul(b, l, c(b, decay), p));
-          Value p2 = sub(b, l, p, mul(b, l, lr, step));
+        [&](OpBuilder &nb, Location l, ValueRange a) {
+          Value p = a[1], m = a[2], v = a[3];
+          Value g = mul(nb, l, a[0], scale);
+          Value m2 = add(nb, l, mul(nb, l, c(beta1), m),
+                         mul(nb, l, c(1.0 - beta1), g));
+          Value v2 = add(nb, l, mul(nb, l, c(beta2), v),
+                         mul(nb, l, c(1.0 - beta2), mul(nb, l, g, g)));
+          Value mHat = mul(nb, l, m2, corr1);
+          Value vHat = mul(nb, l, v2, corr2);
+          Value denom =
+              add(nb, l, math::SqrtOp::create(nb, l, vHat), c(eps));
+          Value step = add(nb, l, arith::DivFOp::create(nb, l, mHat, denom),
+                           mul(nb, l, c(decay), p));
+          Value p2 = sub(nb, l, p, mul(nb, l, lr, step));
           auto keep = [&](Value updated, Value old) {
-            return arith::SelectOp::create(b, l, skip, old, updated)
+            return arith::SelectOp::create(nb, l, skip, old, updated)
                 .getResult();
           };
           linalg::YieldOp::create(
-              b, l, ValueRange{keep(p2, p), keep(m2, m), keep(v2, v)});
+              nb, l, ValueRange{keep(p2, p), keep(m2, m), keep(v2, v)});
         });
     rewriter.replaceOp(op, update.getResults());
     return success();
