@@ -21,7 +21,8 @@ clang-22 -O3 -march=native -ffast-math -fopenmp bench/read_bandwidth.c \
 bandwidth=$(awk '{print $2}' "$work/bw.txt")
 
 # The cache holds the context the model is compiled for: 2048 positions.
-"$build/bin/gpt3-compile" --config gpt3-small --seq 2048 --emit=exe -o "$work/model"
+"$build/bin/gpt3-compile" --config gpt3-small --seq 2048 \
+  --entries forward,prefill,decode --emit=exe -o "$work/model"
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(date -u +%Y-%m-%d)"
 printf '%-30s %10s %10s %12s %14s\n' case ms/token tokens/s "MB/token" "of bandwidth"
 for pos in 128 1024; do

@@ -22,7 +22,8 @@ echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -
 printf '%-28s %12s %10s %12s %10s\n' case ms/pass tokens/s GFLOP/s "of peak"
 for seq in 128 1024; do
   start=$(date +%s.%N)
-  "$build/bin/gpt3-compile" --config gpt3-small --seq "$seq" --emit=exe -o "$work/model-$seq"
+  "$build/bin/gpt3-compile" --config gpt3-small --seq "$seq" --entries forward \
+    --emit=exe -o "$work/model-$seq"
   compile=$(echo "$(date +%s.%N) - $start" | bc)
   line=$("$work/model-$seq" bench --iters "$iters")
   ms=$(sed -n 's/.*median \([0-9.]*\) ms.*/\1/p' <<<"$line")

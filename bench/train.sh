@@ -27,7 +27,7 @@ for shape in "4 64" "1 1024"; do
   read -r batch seq <<<"$shape"
   start=$(date +%s.%N)
   "$build/bin/gpt3-compile" --config gpt3-small --batch "$batch" --seq "$seq" \
-    --emit=exe -o "$work/model"
+    --entries train_step --emit=exe -o "$work/model"
   compile=$(echo "$(date +%s.%N) - $start" | bc)
   line=$("$work/model" bench --entry train_step --iters "$steps")
   ms=$(sed -n 's/.*median \([0-9.]*\) ms.*/\1/p' <<<"$line")

@@ -16,6 +16,8 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinAttributes.h"
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/StringExtras.h"
 
 namespace mlir::tfm {
 namespace {
@@ -365,9 +367,9 @@ int64_t cachePositions(int64_t window, CompileShape shape) {
   return std::min(ring, shape.sequence);
 }
 
-llvm::Expected<OwningOpRef<ModuleOp>> buildModel(MLIRContext &context,
-                                                 const ModelConfig &config,
-                                                 CompileShape shape) {
+llvm::Expected<OwningOpRef<ModuleOp>>
+buildModel(MLIRContext &context, const ModelConfig &config, CompileShape shape,
+           llvm::ArrayRef<std::string> entries) {
   if (llvm::Error e = validate(config))
     return std::move(e);
   if (shape.sequence == 0)
@@ -388,17 +390,34 @@ llvm::Expected<OwningOpRef<ModuleOp>> buildModel(MLIRContext &context,
         config.name + ": prefill chunk must be in [1, " +
         llvm::Twine(shape.sequence) + "] (the sequence length), got " +
         llvm::Twine(shape.prefill));
+  for (const std::string &entry : entries)
+    if (!llvm::is_contained(kEntryPoints, entry))
+      return llvm::createStringError(
+          "unknown entry point '" + entry + "'; entry points are " +
+          llvm::join(llvm::map_range(kEntryPoints,
+                                     [](llvm::StringLiteral e) {
+                                       return e.str();
+                                     }),
+                     ", "));
+  auto wanted = [&](llvm::StringRef name) {
+    return entries.empty() || llvm::is_contained(entries, name.str());
+  };
 
   context.loadDialect<TfmDialect, func::FuncDialect>();
   Location where = NameLoc::get(StringAttr::get(&context, config.name));
   OwningOpRef<ModuleOp> module = ModuleOp::create(where);
   annotateModule(*module, config, shape);
   ModelBuilder builder(context, config, shape);
-  builder.buildForward(*module);
-  builder.buildLoss(*module);
-  builder.buildCached(*module, "prefill", shape.prefill);
-  builder.buildCached(*module, "decode", 1);
-  builder.buildTrainStep(*module);
+  if (wanted("forward"))
+    builder.buildForward(*module);
+  if (wanted("loss"))
+    builder.buildLoss(*module);
+  if (wanted("prefill"))
+    builder.buildCached(*module, "prefill", shape.prefill);
+  if (wanted("decode"))
+    builder.buildCached(*module, "decode", 1);
+  if (wanted("train_step"))
+    builder.buildTrainStep(*module);
   return module;
 }
 

@@ -60,6 +60,11 @@ cl::opt<int64_t> prefill(
     cl::desc("Tokens per @prefill call, which feeds a prompt through the KV "
              "cache (default: min(64, T))"),
     cl::init(0), cl::cat(category));
+cl::list<std::string>
+    entries("entries",
+            cl::desc("Entry points to build (default: all): forward, loss, "
+                     "prefill, decode, train_step"),
+            cl::value_desc("name,..."), cl::CommaSeparated, cl::cat(category));
 cl::opt<EmitKind>
     emit("emit", cl::desc("What to write"),
          cl::values(clEnumValN(EmitKind::Tfm, "tfm", "the model's tfm IR"),
@@ -161,7 +166,8 @@ int main(int argc, char **argv) {
   tfm::registerPipelineDialects(registry);
   MLIRContext context(registry);
   Expected<OwningOpRef<ModuleOp>> built =
-      tfm::buildModel(context, *config, {batch, sequence, prefill});
+      tfm::buildModel(context, *config, {batch, sequence, prefill},
+                      std::vector<std::string>(entries.begin(), entries.end()));
   if (!built)
     return fail(toString(built.takeError()));
   ModuleOp module = **built;

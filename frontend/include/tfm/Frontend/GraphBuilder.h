@@ -38,10 +38,16 @@ int64_t cachePositions(int64_t window, CompileShape shape);
 /// Name of the argument attribute that carries a parameter's HF name.
 inline constexpr llvm::StringLiteral kParamAttrName = "tfm.param";
 
-/// Builds the entry points for `config` at `shape`, or says why the
-/// config or the shape is invalid.
+/// The entry points a model can have, in the order they are built.
+inline constexpr llvm::StringLiteral kEntryPoints[] = {
+    "forward", "loss", "prefill", "decode", "train_step"};
+
+/// Builds the entry points named in `entries` (all of kEntryPoints when
+/// empty) for `config` at `shape`, or says why the config, the shape or an
+/// entry name is invalid.
 llvm::Expected<OwningOpRef<ModuleOp>>
-buildModel(MLIRContext &context, const ModelConfig &config, CompileShape shape);
+buildModel(MLIRContext &context, const ModelConfig &config, CompileShape shape,
+           llvm::ArrayRef<std::string> entries = {});
 
 } // namespace mlir::tfm
 
