@@ -117,6 +117,28 @@ func.func @row_sum(%x: tensor<8x128xf32>, %init: tensor<8xf32>) -> tensor<8xf32>
 
 // -----
 
+// One row times a table read in place (x . W^T, the decode LM head) is a
+// set of dot products along the contiguous rows of W: each accumulates 16
+// lanes and reduces them once, like a row sum, instead of gathering W's
+// columns for a matmul tile.
+// CHECK-LABEL: func.func @dot_products
+//       CHECK:   scf.forall
+//       CHECK:     scf.for {{.*}} step %c16 {{.*}} -> (tensor<1x1x16xf32>)
+//       CHECK:       vector.transfer_read {{.*}} : tensor<1x16xf32>, vector<16xf32>
+//       CHECK:       arith.mulf {{.*}} : vector<16xf32>
+//       CHECK:     vector.multi_reduction <add>
+func.func @dot_products(%x: tensor<1x64xf32>, %w: tensor<96x64xf32>, %init: tensor<1x96xf32>) -> tensor<1x96xf32> {
+  %0 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d2)>, affine_map<(d0, d1, d2) -> (d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1)>], iterator_types = ["parallel", "parallel", "reduction"]} ins(%x, %w : tensor<1x64xf32>, tensor<96x64xf32>) outs(%init : tensor<1x96xf32>) {
+  ^bb0(%a: f32, %b: f32, %acc: f32):
+    %1 = arith.mulf %a, %b : f32
+    %2 = arith.addf %1, %acc : f32
+    linalg.yield %2 : f32
+  } -> tensor<1x96xf32>
+  return %0 : tensor<1x96xf32>
+}
+
+// -----
+
 // Positions inside a partial tile are offset by the tile's start, so an
 // index-based mask sees the column in the row, not in the tile.
 // CHECK-LABEL: func.func @row_max_masked

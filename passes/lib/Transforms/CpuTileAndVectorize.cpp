@@ -91,6 +91,17 @@ struct TfmCpuTileAndVectorizePass
         linalg::inferContractionDims(op);
     if (failed(dims) || dims->m.empty() || dims->n.empty() || dims->k.empty())
       return std::nullopt;
+    // One or two rows times a right operand whose rows run along the
+    // reduction (x . W^T, W read in place): no vector runs along n, so these
+    // are dot products, tiled like row reductions.
+    AffineMap rhs = op.getMatchingIndexingMap(op.getDpsInputOperand(1));
+    int64_t rows = 1;
+    for (unsigned m : dims->m)
+      rows *= ranges[m];
+    if (rows <= 2 && rhs.getNumResults() > 0 &&
+        rhs.getResults().back() ==
+            getAffineDimExpr(dims->k.back(), op.getContext()))
+      return std::nullopt;
     TileSizes t;
     t.isContraction = true;
     t.threads.assign(ranges.size(), 1);

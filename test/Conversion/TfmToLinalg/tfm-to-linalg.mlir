@@ -149,6 +149,23 @@ func.func @lm_head(%x: tensor<2x8x16xf32>, %wte: tensor<200x16xf32>) -> tensor<2
 
 // -----
 
+// One row (a decode step): dot products with the table's rows, read in
+// place; no transpose.
+// CHECK-DAG: #[[XD:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, d3)>
+// CHECK-DAG: #[[WD:.*]] = affine_map<(d0, d1, d2, d3) -> (d2, d3)>
+// CHECK-DAG: #[[OD:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2)>
+// CHECK-LABEL: func.func @lm_head_decode
+//   CHECK-NOT:   linalg.transpose
+//       CHECK:   linalg.generic {indexing_maps = [#[[XD]], #[[WD]], #[[OD]]], iterator_types = ["parallel", "parallel", "parallel", "reduction"]} ins(%arg0, %arg1 : tensor<1x1x16xf32>, tensor<200x16xf32>)
+//       CHECK:     arith.mulf
+//       CHECK:     arith.addf
+func.func @lm_head_decode(%x: tensor<1x1x16xf32>, %wte: tensor<200x16xf32>) -> tensor<1x1x200xf32> {
+  %0 = tfm.lm_head %x, %wte : (tensor<1x1x16xf32>, tensor<200x16xf32>) -> tensor<1x1x200xf32>
+  return %0 : tensor<1x1x200xf32>
+}
+
+// -----
+
 // Cross-entropy: row max, sum of exp, log-sum-exp minus the picked logit,
 // summed and scaled by 1/N.
 // CHECK-LABEL: func.func @cross_entropy

@@ -88,7 +88,10 @@ def TfmCpuTileAndVectorizePass
        over an innermost dimension longer than one vector (softmax max and
        sum, layer-norm moments) is tiled as a partial reduction: the loop
        carries `vector-width` lane-wise partial results and one cross-lane
-       reduction per row merges them after it.
+       reduction per row merges them after it. One or two rows times a
+       right operand whose rows run along the reduction (`x . W^T` with `W`
+       read in place, the decode step's output projection) are dot
+       products, tiled the same way.
     3. The innermost tile is vectorized (masked where a dimension does not
        divide the tile). Ops the vectorizer rejects (gathers) stay scalar;
        contractions must vectorize, or the pass fails.

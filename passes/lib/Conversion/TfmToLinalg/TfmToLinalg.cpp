@@ -36,6 +36,10 @@ namespace {
 /// The output projection splits the vocabulary into a multiple of this many
 /// columns and a tail, so its main matmul tiles evenly.
 constexpr int64_t kVocabBlock = 128;
+/// Up to this many rows (a decode step), the output projection reads the
+/// table in place, row by row, rather than transposing all of it first:
+/// the transpose would move three times the bytes the product reads.
+constexpr int64_t kDotProductRows = 2;
 
 //===----------------------------------------------------------------------===//
 // Patterns
@@ -540,7 +544,8 @@ struct CachedAttentionLowering : OpConversionPattern<CachedAttentionOp> {
   }
 };
 
-/// logits = x @ wte^T. The tied table is transposed once to (C, V), and the
+/// logits = x @ wte^T. For a few rows, dot products with the table's rows.
+/// Otherwise the tied table is transposed once to (C, V), and the
 /// vocabulary is split into a part that is a multiple of 128 columns and a
 /// narrow tail (50257 = 50176 + 81), each a plain matmul writing its own
 /// columns of the logits, so every matmul tiles evenly and nothing is copied.
@@ -556,6 +561,23 @@ struct LmHeadLowering : OpConversionPattern<LmHeadOp> {
     int64_t vocab = wteType.getDimSize(0), width = wteType.getDimSize(1);
     Value x = adaptor.getInput();
     int64_t batch = type.getDimSize(0), seq = type.getDimSize(1);
+    MLIRContext *ctx = getContext();
+    if (batch * seq <= kDotProductRows) {
+      // logits[b, t, v] = sum_c x[b, t, c] wte[v, c]: a dot product with
+      // each contiguous row of the table, read once, in place.
+      Value zeros = filledTensor(rewriter, loc, type.getShape(), element, 0.0);
+      Value logits = generic(
+          rewriter, loc, {x, adaptor.getWte()}, zeros,
+          {dimsMap(ctx, 4, {0, 1, 3}), dimsMap(ctx, 4, {2, 3}),
+           dimsMap(ctx, 4, {0, 1, 2})},
+          {kPar, kPar, kPar, kRed},
+          [](OpBuilder &b, Location l, ValueRange a) {
+            Value p = arith::MulFOp::create(b, l, a[0], a[1]);
+            return arith::AddFOp::create(b, l, p, a[2]).getResult();
+          });
+      rewriter.replaceOp(op, logits);
+      return success();
+    }
     Value wteT = linalg::TransposeOp::create(
                      rewriter, loc, adaptor.getWte(),
                      emptyTensor(rewriter, loc, {width, vocab}, element),
@@ -565,7 +587,6 @@ struct LmHeadLowering : OpConversionPattern<LmHeadOp> {
     // A (b, t, v, c) linalg.contract straight into slices of the 3-D
     // logits: no reshape lies between the matmul and the result, so each
     // register tile's accumulator is a plain slice of the output.
-    MLIRContext *ctx = getContext();
     SmallVector<AffineMap> maps = {dimsMap(ctx, 4, {0, 1, 3}),
                                    dimsMap(ctx, 4, {3, 2}),
                                    dimsMap(ctx, 4, {0, 1, 2})};
