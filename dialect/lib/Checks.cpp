@@ -80,23 +80,23 @@ Type elementOf(Value value) {
 LogicalResult checkSameType(Operation *op, Value value, StringRef what,
                             Value reference, StringRef referenceWhat) {
   if (value.getType() != reference.getType())
-    return op->emitOpError() << what << " must have the type of "
-                             << referenceWhat << ", " << reference.getType()
-                             << ", got " << value.getType();
+    return op->emitOpError()
+           << what << " must have the type of " << referenceWhat << ", "
+           << reference.getType() << ", got " << value.getType();
   return success();
 }
 
 LogicalResult checkPackedHeads(Operation *op, Value qkv, int64_t heads) {
   int64_t packed = dim(qkv, -1);
   if (packed % 3 != 0)
-    return op->emitOpError() << "packed q, k, v width " << packed
-                             << " is not a multiple of 3";
+    return op->emitOpError()
+           << "packed q, k, v width " << packed << " is not a multiple of 3";
   int64_t width = packed / 3;
   if (heads < 1)
     return op->emitOpError() << "num_heads must be at least 1, got " << heads;
   if (width % heads != 0)
-    return op->emitOpError() << "head count " << heads
-                             << " does not divide width " << width;
+    return op->emitOpError()
+           << "head count " << heads << " does not divide width " << width;
   return success();
 }
 

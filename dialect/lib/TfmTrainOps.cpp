@@ -54,9 +54,8 @@ LogicalResult GradientOp::verify() {
     if (failed(checkFloat(op, value, "every value", std::nullopt)))
       return failure();
     if (value.getType() != grad.getType())
-      return emitOpError() << "gradient " << i << " has type "
-                           << grad.getType() << ", not its value's type "
-                           << value.getType();
+      return emitOpError() << "gradient " << i << " has type " << grad.getType()
+                           << ", not its value's type " << value.getType();
   }
   return success();
 }
@@ -114,13 +113,14 @@ LogicalResult LinearGradOp::verify() {
     return failure();
   int64_t in = dim(getWeight(), 0), out = dim(getWeight(), 1);
   if (dim(getInput(), -1) != in)
-    return emitOpError() << "contraction sizes differ ("
-                         << dim(getInput(), -1) << " vs " << in << ")";
+    return emitOpError() << "contraction sizes differ (" << dim(getInput(), -1)
+                         << " vs " << in << ")";
   if (shapeOf(getDOut()) != ArrayRef<int64_t>(withLastDim(getInput(), out)))
     return emitOpError() << "d_out must have the forward result's shape, got "
                          << getDOut().getType();
   if (failed(checkResult(op, 0, "d_input", shapeOf(getInput()), getInput())) ||
-      failed(checkResult(op, 1, "d_weight", shapeOf(getWeight()), getInput())) ||
+      failed(
+          checkResult(op, 1, "d_weight", shapeOf(getWeight()), getInput())) ||
       failed(checkResult(op, 2, "d_bias", {out}, getInput())))
     return failure();
   return success();
@@ -170,8 +170,8 @@ LogicalResult LmHeadGradOp::verify() {
 LogicalResult CrossEntropyGradOp::verify() {
   Operation *op = getOperation();
   if (failed(checkFloat(op, getLogits(), "logits", 3)) ||
-      failed(checkTensor(op, getTargets(), "targets", ElementKind::Integer,
-                         2)) ||
+      failed(
+          checkTensor(op, getTargets(), "targets", ElementKind::Integer, 2)) ||
       failed(checkScalar(op, getDLoss(), "d_loss", getLogits())))
     return failure();
   if (dim(getLogits(), 0) != dim(getTargets(), 0) ||

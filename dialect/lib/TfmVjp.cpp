@@ -24,19 +24,19 @@ LogicalResult EmbeddingOp::buildVjp(OpBuilder &b, ArrayRef<Value> resultGrads,
   if (getStart())
     return emitOpError() << "at a runtime position is not differentiable; "
                             "train on whole sequences";
-  auto grad = EmbeddingGradOp::create(b, getLoc(), getWte().getType(),
-                                      getWpe().getType(), getTokens(),
-                                      resultGrads[0]);
+  auto grad =
+      EmbeddingGradOp::create(b, getLoc(), getWte().getType(),
+                              getWpe().getType(), getTokens(), resultGrads[0]);
   operandGrads.append({Value(), grad.getDWte(), grad.getDWpe()});
   return success();
 }
 
 LogicalResult LayerNormOp::buildVjp(OpBuilder &b, ArrayRef<Value> resultGrads,
                                     SmallVectorImpl<Value> &operandGrads) {
-  auto grad = LayerNormGradOp::create(
-      b, getLoc(), getInput().getType(), getGamma().getType(),
-      getBeta().getType(), getInput(), getGamma(), resultGrads[0],
-      getEpsilonAttr());
+  auto grad = LayerNormGradOp::create(b, getLoc(), getInput().getType(),
+                                      getGamma().getType(), getBeta().getType(),
+                                      getInput(), getGamma(), resultGrads[0],
+                                      getEpsilonAttr());
   operandGrads.append({grad.getDInput(), grad.getDGamma(), grad.getDBeta()});
   return success();
 }
@@ -44,11 +44,11 @@ LogicalResult LayerNormOp::buildVjp(OpBuilder &b, ArrayRef<Value> resultGrads,
 LogicalResult LinearOp::buildVjp(OpBuilder &b, ArrayRef<Value> resultGrads,
                                  SmallVectorImpl<Value> &operandGrads) {
   auto weight = llvm::cast<RankedTensorType>(getWeight().getType());
-  auto bias = RankedTensorType::get({weight.getDimSize(1)},
-                                    weight.getElementType());
-  auto grad = LinearGradOp::create(b, getLoc(), getInput().getType(), weight,
-                                   bias, getInput(), getWeight(),
-                                   resultGrads[0]);
+  auto bias =
+      RankedTensorType::get({weight.getDimSize(1)}, weight.getElementType());
+  auto grad =
+      LinearGradOp::create(b, getLoc(), getInput().getType(), weight, bias,
+                           getInput(), getWeight(), resultGrads[0]);
   operandGrads.append({grad.getDInput(), grad.getDWeight()});
   if (getBias())
     operandGrads.push_back(grad.getDBias());
@@ -85,10 +85,9 @@ LogicalResult AttentionOp::buildVjp(OpBuilder &b, ArrayRef<Value> resultGrads,
 
 LogicalResult LmHeadOp::buildVjp(OpBuilder &b, ArrayRef<Value> resultGrads,
                                  SmallVectorImpl<Value> &operandGrads) {
-  auto grad =
-      LmHeadGradOp::create(b, getLoc(), getInput().getType(),
-                           getWte().getType(), getInput(), getWte(),
-                           resultGrads[0]);
+  auto grad = LmHeadGradOp::create(b, getLoc(), getInput().getType(),
+                                   getWte().getType(), getInput(), getWte(),
+                                   resultGrads[0]);
   operandGrads.append({grad.getDInput(), grad.getDWte()});
   return success();
 }
@@ -96,10 +95,9 @@ LogicalResult LmHeadOp::buildVjp(OpBuilder &b, ArrayRef<Value> resultGrads,
 LogicalResult CrossEntropyOp::buildVjp(OpBuilder &b,
                                        ArrayRef<Value> resultGrads,
                                        SmallVectorImpl<Value> &operandGrads) {
-  operandGrads.append({CrossEntropyGradOp::create(b, getLoc(),
-                                                  getLogits().getType(),
-                                                  getLogits(), getTargets(),
-                                                  resultGrads[0]),
-                       Value()});
+  operandGrads.append(
+      {CrossEntropyGradOp::create(b, getLoc(), getLogits().getType(),
+                                  getLogits(), getTargets(), resultGrads[0]),
+       Value()});
   return success();
 }

@@ -82,16 +82,16 @@ public:
     SmallVector<StateArg> states;
     for (int64_t layer = 0; layer < config.numLayers; ++layer)
       for (StringRef kind : {"key", "value"})
-        states.push_back({"h." + std::to_string(layer) + ".attn." +
-                              kind.str() + "_cache",
-                          cacheType(layer)});
+        states.push_back(
+            {"h." + std::to_string(layer) + ".attn." + kind.str() + "_cache",
+             cacheType(layer)});
     func::FuncOp func = createFunction(module, name, {tokens, pos},
                                        {"tokens", "pos"}, results, states);
     size_t firstCache = 2 + specs.size();
     ValueRange params = func.getArguments().slice(2, specs.size());
     SmallVector<Value> caches(func.getArguments().drop_front(firstCache));
-    Value logits = emitLogits(func.getArgument(0), params,
-                              func.getArgument(1), &caches);
+    Value logits =
+        emitLogits(func.getArgument(0), params, func.getArgument(1), &caches);
     SmallVector<Value> returned = {logits};
     returned.append(caches);
     for (int64_t i = 0; i < 2 * config.numLayers; ++i)
@@ -128,16 +128,16 @@ public:
     SmallVector<StateArg> moments;
     for (StringRef moment : {"m.", "v."})
       for (const ParamSpec &spec : specs)
-        moments.push_back({moment.str() + spec.name,
-                           RankedTensorType::get(spec.shape, f32)});
+        moments.push_back(
+            {moment.str() + spec.name, RankedTensorType::get(spec.shape, f32)});
     for (int copy = 0; copy < 2; ++copy)
       for (const ParamSpec &spec : specs)
         results.push_back(RankedTensorType::get(spec.shape, f32));
     for (const StateArg &moment : moments)
       results.push_back(moment.type);
-    func::FuncOp func = createFunction(
-        module, "train_step", {tokens, tokens, step, scalar},
-        {"tokens", "targets", "step", "lr"}, results, moments);
+    func::FuncOp func =
+        createFunction(module, "train_step", {tokens, tokens, step, scalar},
+                       {"tokens", "targets", "step", "lr"}, results, moments);
     Location where = loc("train_step");
     size_t numParams = specs.size();
     ValueRange params = func.getArguments().slice(4, numParams);
@@ -147,10 +147,10 @@ public:
     Value logits = emitLogits(func.getArgument(0), params);
     Value loss = CrossEntropyOp::create(builder, loc("loss"), scalar, logits,
                                         func.getArgument(1));
-    auto grads = GradientOp::create(builder, where, params.getTypes(), loss,
-                                    params);
-    Value norm = GlobalNormOp::create(builder, where, scalar,
-                                      grads.getResults());
+    auto grads =
+        GradientOp::create(builder, where, params.getTypes(), loss, params);
+    Value norm =
+        GlobalNormOp::create(builder, where, scalar, grads.getResults());
     SmallVector<Value> returned = {loss, norm};
     returned.append(grads.getResults().begin(), grads.getResults().end());
     SmallVector<Value> newParams, newM, newV;
@@ -159,9 +159,8 @@ public:
       Type type = params[i].getType();
       auto update = AdamWOp::create(
           builder, loc(spec.name), type, type, type, params[i],
-          grads.getResult(i), m[i], v[i],
-          func.getArgument(2), func.getArgument(3), norm,
-          builder.getF64FloatAttr(kAdamBeta1),
+          grads.getResult(i), m[i], v[i], func.getArgument(2),
+          func.getArgument(3), norm, builder.getF64FloatAttr(kAdamBeta1),
           builder.getF64FloatAttr(kAdamBeta2),
           builder.getF64FloatAttr(kAdamEpsilon),
           builder.getF64FloatAttr(matrix ? kWeightDecay : 0.0),
@@ -195,8 +194,7 @@ private:
 
   /// Builds the ops of one function for `tokens` new tokens per sequence.
   struct SequenceScope {
-    SequenceScope(ModelBuilder &b, int64_t tokens)
-        : b(b), saved(b.newTokens) {
+    SequenceScope(ModelBuilder &b, int64_t tokens) : b(b), saved(b.newTokens) {
       b.newTokens = tokens;
     }
     ~SequenceScope() { b.newTokens = saved; }
@@ -213,11 +211,10 @@ private:
   }
   /// A layer's key or value cache: (B, H, P, C / H), P its cachePositions.
   Type cacheType(int64_t layer) {
-    return RankedTensorType::get(
-        {shape.batch, config.numHeads,
-         cachePositions(config.windows[layer], shape),
-         config.width / config.numHeads},
-        f32);
+    return RankedTensorType::get({shape.batch, config.numHeads,
+                                  cachePositions(config.windows[layer], shape),
+                                  config.width / config.numHeads},
+                                 f32);
   }
   Type logitsType() { return activationType(config.vocabSize); }
 
@@ -296,8 +293,8 @@ private:
     if (caches) {
       Value &key = (*caches)[2 * layer], &value = (*caches)[2 * layer + 1];
       auto cached = CachedAttentionOp::create(
-          builder, loc(h + "attn"), hidden, key.getType(), value.getType(),
-          qkv, key, value, start, heads, pattern);
+          builder, loc(h + "attn"), hidden, key.getType(), value.getType(), qkv,
+          key, value, start, heads, pattern);
       attn = cached.getResult();
       key = cached.getNewKeyCache();
       value = cached.getNewValueCache();
@@ -394,11 +391,10 @@ buildModel(MLIRContext &context, const ModelConfig &config, CompileShape shape,
     if (!llvm::is_contained(kEntryPoints, entry))
       return llvm::createStringError(
           "unknown entry point '" + entry + "'; entry points are " +
-          llvm::join(llvm::map_range(kEntryPoints,
-                                     [](llvm::StringLiteral e) {
-                                       return e.str();
-                                     }),
-                     ", "));
+          llvm::join(
+              llvm::map_range(kEntryPoints,
+                              [](llvm::StringLiteral e) { return e.str(); }),
+              ", "));
   auto wanted = [&](llvm::StringRef name) {
     return entries.empty() || llvm::is_contained(entries, name.str());
   };

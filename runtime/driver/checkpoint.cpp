@@ -60,8 +60,7 @@ gpt3_status_t gpt3::saveCheckpoint(Context &ctx, const std::string &dir,
     return s;
   if (gpt3_status_t s = save(dir + "/model.safetensors", params, weights))
     return s;
-  if (gpt3_status_t s =
-          save(dir + "/optimizer.safetensors", moment, moments))
+  if (gpt3_status_t s = save(dir + "/optimizer.safetensors", moment, moments))
     return s;
   nlohmann::json json = {{"version", kCheckpointVersion},
                          {"step", state.step},
@@ -71,8 +70,8 @@ gpt3_status_t gpt3::saveCheckpoint(Context &ctx, const std::string &dir,
                          {"model", "model.safetensors"},
                          {"optimizer", "optimizer.safetensors"}};
   std::string text = json.dump(2) + "\n";
-  return gpt3_write_file_atomic((dir + "/checkpoint.json").c_str(),
-                                text.data(), text.size());
+  return gpt3_write_file_atomic((dir + "/checkpoint.json").c_str(), text.data(),
+                                text.size());
 }
 
 gpt3_status_t gpt3::loadCheckpoint(Context &ctx, const std::string &dir,

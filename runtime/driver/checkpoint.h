@@ -22,10 +22,10 @@ namespace gpt3 {
 
 /// What resuming needs besides the tensors.
 struct TrainState {
-  int64_t step = 0;         // steps taken (skipped ones included)
-  int64_t updates = 0;      // AdamW updates applied
-  std::string rng;          // the data loader's generator, serialized
-  nlohmann::json settings;  // the run's resolved settings
+  int64_t step = 0;        // steps taken (skipped ones included)
+  int64_t updates = 0;     // AdamW updates applied
+  std::string rng;         // the data loader's generator, serialized
+  nlohmann::json settings; // the run's resolved settings
 };
 
 /// Writes the parameters, the moments `m.*` and `v.*`, and `state` into

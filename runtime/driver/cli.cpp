@@ -8,10 +8,10 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <sys/stat.h>
 #include <cstdio>
 #include <fstream>
 #include <sstream>
+#include <sys/stat.h>
 
 using namespace gpt3;
 
@@ -64,7 +64,6 @@ int gpt3::report(gpt3_status_t status) {
              : kExitBadInput;
 }
 
-
 gpt3_tensor_t gpt3::tensorView(void *data, const std::vector<int64_t> &shape,
                                gpt3_dtype_t dtype) {
   gpt3_tensor_t t{};
@@ -86,7 +85,7 @@ bool gpt3::readFile(const std::string &path, std::string &out) {
 }
 
 bool gpt3::makeDirectories(const std::string &path) {
-  for (size_t slash = path.find('/', 1); ; slash = path.find('/', slash + 1)) {
+  for (size_t slash = path.find('/', 1);; slash = path.find('/', slash + 1)) {
     std::string prefix = path.substr(0, slash);
     if (::mkdir(prefix.c_str(), 0755) != 0 && errno != EEXIST)
       return false;

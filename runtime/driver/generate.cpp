@@ -124,7 +124,8 @@ gpt3_status_t feedCache(GenerateModel &model, const char *fn, int64_t chunk,
       tensorView(&pos, {}, GPT3_DTYPE_I32)};
   gpt3_tensor_t out =
       tensorView(all.data(), {model.batch, chunk, model.vocab}, GPT3_DTYPE_F32);
-  if (gpt3_status_t status = gpt3_context_call(model.handle, fn, in, 2, &out, 1))
+  if (gpt3_status_t status =
+          gpt3_context_call(model.handle, fn, in, 2, &out, 1))
     return status;
   auto row = all.begin() + (count - 1) * model.vocab;
   logits.assign(row, row + model.vocab);
@@ -171,8 +172,8 @@ struct Settings {
 int gpt3::commandGenerate(GenerateModel &model, const Flags &flags) {
   std::string error;
   Settings s;
-  s.maxNewTokens = numberFlag<int32_t>(flags, "max-new-tokens", 32, 0,
-                                       1 << 20, "an integer >= 0", error);
+  s.maxNewTokens = numberFlag<int32_t>(flags, "max-new-tokens", 32, 0, 1 << 20,
+                                       "an integer >= 0", error);
   s.sampling.temperature = numberFlag<float>(flags, "temp", 1.0f, 0.0f, 1e6f,
                                              "a number >= 0", error);
   s.sampling.topK = numberFlag<int32_t>(flags, "top-k", 0, 0, 1 << 30,
@@ -258,8 +259,8 @@ int gpt3::commandGenerate(GenerateModel &model, const Flags &flags) {
                          "weights (seed 0)\n");
   std::fprintf(stderr, "seed %llu\n", static_cast<unsigned long long>(s.seed));
 
-  bool useCache = model.hasDecode && !(flags.has("cache") &&
-                                       flags.values.at("cache") == "off");
+  bool useCache = model.hasDecode &&
+                  !(flags.has("cache") && flags.values.at("cache") == "off");
   std::vector<int32_t> fed; // tokens the KV cache holds, by position
   using Clock = std::chrono::steady_clock;
   double modelMs = 0;
@@ -337,8 +338,7 @@ int gpt3::commandGenerate(GenerateModel &model, const Flags &flags) {
       out.finish();
     }
   }
-  double seconds =
-      std::chrono::duration<double>(Clock::now() - start).count();
+  double seconds = std::chrono::duration<double>(Clock::now() - start).count();
   std::fprintf(stderr,
                "prompt: %zu tokens, %.2f ms/token; generated: %lld tokens, "
                "%.1f tokens/s (%lld model calls, %s)\n",

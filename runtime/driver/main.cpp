@@ -8,9 +8,9 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "gpt3/runtime.h"
 #include "cli.h"
 #include "generate.h"
+#include "gpt3/runtime.h"
 #include "model.h"
 #include "npy.h"
 #include "step.h"
@@ -175,8 +175,8 @@ int benchCached(Context &ctx, const Flags &flags, int iters,
   std::vector<int64_t> logitShape = argShape(*entry, "logits");
   int64_t fresh = tokenShape[1];
   int64_t last = ctx.manifest["seq"].get<int64_t>() - fresh;
-  long pos = flags.has("pos") ? std::atol(flags.values.at("pos").c_str())
-                              : last;
+  long pos =
+      flags.has("pos") ? std::atol(flags.values.at("pos").c_str()) : last;
   if (pos < 0 || pos > last)
     return badInput("--pos must be in [0, " + std::to_string(last) + "]");
   std::vector<int32_t> ids(numElements(tokenShape), 13);
@@ -229,8 +229,8 @@ int benchCached(Context &ctx, const Flags &flags, int iters,
                 bytes / (median * 1e6), bytes / 1e6);
   } else {
     double flops = 2.0 * tokens * matmulWeights + attention;
-    std::printf("%.1f GFLOP/s (%.2f GFLOP per call)\n",
-                flops / (median * 1e6), flops / 1e9);
+    std::printf("%.1f GFLOP/s (%.2f GFLOP per call)\n", flops / (median * 1e6),
+                flops / 1e9);
   }
   return 0;
 }
@@ -269,9 +269,9 @@ int benchTrain(Context &ctx, int iters, uint64_t seed) {
     if (p["shape"].size() == 2 && p["name"] != "wpe.weight")
       weights += numElements(p["shape"].get<std::vector<int64_t>>());
   double count = static_cast<double>(tokens.size());
-  double flops = count * (6.0 * weights + 12.0 * c["n_layer"].get<double>() *
-                                              shape[1] *
-                                              c["n_embd"].get<double>());
+  double flops =
+      count * (6.0 * weights + 12.0 * c["n_layer"].get<double>() * shape[1] *
+                                   c["n_embd"].get<double>());
   std::printf("train_step B=%lld T=%lld: median %.2f ms, min %.2f ms over %d "
               "steps, %.0f tokens/s, %.1f GFLOP/s (%.2f GFLOP per step)\n",
               static_cast<long long>(shape[0]),
@@ -290,7 +290,8 @@ int commandBench(Context &ctx, const Flags &flags) {
       flags.values.count("seed")
           ? std::strtoull(flags.values.at("seed").c_str(), nullptr, 10)
           : 1;
-  std::string entryName = flags.has("entry") ? flags.values.at("entry") : "forward";
+  std::string entryName =
+      flags.has("entry") ? flags.values.at("entry") : "forward";
   if (entryName != "forward" && entryName != "decode" &&
       entryName != "prefill" && entryName != "train_step")
     return badInput("--entry must be forward, prefill, decode or train_step, "
@@ -361,18 +362,18 @@ int main(int argc, char **argv) {
     return commandForward(ctx, flags);
   }
   if (command == "bench") {
-    Flags flags = parseFlags(argc, argv, 2,
-                             {"weights", "iters", "seed", "entry", "pos"});
+    Flags flags =
+        parseFlags(argc, argv, 2, {"weights", "iters", "seed", "entry", "pos"});
     if (!flags.error.empty())
       return badInput(flags.error);
     return commandBench(ctx, flags);
   }
   if (command == "generate") {
-    Flags flags = parseFlags(
-        argc, argv, 2,
-        {"weights", "prompt", "prompt-file", "max-new-tokens", "temp",
-         "top-k", "top-p", "beams", "length-penalty", "num-return-sequences",
-         "seed", "tokenizer", "cache"});
+    Flags flags =
+        parseFlags(argc, argv, 2,
+                   {"weights", "prompt", "prompt-file", "max-new-tokens",
+                    "temp", "top-k", "top-p", "beams", "length-penalty",
+                    "num-return-sequences", "seed", "tokenizer", "cache"});
     if (!flags.error.empty())
       return badInput(flags.error);
     const nlohmann::json *entry = findEntry(ctx.manifest, "forward");
@@ -380,7 +381,10 @@ int main(int argc, char **argv) {
       return badInput("this model has no forward entry point");
     std::vector<int64_t> logits = argShape(*entry, "logits");
     const nlohmann::json *prefill = findEntry(ctx.manifest, "prefill");
-    GenerateModel model{ctx.handle, logits[0], logits[1], logits[2],
+    GenerateModel model{ctx.handle,
+                        logits[0],
+                        logits[1],
+                        logits[2],
                         findEntry(ctx.manifest, "decode") != nullptr,
                         prefill ? argShape(*prefill, "tokens")[1] : 0};
     return commandGenerate(model, flags);
@@ -399,8 +403,8 @@ int main(int argc, char **argv) {
     return commandStep(ctx, flags);
   }
   if (command == "tokenize") {
-    Flags flags = parseFlags(argc, argv, 2,
-                             {"text", "text-file", "ids", "tokenizer"});
+    Flags flags =
+        parseFlags(argc, argv, 2, {"text", "text-file", "ids", "tokenizer"});
     if (!flags.error.empty())
       return badInput(flags.error);
     return commandTokenize(flags);

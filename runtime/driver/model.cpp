@@ -25,7 +25,7 @@ const nlohmann::json *gpt3::findEntry(const nlohmann::json &manifest,
 }
 
 std::vector<int64_t> gpt3::argShape(const nlohmann::json &entry,
-                              const std::string &name) {
+                                    const std::string &name) {
   for (const auto &arg : entry["args"])
     if (arg["name"] == name)
       return arg["shape"].get<std::vector<int64_t>>();

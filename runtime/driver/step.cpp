@@ -110,8 +110,8 @@ int gpt3::commandStep(Context &ctx, const Flags &flags) {
 
   std::vector<gpt3_tensor_t> grads, params;
   for (size_t i = 0; i < step.paramNames().size(); ++i) {
-    grads.push_back(tensorView(step.grad(i).data(), step.gradShape(i),
-                               GPT3_DTYPE_F32));
+    grads.push_back(
+        tensorView(step.grad(i).data(), step.gradShape(i), GPT3_DTYPE_F32));
     gpt3_tensor_t param;
     if (gpt3_status_t s = gpt3_context_tensor(
             ctx.handle, step.paramNames()[i].c_str(), &param))

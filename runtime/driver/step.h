@@ -21,8 +21,8 @@ public:
 
   /// One update from `tokens` and `targets` (the compiled [B, T]) at
   /// optimizer step `step` (1 for the first) with learning rate `lr`.
-  gpt3_status_t run(const int32_t *tokens, const int32_t *targets,
-                    int32_t step, float lr);
+  gpt3_status_t run(const int32_t *tokens, const int32_t *targets, int32_t step,
+                    float lr);
 
   float loss() const { return loss_; }
   float gradNorm() const { return gradNorm_; }

@@ -25,11 +25,20 @@
 
 using namespace gpt3;
 
-const std::vector<std::string> gpt3::kTrainFlags = {
-    "data",      "out",        "steps",        "batch",
-    "seq",       "lr",         "warmup",       "seed",
-    "val-every", "val-fraction", "checkpoint-every", "init-from",
-    "resume",    "tokenizer"};
+const std::vector<std::string> gpt3::kTrainFlags = {"data",
+                                                    "out",
+                                                    "steps",
+                                                    "batch",
+                                                    "seq",
+                                                    "lr",
+                                                    "warmup",
+                                                    "seed",
+                                                    "val-every",
+                                                    "val-fraction",
+                                                    "checkpoint-every",
+                                                    "init-from",
+                                                    "resume",
+                                                    "tokenizer"};
 
 namespace {
 
@@ -128,8 +137,8 @@ private:
 
 /// Parses --name as a number in [lo, hi]; false (with `error`) otherwise.
 template <typename T>
-bool numberFlag(const Flags &flags, const std::string &name, T lo, T hi,
-                T &out, std::string &error) {
+bool numberFlag(const Flags &flags, const std::string &name, T lo, T hi, T &out,
+                std::string &error) {
   if (!flags.has(name))
     return true;
   const std::string &text = flags.values.at(name);
@@ -139,8 +148,9 @@ bool numberFlag(const Flags &flags, const std::string &name, T lo, T hi,
   if (text.empty() || *end || !std::isfinite(value) || value < lo ||
       value > hi || (integral && value != std::floor(value))) {
     std::ostringstream range;
-    range << "--" << name << " must be " << (integral ? "an integer" : "a number")
-          << " in [" << lo << ", " << hi << "], got '" << text << "'";
+    range << "--" << name << " must be "
+          << (integral ? "an integer" : "a number") << " in [" << lo << ", "
+          << hi << "], got '" << text << "'";
     error = range.str();
     return false;
   }
@@ -154,8 +164,8 @@ void copyTokenizer(const std::string &from, const std::string &dir) {
   for (const char *name : {"encoder.json", "vocab.bpe"}) {
     std::string bytes;
     if (readFile(from + "/" + name, bytes))
-      if (gpt3_status_t s = gpt3_write_file_atomic(
-              (dir + "/" + name).c_str(), bytes.data(), bytes.size()))
+      if (gpt3_status_t s = gpt3_write_file_atomic((dir + "/" + name).c_str(),
+                                                   bytes.data(), bytes.size()))
         gpt3_status_free(s);
   }
 }
@@ -207,8 +217,8 @@ gpt3_status_t validate(Context &ctx, DataLoader &data,
     gpt3_tensor_t in[2] = {tensorView(tokens.data(), shape, GPT3_DTYPE_I32),
                            tensorView(targets.data(), shape, GPT3_DTYPE_I32)};
     gpt3_tensor_t result = tensorView(&loss, {}, GPT3_DTYPE_F32);
-    if (gpt3_status_t s = gpt3_context_call(ctx.handle, "loss", in, 2,
-                                            &result, 1))
+    if (gpt3_status_t s =
+            gpt3_context_call(ctx.handle, "loss", in, 2, &result, 1))
       return s;
     sum += loss;
   }
@@ -302,8 +312,8 @@ int gpt3::commandTrain(Context &ctx, const Flags &flags) {
   if (!step.init(ctx, error))
     return badInput(error);
   std::vector<int64_t> shape = step.tokenShape();
-  for (auto [flag, index] : {std::pair<const char *, int>{"batch", 0},
-                             {"seq", 1}})
+  for (auto [flag, index] :
+       {std::pair<const char *, int>{"batch", 0}, {"seq", 1}})
     if (flags.has(flag) &&
         flags.values.at(flag) != std::to_string(shape[index]))
       return badInput(std::string("--") + flag + " " + flags.values.at(flag) +
@@ -381,15 +391,14 @@ int gpt3::commandTrain(Context &ctx, const Flags &flags) {
     copyTokenizer(env, dir);
 
   const nlohmann::json &c = ctx.manifest["config"];
-  std::printf("train %s: batch %lld, sequence %lld, %lld steps from step %lld, "
-              "lr %.3g (warm-up %lld, cosine to %.3g), seed %llu\n",
-              c["name"].get<std::string>().c_str(),
-              static_cast<long long>(shape[0]),
-              static_cast<long long>(shape[1]),
-              static_cast<long long>(settings.steps),
-              static_cast<long long>(state.step), settings.lr,
-              static_cast<long long>(settings.warmup), 0.1 * settings.lr,
-              static_cast<unsigned long long>(settings.seed));
+  std::printf(
+      "train %s: batch %lld, sequence %lld, %lld steps from step %lld, "
+      "lr %.3g (warm-up %lld, cosine to %.3g), seed %llu\n",
+      c["name"].get<std::string>().c_str(), static_cast<long long>(shape[0]),
+      static_cast<long long>(shape[1]), static_cast<long long>(settings.steps),
+      static_cast<long long>(state.step), settings.lr,
+      static_cast<long long>(settings.warmup), 0.1 * settings.lr,
+      static_cast<unsigned long long>(settings.seed));
   std::printf("data %s: %lld tokens, %lld for training, %lld held out; "
               "validation every %lld steps, checkpoints every %lld in %s\n",
               settings.data.c_str(), static_cast<long long>(ids.size()),
@@ -420,10 +429,9 @@ int gpt3::commandTrain(Context &ctx, const Flags &flags) {
     double lr = learningRate(settings, state.step);
     data.trainBatch(rng, tokens, targets);
     auto start = std::chrono::steady_clock::now();
-    if (gpt3_status_t s =
-            step.run(tokens.data(), targets.data(),
-                     static_cast<int32_t>(state.updates + 1),
-                     static_cast<float>(lr)))
+    if (gpt3_status_t s = step.run(tokens.data(), targets.data(),
+                                   static_cast<int32_t>(state.updates + 1),
+                                   static_cast<float>(lr)))
       return report(s);
     double ms = std::chrono::duration<double, std::milli>(
                     std::chrono::steady_clock::now() - start)
@@ -442,12 +450,15 @@ int gpt3::commandTrain(Context &ctx, const Flags &flags) {
                 step.gradNorm(), lr, ms, tps,
                 finite ? "" : " | skipped: non-finite, nothing changed");
     std::fflush(stdout);
-    nlohmann::json entry = {{"step", state.step},     {"loss", step.loss()},
-                            {"grad_norm", step.gradNorm()}, {"lr", lr},
-                            {"ms", ms},               {"tokens_per_s", tps},
+    nlohmann::json entry = {{"step", state.step},
+                            {"loss", step.loss()},
+                            {"grad_norm", step.gradNorm()},
+                            {"lr", lr},
+                            {"ms", ms},
+                            {"tokens_per_s", tps},
                             {"skipped", !finite}};
-    if (settings.valEvery > 0 && (state.step % settings.valEvery == 0 ||
-                                  state.step == settings.steps)) {
+    if (settings.valEvery > 0 &&
+        (state.step % settings.valEvery == 0 || state.step == settings.steps)) {
       double valLoss = 0;
       if (gpt3_status_t s = validate(ctx, data, shape, valLoss))
         return report(s);

@@ -117,6 +117,19 @@ func.func @row_sum(%x: tensor<8x128xf32>, %init: tensor<8xf32>) -> tensor<8xf32>
 
 // -----
 
+// A one-row matmul (a decode step) reuses nothing from B, so its register
+// tile spans 256 columns: each row of B is read in 1 KiB runs.
+// CHECK-LABEL: func.func @one_row
+//       CHECK:   scf.forall {{.*}} = (0) to (3072) step (256)
+//       CHECK:     scf.for {{.*}} = %c0 to %c768 step %c1 {{.*}} -> (tensor<1x256xf32>)
+//       CHECK:       vector.contract {{.*}} : vector<1xf32>, vector<1x256xf32> into vector<256xf32>
+func.func @one_row(%x: tensor<1x768xf32>, %w: tensor<768x3072xf32>, %o: tensor<1x3072xf32>) -> tensor<1x3072xf32> {
+  %0 = linalg.matmul ins(%x, %w : tensor<1x768xf32>, tensor<768x3072xf32>) outs(%o : tensor<1x3072xf32>) -> tensor<1x3072xf32>
+  return %0 : tensor<1x3072xf32>
+}
+
+// -----
+
 // One row times a table read in place (x . W^T, the decode LM head) is a
 // set of dot products along the contiguous rows of W: each accumulates 16
 // lanes and reduces them once, like a row sum, instead of gathering W's

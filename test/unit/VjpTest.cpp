@@ -95,7 +95,7 @@ public:
     buffers.push_back(scratch.data());
     auto fn = engine->lookup("gpt3_entry_" + name);
     ASSERT_TRUE(static_cast<bool>(fn)) << llvm::toString(fn.takeError());
-    reinterpret_cast<void (*)(void **)>(*fn)(buffers.data());
+    reinterpret_cast<void (*)(void **)> (*fn)(buffers.data());
   }
 
 private:
@@ -125,14 +125,14 @@ void checkVjp(const std::vector<Arg> &args, const std::string &body,
     gradTypes += (gradTypes.empty() ? "" : ", ") + tensorType(arg);
   }
   Arg y{"y", logits};
-  std::string loss =
-      body + "    %l = tfm.cross_entropy %y, %targets : (" + tensorType(y) +
-      ", " + tensorType(targets) + ") -> tensor<f64>\n";
+  std::string loss = body + "    %l = tfm.cross_entropy %y, %targets : (" +
+                     tensorType(y) + ", " + tensorType(targets) +
+                     ") -> tensor<f64>\n";
   std::string source =
       "func.func @loss(" + params + ") -> tensor<f64> {\n" + loss +
       "    return %l : tensor<f64>\n}\n" + "func.func @grad(" + params +
-      ") -> (" + gradTypes + ") {\n" + loss + "    %grads:" +
-      std::to_string(std::count(wrt.begin(), wrt.end(), '%')) +
+      ") -> (" + gradTypes + ") {\n" + loss +
+      "    %grads:" + std::to_string(std::count(wrt.begin(), wrt.end(), '%')) +
       " = tfm.gradient %l wrt " + wrt + " : (tensor<f64>" + wrtTypes +
       ") -> (" + gradTypes + ")\n    return %grads#0";
   for (int i = 1, n = std::count(wrt.begin(), wrt.end(), '%'); i < n; ++i)
@@ -196,8 +196,8 @@ void checkVjp(const std::vector<Arg> &args, const std::string &body,
 }
 
 TEST(VjpTest, Gelu) {
-  checkVjp({{"x", {2, 4, 8}}},
-           "    %y = tfm.gelu %x : tensor<2x4x8xf64>\n", {2, 4, 8});
+  checkVjp({{"x", {2, 4, 8}}}, "    %y = tfm.gelu %x : tensor<2x4x8xf64>\n",
+           {2, 4, 8});
 }
 
 TEST(VjpTest, AddFansOutToBothOperands) {
@@ -208,8 +208,8 @@ TEST(VjpTest, AddFansOutToBothOperands) {
 }
 
 TEST(VjpTest, Softmax) {
-  checkVjp({{"x", {2, 4, 8}}},
-           "    %y = tfm.softmax %x : tensor<2x4x8xf64>\n", {2, 4, 8});
+  checkVjp({{"x", {2, 4, 8}}}, "    %y = tfm.softmax %x : tensor<2x4x8xf64>\n",
+           {2, 4, 8});
 }
 
 TEST(VjpTest, LayerNorm) {

@@ -71,9 +71,8 @@ LogicalResult differentiate(GradientOp gradient) {
     if (llvm::any_of(op->getOperands(),
                      [&](Value v) { return varied.contains(v); }))
       active.push_back(op);
-  llvm::sort(active, [](Operation *x, Operation *y) {
-    return x->isBeforeInBlock(y);
-  });
+  llvm::sort(active,
+             [](Operation *x, Operation *y) { return x->isBeforeInBlock(y); });
   for (Operation *op : llvm::reverse(active)) {
     SmallVector<Value> resultGrads;
     for (Value result : op->getResults())

@@ -32,6 +32,9 @@ using namespace mlir;
 
 namespace {
 
+/// Columns of a one-row matmul's register tile: 16 zmm accumulators.
+constexpr int64_t kMatvecTileN = 256;
+
 struct TileSizes {
   SmallVector<int64_t> threads;   // scf.forall tile per loop; 0 = untiled
   SmallVector<int64_t> registers; // scf.for tile per loop, then vectorized
@@ -115,6 +118,11 @@ struct TfmCpuTileAndVectorizePass
       t.threads[k] = 0;
     t.registers[m] = largestDivisorAtMost(blockM, regTileM);
     t.registers[n] = largestDivisorAtMost(blockN, regTileN);
+    // A single row (a decode step) reuses nothing from B: the tile spans
+    // as many columns as the registers hold, so each row of B is read in
+    // long contiguous runs the prefetchers follow.
+    if (rows == 1)
+      t.registers[n] = largestDivisorAtMost(blockN, kMatvecTileN);
     // Register loops: n outside m, so one K x 32 panel of B stays in L2
     // while every row tile of the block streams past it; k innermost, so the
     // accumulator can live in registers.
@@ -295,9 +303,8 @@ struct TfmCpuTileAndVectorizePass
       }
       auto tileOp = cast<linalg::LinalgOp>(threadTile);
       LogicalResult done =
-          !contraction &&
-                  isPartialReductionCandidate(tileOp,
-                                              tileOp.getStaticLoopRanges())
+          !contraction && isPartialReductionCandidate(
+                              tileOp, tileOp.getStaticLoopRanges())
               ? partialReduce(rewriter, tileOp)
               : registerTileAndVectorize(rewriter, threadTile, sizes);
       if (failed(done))

@@ -26,8 +26,9 @@ struct TfmExpandStridedCopiesPass
     SmallVector<memref::CopyOp> strided;
     getOperation().walk([&](memref::CopyOp copy) {
       auto contiguous = [](Value v) {
-        return llvm::cast<MemRefType>(v.getType()).areTrailingDimsContiguous(
-            llvm::cast<MemRefType>(v.getType()).getRank());
+        return llvm::cast<MemRefType>(v.getType())
+            .areTrailingDimsContiguous(
+                llvm::cast<MemRefType>(v.getType()).getRank());
       };
       if (!contiguous(copy.getSource()) || !contiguous(copy.getTarget()))
         strided.push_back(copy);

@@ -411,8 +411,7 @@ gpt3_status_t gpt3_context_load_states(gpt3_context_t *ctx, const char *path) {
   for (const TensorInfo &t : file->tensors()) {
     void *buffer = nullptr;
     GPT3_RETURN_IF_ERROR(stateBuffer(ctx, t.name, &buffer));
-    GPT3_RETURN_IF_ERROR(
-        convertToF32(*file, t, static_cast<float *>(buffer)));
+    GPT3_RETURN_IF_ERROR(convertToF32(*file, t, static_cast<float *>(buffer)));
   }
   return nullptr;
 }
@@ -511,8 +510,8 @@ gpt3_status_t gpt3_context_call(gpt3_context_t *ctx, const char *fn,
                                 std::to_string(ctx->vocabSize) + ")");
     }
     if (isInput && spec.name == "pos" && spec.dtype == "i32")
-      GPT3_RETURN_IF_ERROR(
-          checkPosition(entry, ctx->positions, *static_cast<const int32_t *>(t.data)));
+      GPT3_RETURN_IF_ERROR(checkPosition(
+          entry, ctx->positions, *static_cast<const int32_t *>(t.data)));
     argv.push_back(t.data);
   }
   if (nextArg != num_args || nextResult != num_results)

@@ -1,4 +1,5 @@
-//===- files.cpp - Atomic file writes and the safetensors writer -*- C++ -*-===//
+//===- files.cpp - Atomic file writes and the safetensors writer -*- C++
+//-*-===//
 //
 // Part of the GPT-3 compiler, under the Apache License v2.0.
 //
@@ -28,8 +29,8 @@ struct Piece {
 };
 
 gpt3_status_t ioError(const std::string &what, const std::string &path) {
-  return gpt3::makeStatus(GPT3_STATUS_INTERNAL, "cannot " + what + " " +
-                                                    path + ": " +
+  return gpt3::makeStatus(GPT3_STATUS_INTERNAL, "cannot " + what + " " + path +
+                                                    ": " +
                                                     std::strerror(errno));
 }
 
@@ -50,8 +51,8 @@ bool writeAll(int fd, const void *data, size_t size) {
 gpt3_status_t writeAtomically(const std::string &path,
                               const std::vector<Piece> &pieces) {
   std::string temporary = path + ".tmp." + std::to_string(::getpid());
-  int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-                  0644);
+  int fd =
+      ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0)
     return ioError("create", temporary);
   for (const Piece &piece : pieces)
@@ -90,8 +91,7 @@ gpt3_status_t gpt3_write_file_atomic(const char *path, const void *data,
   return writeAtomically(path, {{data, size}});
 }
 
-gpt3_status_t gpt3_safetensors_save(const char *path,
-                                    const char *const *names,
+gpt3_status_t gpt3_safetensors_save(const char *path, const char *const *names,
                                     const gpt3_tensor_t *tensors,
                                     size_t count) {
   if (!path || (count && (!names || !tensors)))

@@ -57,13 +57,12 @@ public:
     Value v = copyHeadPart(b, loc, packed, 2, empty4(seq));
     Value o = splitHeads(out), dO = splitHeads(dOut);
     // D = rowsum(dO * O): (B, H, T).
-    Value d = generic(b, loc, {dO, o}, filled3(seq, 0.0),
-                      {id4(), id4(), rows4()}, {kPar, kPar, kPar, kRed},
-                      [](OpBuilder &nb, Location l, ValueRange a) {
-                        Value p = arith::MulFOp::create(nb, l, a[0], a[1]);
-                        return arith::AddFOp::create(nb, l, p, a[2])
-                            .getResult();
-                      });
+    Value d = generic(
+        b, loc, {dO, o}, filled3(seq, 0.0), {id4(), id4(), rows4()},
+        {kPar, kPar, kPar, kRed}, [](OpBuilder &nb, Location l, ValueRange a) {
+          Value p = arith::MulFOp::create(nb, l, a[0], a[1]);
+          return arith::AddFOp::create(nb, l, p, a[2]).getResult();
+        });
     Value lse = logSumExp(q, k);
 
     Value dQ = filled4(seq, 0.0), dK = filled4(seq, 0.0);
@@ -81,24 +80,23 @@ public:
           [&](OpBuilder &nb, Location l, ValueRange a) {
             Value visible = isVisible(nb, l, lo, first);
             Value s = arith::MulFOp::create(nb, l, a[0], constant(nb, scale));
-            Value p = math::ExpOp::create(nb, l,
-                                          arith::SubFOp::create(nb, l, s, a[1]));
-            return arith::SelectOp::create(nb, l, visible, p,
-                                           constant(nb, 0.0))
+            Value p = math::ExpOp::create(
+                nb, l, arith::SubFOp::create(nb, l, s, a[1]));
+            return arith::SelectOp::create(nb, l, visible, p, constant(nb, 0.0))
                 .getResult();
           });
       // dV_j = P^T dO; dP = dO V_j^T; dS = P (dP - D) * scale.
       Value dVs = contract(probs, dOs, filled4(block, 0.0), kTransposedMaps);
       Value dP = contract(dOs, vs, filled4(rows, block, 0.0), kScoreMaps);
-      Value dS = generic(
-          b, loc, {probs, dP, ds}, empty4(rows, block),
-          {id4(), id4(), rows4(), id4()}, {kPar, kPar, kPar, kPar},
-          [&](OpBuilder &nb, Location l, ValueRange a) {
-            Value diff = arith::SubFOp::create(nb, l, a[1], a[2]);
-            Value g = arith::MulFOp::create(nb, l, a[0], diff);
-            return arith::MulFOp::create(nb, l, g, constant(nb, scale))
-                .getResult();
-          });
+      Value dS =
+          generic(b, loc, {probs, dP, ds}, empty4(rows, block),
+                  {id4(), id4(), rows4(), id4()}, {kPar, kPar, kPar, kPar},
+                  [&](OpBuilder &nb, Location l, ValueRange a) {
+                    Value diff = arith::SubFOp::create(nb, l, a[1], a[2]);
+                    Value g = arith::MulFOp::create(nb, l, a[0], diff);
+                    return arith::MulFOp::create(nb, l, g, constant(nb, scale))
+                        .getResult();
+                  });
       // dQ rows += dS K_j; dK_j = dS^T Q.
       Value dQs = contract(dS, ks, rowSlice(dQ, lo, rows), kProductMaps);
       dQ = insertRows(dQs, dQ, lo);
@@ -151,9 +149,9 @@ private:
     if (!window)
       return causal;
     Value distance = arith::SubIOp::create(nb, l, query, key);
-    Value inBand = arith::CmpIOp::create(
-        nb, l, arith::CmpIPredicate::slt, distance,
-        arith::ConstantIndexOp::create(nb, l, window));
+    Value inBand =
+        arith::CmpIOp::create(nb, l, arith::CmpIPredicate::slt, distance,
+                              arith::ConstantIndexOp::create(nb, l, window));
     return arith::AndIOp::create(nb, l, causal, inBand);
   }
 
@@ -193,31 +191,30 @@ private:
                 nb, nl, arith::SubFOp::create(nb, nl, a[1], a[2]));
             return arith::MulFOp::create(nb, nl, a[0], c).getResult();
           });
-      Value newSum = generic(
-          b, loc, {masked, newMax}, scaled, {id4(), rows4(), rows4()},
-          {kPar, kPar, kPar, kRed},
-          [](OpBuilder &nb, Location nl, ValueRange a) {
-            Value e = math::ExpOp::create(
-                nb, nl, arith::SubFOp::create(nb, nl, a[0], a[1]));
-            return arith::AddFOp::create(nb, nl, e, a[2]).getResult();
-          });
+      Value newSum =
+          generic(b, loc, {masked, newMax}, scaled, {id4(), rows4(), rows4()},
+                  {kPar, kPar, kPar, kRed},
+                  [](OpBuilder &nb, Location nl, ValueRange a) {
+                    Value e = math::ExpOp::create(
+                        nb, nl, arith::SubFOp::create(nb, nl, a[0], a[1]));
+                    return arith::AddFOp::create(nb, nl, e, a[2]).getResult();
+                  });
       m = insertRows(newMax, m, lo);
       l = insertRows(newSum, l, lo);
     }
-    return generic(b, loc, {m, l}, empty3(seq), {id3(), id3(), id3()},
-                   {kPar, kPar, kPar},
-                   [](OpBuilder &nb, Location nl, ValueRange a) {
-                     Value log = math::LogOp::create(nb, nl, a[1]);
-                     return arith::AddFOp::create(nb, nl, a[0], log)
-                         .getResult();
-                   });
+    return generic(
+        b, loc, {m, l}, empty3(seq), {id3(), id3(), id3()}, {kPar, kPar, kPar},
+        [](OpBuilder &nb, Location nl, ValueRange a) {
+          Value log = math::LogOp::create(nb, nl, a[1]);
+          return arith::AddFOp::create(nb, nl, a[0], log).getResult();
+        });
   }
 
   /// (B, T, C) as (B, H, T, D).
   Value splitHeads(Value x) {
     Value expanded = tensor::ExpandShapeOp::create(
-        b, loc, RankedTensorType::get({batch, seq, heads, headDim}, element),
-        x, SmallVector<ReassociationIndices>{{0}, {1}, {2, 3}});
+        b, loc, RankedTensorType::get({batch, seq, heads, headDim}, element), x,
+        SmallVector<ReassociationIndices>{{0}, {1}, {2, 3}});
     return linalg::TransposeOp::create(b, loc, expanded, empty4(seq),
                                        ArrayRef<int64_t>{0, 2, 1, 3})
         .getResult()[0];
@@ -225,8 +222,8 @@ private:
 
   /// dQ, dK, dV (B, H, T, D) packed as qkv is, (B, T, 3C).
   Value packGradients(Value dQ, Value dK, Value dV, RankedTensorType type) {
-    auto packedType = RankedTensorType::get({batch, seq, 3, heads, headDim},
-                                            element);
+    auto packedType =
+        RankedTensorType::get({batch, seq, 3, heads, headDim}, element);
     AffineMap in = dimsMap(ctx, 5, {0, 3, 1, 4});
     Value packed = generic(
         b, loc, {dQ, dK, dV},
@@ -235,12 +232,12 @@ private:
         {kPar, kPar, kPar, kPar, kPar},
         [](OpBuilder &nb, Location l, ValueRange a) {
           Value which = linalg::IndexOp::create(nb, l, 2);
-          Value isQ = arith::CmpIOp::create(
-              nb, l, arith::CmpIPredicate::eq, which,
-              arith::ConstantIndexOp::create(nb, l, 0));
-          Value isK = arith::CmpIOp::create(
-              nb, l, arith::CmpIPredicate::eq, which,
-              arith::ConstantIndexOp::create(nb, l, 1));
+          Value isQ =
+              arith::CmpIOp::create(nb, l, arith::CmpIPredicate::eq, which,
+                                    arith::ConstantIndexOp::create(nb, l, 0));
+          Value isK =
+              arith::CmpIOp::create(nb, l, arith::CmpIPredicate::eq, which,
+                                    arith::ConstantIndexOp::create(nb, l, 1));
           Value kv = arith::SelectOp::create(nb, l, isK, a[1], a[2]);
           return arith::SelectOp::create(nb, l, isQ, a[0], kv).getResult();
         });
@@ -256,10 +253,10 @@ private:
     offsets[2] = first;
     sizes[2] = count;
     SmallVector<int64_t> strides(type.getRank(), 1);
-    return tensor::ExtractSliceOp::create(
-        b, loc, x, getAsIndexOpFoldResult(ctx, offsets),
-        getAsIndexOpFoldResult(ctx, sizes),
-        getAsIndexOpFoldResult(ctx, strides));
+    return tensor::ExtractSliceOp::create(b, loc, x,
+                                          getAsIndexOpFoldResult(ctx, offsets),
+                                          getAsIndexOpFoldResult(ctx, sizes),
+                                          getAsIndexOpFoldResult(ctx, strides));
   }
   Value insertRows(Value rows, Value into, int64_t first) {
     RankedTensorType type = tensorType(rows);

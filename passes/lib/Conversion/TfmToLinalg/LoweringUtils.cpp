@@ -136,9 +136,9 @@ Value packHeads(OpBuilder &b, Location loc, Value qkv, int64_t heads) {
   int64_t headDim = type.getDimSize(2) / 3 / heads;
   return tensor::ExpandShapeOp::create(
       b, loc,
-      RankedTensorType::get({type.getDimSize(0), type.getDimSize(1), 3, heads,
-                             headDim},
-                            type.getElementType()),
+      RankedTensorType::get(
+          {type.getDimSize(0), type.getDimSize(1), 3, heads, headDim},
+          type.getElementType()),
       qkv, SmallVector<ReassociationIndices>{{0}, {1}, {2, 3, 4}});
 }
 
@@ -148,9 +148,8 @@ Value copyHeadPart(OpBuilder &b, Location loc, Value packed, int64_t which,
   // Loops (b, h, t, d) read packed[b, t, which, h, d].
   AffineExpr bi = getAffineDimExpr(0, ctx), h = getAffineDimExpr(1, ctx);
   AffineExpr t = getAffineDimExpr(2, ctx), d = getAffineDimExpr(3, ctx);
-  AffineMap in =
-      AffineMap::get(4, 0, {bi, t, getAffineConstantExpr(which, ctx), h, d},
-                     ctx);
+  AffineMap in = AffineMap::get(
+      4, 0, {bi, t, getAffineConstantExpr(which, ctx), h, d}, ctx);
   AffineMap out = transposed ? AffineMap::get(4, 0, {bi, h, d, t}, ctx)
                              : AffineMap::get(4, 0, {bi, h, t, d}, ctx);
   return generic(b, loc, packed, dest, {in, out}, {kPar, kPar, kPar, kPar},
@@ -160,15 +159,14 @@ Value copyHeadPart(OpBuilder &b, Location loc, Value packed, int64_t which,
 Value mergeHeads(OpBuilder &b, Location loc, Value heads4,
                  RankedTensorType type) {
   RankedTensorType in = tensorType(heads4);
-  Value merged =
-      linalg::TransposeOp::create(
-          b, loc, heads4,
-          emptyTensor(b, loc,
-                      {in.getDimSize(0), in.getDimSize(2), in.getDimSize(1),
-                       in.getDimSize(3)},
-                      in.getElementType()),
-          ArrayRef<int64_t>{0, 2, 1, 3})
-          .getResult()[0];
+  Value merged = linalg::TransposeOp::create(
+                     b, loc, heads4,
+                     emptyTensor(b, loc,
+                                 {in.getDimSize(0), in.getDimSize(2),
+                                  in.getDimSize(1), in.getDimSize(3)},
+                                 in.getElementType()),
+                     ArrayRef<int64_t>{0, 2, 1, 3})
+                     .getResult()[0];
   return tensor::CollapseShapeOp::create(
       b, loc, type, merged,
       SmallVector<ReassociationIndices>{{0}, {1}, {2, 3}});
@@ -196,17 +194,15 @@ std::pair<Value, Value> layerNormStats(OpBuilder &b, Location loc, Value x,
   Value eps = floatConstant(b, loc, element, epsilon);
   AffineMap row = dimsMap(ctx, 1, {0});
 
-  Value sum = reduceRows(b, loc, x, 0.0,
-                         [](OpBuilder &nb, Location l, ValueRange a) {
-                           return arith::AddFOp::create(nb, l, a[0], a[1])
-                               .getResult();
-                         });
-  Value mean = generic(b, loc, sum, emptyTensor(b, loc, {rows}, element),
-                       {row, row}, {kPar},
-                       [&](OpBuilder &nb, Location l, ValueRange a) {
-                         return arith::MulFOp::create(nb, l, a[0], invWidth)
-                             .getResult();
-                       });
+  Value sum =
+      reduceRows(b, loc, x, 0.0, [](OpBuilder &nb, Location l, ValueRange a) {
+        return arith::AddFOp::create(nb, l, a[0], a[1]).getResult();
+      });
+  Value mean =
+      generic(b, loc, sum, emptyTensor(b, loc, {rows}, element), {row, row},
+              {kPar}, [&](OpBuilder &nb, Location l, ValueRange a) {
+                return arith::MulFOp::create(nb, l, a[0], invWidth).getResult();
+              });
   Value sumSq = generic(
       b, loc, {x, mean}, filledTensor(b, loc, {rows}, element, 0.0),
       {dimsMap(ctx, 2, {0, 1}), dimsMap(ctx, 2, {0}), dimsMap(ctx, 2, {0})},
@@ -215,14 +211,13 @@ std::pair<Value, Value> layerNormStats(OpBuilder &b, Location loc, Value x,
         Value sq = arith::MulFOp::create(nb, l, d, d);
         return arith::AddFOp::create(nb, l, sq, a[2]).getResult();
       });
-  Value rstd = generic(b, loc, sumSq, emptyTensor(b, loc, {rows}, element),
-                       {row, row}, {kPar},
-                       [&](OpBuilder &nb, Location l, ValueRange a) {
-                         Value var = arith::MulFOp::create(nb, l, a[0], invWidth);
-                         Value shifted = arith::AddFOp::create(nb, l, var, eps);
-                         return math::RsqrtOp::create(nb, l, shifted)
-                             .getResult();
-                       });
+  Value rstd =
+      generic(b, loc, sumSq, emptyTensor(b, loc, {rows}, element), {row, row},
+              {kPar}, [&](OpBuilder &nb, Location l, ValueRange a) {
+                Value var = arith::MulFOp::create(nb, l, a[0], invWidth);
+                Value shifted = arith::AddFOp::create(nb, l, var, eps);
+                return math::RsqrtOp::create(nb, l, shifted).getResult();
+              });
   return {mean, rstd};
 }
 

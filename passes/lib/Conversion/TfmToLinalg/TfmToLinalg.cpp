@@ -110,8 +110,8 @@ struct LayerNormLowering : OpConversionPattern<LayerNormOp> {
     Value x = collapseTo2d(rewriter, loc, adaptor.getInput());
     int64_t rows = tensorType(x).getDimSize(0);
     int64_t width = tensorType(x).getDimSize(1);
-    auto [mean, rstd] = layerNormStats(rewriter, loc, x,
-                                       op.getEpsilon().convertToDouble());
+    auto [mean, rstd] =
+        layerNormStats(rewriter, loc, x, op.getEpsilon().convertToDouble());
     Value normalized = generic(
         rewriter, loc, {x, mean, rstd, adaptor.getGamma(), adaptor.getBeta()},
         emptyTensor(rewriter, loc, {rows, width}, element),
@@ -356,18 +356,16 @@ struct CachedAttentionLowering : OpConversionPattern<CachedAttentionOp> {
                                           index(b, 1), index(b, heads),
                                           index(b, headDim)},
                 SmallVector<OpFoldResult>(5, index(b, 1)));
-            SmallVector<OpFoldResult> offsets = {index(b, 0), index(b, 0),
-                                                 slot, index(b, 0)};
-            SmallVector<OpFoldResult> sizes = {index(b, batch),
-                                               index(b, heads), index(b, 1),
-                                               index(b, headDim)};
+            SmallVector<OpFoldResult> offsets = {index(b, 0), index(b, 0), slot,
+                                                 index(b, 0)};
+            SmallVector<OpFoldResult> sizes = {index(b, batch), index(b, heads),
+                                               index(b, 1), index(b, headDim)};
             SmallVector<OpFoldResult> strides(4, index(b, 1));
-            Value dest = tensor::ExtractSliceOp::create(b, l, carried[0],
-                                                        offsets, sizes,
-                                                        strides);
+            Value dest = tensor::ExtractSliceOp::create(
+                b, l, carried[0], offsets, sizes, strides);
             Value updated = tensor::InsertSliceOp::create(
-                b, l, copyHeadPart(b, l, source, 0, dest), carried[0],
-                offsets, sizes, strides);
+                b, l, copyHeadPart(b, l, source, 0, dest), carried[0], offsets,
+                sizes, strides);
             scf::YieldOp::create(b, l, updated);
           });
       return rows.getResult(0);
@@ -376,9 +374,9 @@ struct CachedAttentionLowering : OpConversionPattern<CachedAttentionOp> {
     Value values = store(2, adaptor.getValueCache());
 
     if (fresh == capacity) {
-      Value attended = AttentionOp::create(rewriter, loc, type,
-                                           adaptor.getQkv(), op.getNumHeads(),
-                                           op.getPattern());
+      Value attended =
+          AttentionOp::create(rewriter, loc, type, adaptor.getQkv(),
+                              op.getNumHeads(), op.getPattern());
       rewriter.replaceOp(op, {attended, keys, values});
       return success();
     }
@@ -394,8 +392,8 @@ struct CachedAttentionLowering : OpConversionPattern<CachedAttentionOp> {
     // whose first blocks are all masked never computes -inf - -inf; its
     // garbage is scaled to zero once a visible key raises the max.
     int64_t block = largestDivisor(capacity, kCacheBlock);
-    Value q = part(0, emptyTensor(rewriter, loc,
-                                  {batch, heads, fresh, headDim}, element));
+    Value q = part(
+        0, emptyTensor(rewriter, loc, {batch, heads, fresh, headDim}, element));
     auto dims5 = [&](ArrayRef<unsigned> which) {
       return dimsMap(ctx, 5, which);
     };
@@ -403,8 +401,8 @@ struct CachedAttentionLowering : OpConversionPattern<CachedAttentionOp> {
     AffineMap id4 = AffineMap::getMultiDimIdentityMap(4, ctx);
     AffineMap row4 = dimsMap(ctx, 4, {0, 1, 2});
     Value lowest = floatConstant(rewriter, loc, element, -1.0e30);
-    Value m0 = filledTensor(rewriter, loc, {batch, heads, fresh}, element,
-                            -1.0e30);
+    Value m0 =
+        filledTensor(rewriter, loc, {batch, heads, fresh}, element, -1.0e30);
     Value l0 = filledTensor(rewriter, loc, {batch, heads, fresh}, element, 0.0);
     Value acc0 = filledTensor(rewriter, loc, {batch, heads, fresh, headDim},
                               element, 0.0);
@@ -420,12 +418,11 @@ struct CachedAttentionLowering : OpConversionPattern<CachedAttentionOp> {
     if (window) {
       // The first position the first query sees: max(start + 1 - W, 0).
       Value first = arith::SubIOp::create(
-          rewriter, loc,
-          arith::AddIOp::create(rewriter, loc, start, one),
+          rewriter, loc, arith::AddIOp::create(rewriter, loc, start, one),
           arith::ConstantIndexOp::create(rewriter, loc, window));
-      first = arith::MaxSIOp::create(rewriter, loc, first,
-                                     arith::ConstantIndexOp::create(
-                                         rewriter, loc, 0));
+      first = arith::MaxSIOp::create(
+          rewriter, loc, first,
+          arith::ConstantIndexOp::create(rewriter, loc, 0));
       lo = arith::DivUIOp::create(rewriter, loc, first, blockIdx);
     }
     Value scale = floatConstant(rewriter, loc, element,
@@ -439,14 +436,14 @@ struct CachedAttentionLowering : OpConversionPattern<CachedAttentionOp> {
           Value offset = arith::MulIOp::create(b, l, index, blockIdx);
           // The block divides the capacity, so it is contiguous in a ring.
           Value slot = arith::RemUIOp::create(b, l, offset, capacityIdx);
-          SmallVector<OpFoldResult> offs = {b.getIndexAttr(0),
-                                            b.getIndexAttr(0), slot,
-                                            b.getIndexAttr(0)};
+          SmallVector<OpFoldResult> offs = {
+              b.getIndexAttr(0), b.getIndexAttr(0), slot, b.getIndexAttr(0)};
           SmallVector<OpFoldResult> szs = {
               b.getIndexAttr(batch), b.getIndexAttr(heads),
               b.getIndexAttr(block), b.getIndexAttr(headDim)};
           SmallVector<OpFoldResult> ones(4, b.getIndexAttr(1));
-          Value kb = tensor::ExtractSliceOp::create(b, l, keys, offs, szs, ones);
+          Value kb =
+              tensor::ExtractSliceOp::create(b, l, keys, offs, szs, ones);
           Value vb =
               tensor::ExtractSliceOp::create(b, l, values, offs, szs, ones);
           Value scores =
@@ -458,18 +455,18 @@ struct CachedAttentionLowering : OpConversionPattern<CachedAttentionOp> {
                                            dims5({0, 1, 3, 4}),
                                            dims5({0, 1, 2, 3})}))
                   .getResult(0);
-          Value masked = generic(
-              b, l, scores,
-              emptyTensor(b, l, {batch, heads, fresh, block}, element),
-              {id4, id4}, {kPar, kPar, kPar, kPar},
-              [&](OpBuilder &nb, Location nl, ValueRange a) {
-                Value i = linalg::IndexOp::create(nb, nl, 2);
-                Value t = linalg::IndexOp::create(nb, nl, 3);
-                Value key = arith::AddIOp::create(nb, nl, offset, t);
-                Value query = arith::AddIOp::create(nb, nl, start, i);
-                return maskedScore(nb, nl, a[0], key, query, windowIdx, scale,
-                                   lowest);
-              });
+          Value masked =
+              generic(b, l, scores,
+                      emptyTensor(b, l, {batch, heads, fresh, block}, element),
+                      {id4, id4}, {kPar, kPar, kPar, kPar},
+                      [&](OpBuilder &nb, Location nl, ValueRange a) {
+                        Value i = linalg::IndexOp::create(nb, nl, 2);
+                        Value t = linalg::IndexOp::create(nb, nl, 3);
+                        Value key = arith::AddIOp::create(nb, nl, offset, t);
+                        Value query = arith::AddIOp::create(nb, nl, start, i);
+                        return maskedScore(nb, nl, a[0], key, query, windowIdx,
+                                           scale, lowest);
+                      });
           // Every read of the running values comes before the op that
           // overwrites them, so each update happens in its loop-carried
           // buffer.
@@ -487,20 +484,20 @@ struct CachedAttentionLowering : OpConversionPattern<CachedAttentionOp> {
                                        arith::SubFOp::create(nb, nl, x, top))
                 .getResult();
           };
-          Value correction = generic(
-              b, l, {m, blockMax},
-              emptyTensor(b, l, {batch, heads, fresh}, element),
-              {id3, id3, id3}, {kPar, kPar, kPar},
-              [&](OpBuilder &nb, Location nl, ValueRange a) {
-                return expMinusMax(nb, nl, a[0], a[0], a[1]);
-              });
-          Value probs = generic(
-              b, l, {masked, m, blockMax},
-              emptyTensor(b, l, {batch, heads, fresh, block}, element),
-              {id4, row4, row4, id4}, {kPar, kPar, kPar, kPar},
-              [&](OpBuilder &nb, Location nl, ValueRange a) {
-                return expMinusMax(nb, nl, a[0], a[1], a[2]);
-              });
+          Value correction =
+              generic(b, l, {m, blockMax},
+                      emptyTensor(b, l, {batch, heads, fresh}, element),
+                      {id3, id3, id3}, {kPar, kPar, kPar},
+                      [&](OpBuilder &nb, Location nl, ValueRange a) {
+                        return expMinusMax(nb, nl, a[0], a[0], a[1]);
+                      });
+          Value probs =
+              generic(b, l, {masked, m, blockMax},
+                      emptyTensor(b, l, {batch, heads, fresh, block}, element),
+                      {id4, row4, row4, id4}, {kPar, kPar, kPar, kPar},
+                      [&](OpBuilder &nb, Location nl, ValueRange a) {
+                        return expMinusMax(nb, nl, a[0], a[1], a[2]);
+                      });
           Value scaledSum = generic(
               b, l, correction, sum, {id3, id3}, {kPar, kPar, kPar},
               [](OpBuilder &nb, Location nl, ValueRange a) {
@@ -516,19 +513,18 @@ struct CachedAttentionLowering : OpConversionPattern<CachedAttentionOp> {
               [](OpBuilder &nb, Location nl, ValueRange a) {
                 return arith::MulFOp::create(nb, nl, a[0], a[1]).getResult();
               });
-          Value newAcc =
-              linalg::ContractOp::create(
-                  b, l, ValueRange{probs, vb}, ValueRange{scaledAcc},
-                  b.getAffineMapArrayAttr({dims5({0, 1, 2, 4}),
-                                           dims5({0, 1, 4, 3}),
-                                           dims5({0, 1, 2, 3})}))
-                  .getResult(0);
+          Value newAcc = linalg::ContractOp::create(
+                             b, l, ValueRange{probs, vb}, ValueRange{scaledAcc},
+                             b.getAffineMapArrayAttr({dims5({0, 1, 2, 4}),
+                                                      dims5({0, 1, 4, 3}),
+                                                      dims5({0, 1, 2, 3})}))
+                             .getResult(0);
           // Last, once nothing reads the old maximum any more.
-          Value newMax = generic(
-              b, l, blockMax, m, {id3, id3}, {kPar, kPar, kPar},
-              [](OpBuilder &nb, Location nl, ValueRange a) {
-                return maxF(nb, nl, a[0], a[1]);
-              });
+          Value newMax =
+              generic(b, l, blockMax, m, {id3, id3}, {kPar, kPar, kPar},
+                      [](OpBuilder &nb, Location nl, ValueRange a) {
+                        return maxF(nb, nl, a[0], a[1]);
+                      });
           scf::YieldOp::create(b, l, ValueRange{newMax, newSum, newAcc});
         });
     Value heads4 = generic(
@@ -570,8 +566,7 @@ struct LmHeadLowering : OpConversionPattern<LmHeadOp> {
           rewriter, loc, {x, adaptor.getWte()}, zeros,
           {dimsMap(ctx, 4, {0, 1, 3}), dimsMap(ctx, 4, {2, 3}),
            dimsMap(ctx, 4, {0, 1, 2})},
-          {kPar, kPar, kPar, kRed},
-          [](OpBuilder &b, Location l, ValueRange a) {
+          {kPar, kPar, kPar, kRed}, [](OpBuilder &b, Location l, ValueRange a) {
             Value p = arith::MulFOp::create(b, l, a[0], a[1]);
             return arith::AddFOp::create(b, l, p, a[2]).getResult();
           });
@@ -610,12 +605,11 @@ struct LmHeadLowering : OpConversionPattern<LmHeadOp> {
       Value zero = floatConstant(rewriter, loc, element, 0.0);
       columns =
           linalg::FillOp::create(rewriter, loc, zero, columns).getResult(0);
-      columns = linalg::ContractOp::create(rewriter, loc,
-                                           TypeRange{columns.getType()},
-                                           ValueRange{x, table},
-                                           ValueRange{columns},
-                                           rewriter.getAffineMapArrayAttr(maps))
-                    .getResult(0);
+      columns =
+          linalg::ContractOp::create(
+              rewriter, loc, TypeRange{columns.getType()}, ValueRange{x, table},
+              ValueRange{columns}, rewriter.getAffineMapArrayAttr(maps))
+              .getResult(0);
       logits = tensor::InsertSliceOp::create(rewriter, loc, columns, logits,
                                              offsets, sizes, strides);
     }
@@ -709,11 +703,11 @@ struct ConvertTfmToLinalgPass
 
 void mlir::tfm::populateTfmToLinalgConversionPatterns(
     RewritePatternSet &patterns) {
-  patterns.add<AddLowering, AttentionLowering, CachedAttentionLowering,
-               CrossEntropyLowering,
-               EmbeddingLowering, GeluLowering, LayerNormLowering,
-               LinearLowering, LmHeadLowering, SoftmaxLowering>(
-      patterns.getContext());
+  patterns
+      .add<AddLowering, AttentionLowering, CachedAttentionLowering,
+           CrossEntropyLowering, EmbeddingLowering, GeluLowering,
+           LayerNormLowering, LinearLowering, LmHeadLowering, SoftmaxLowering>(
+          patterns.getContext());
   populateTrainLoweringPatterns(patterns);
   populateAttentionGradLoweringPatterns(patterns);
 }

@@ -65,13 +65,13 @@ Value matmul(OpBuilder &b, Location loc, Value lhs, Value rhs) {
 Value sumColumns(OpBuilder &b, Location loc, Value x) {
   MLIRContext *ctx = b.getContext();
   RankedTensorType type = tensorType(x);
-  return generic(b, loc, x,
-                 filledTensor(b, loc, {type.getDimSize(1)},
-                              type.getElementType(), 0.0),
-                 {dimsMap(ctx, 2, {0, 1}), dimsMap(ctx, 2, {1})}, {kRed, kPar},
-                 [](OpBuilder &nb, Location l, ValueRange a) {
-                   return add(nb, l, a[0], a[1]);
-                 });
+  return generic(
+      b, loc, x,
+      filledTensor(b, loc, {type.getDimSize(1)}, type.getElementType(), 0.0),
+      {dimsMap(ctx, 2, {0, 1}), dimsMap(ctx, 2, {1})}, {kRed, kPar},
+      [](OpBuilder &nb, Location l, ValueRange a) {
+        return add(nb, l, a[0], a[1]);
+      });
 }
 
 /// The sum over rows of (N, C) `x` times (N, C) `y`, elementwise: (C).
@@ -79,13 +79,13 @@ Value sumColumnsOfProduct(OpBuilder &b, Location loc, Value x, Value y) {
   MLIRContext *ctx = b.getContext();
   RankedTensorType type = tensorType(x);
   AffineMap full = dimsMap(ctx, 2, {0, 1});
-  return generic(b, loc, {x, y},
-                 filledTensor(b, loc, {type.getDimSize(1)},
-                              type.getElementType(), 0.0),
-                 {full, full, dimsMap(ctx, 2, {1})}, {kRed, kPar},
-                 [](OpBuilder &nb, Location l, ValueRange a) {
-                   return add(nb, l, mul(nb, l, a[0], a[1]), a[2]);
-                 });
+  return generic(
+      b, loc, {x, y},
+      filledTensor(b, loc, {type.getDimSize(1)}, type.getElementType(), 0.0),
+      {full, full, dimsMap(ctx, 2, {1})}, {kRed, kPar},
+      [](OpBuilder &nb, Location l, ValueRange a) {
+        return add(nb, l, mul(nb, l, a[0], a[1]), a[2]);
+      });
 }
 
 /// A stand-in for a result nothing reads, so it is never computed.
@@ -121,8 +121,8 @@ struct EmbeddingGradLowering : OpConversionPattern<EmbeddingGradOp> {
         rewriter, loc, arith::ConstantIndexOp::create(rewriter, loc, 0),
         arith::ConstantIndexOp::create(rewriter, loc, count),
         arith::ConstantIndexOp::create(rewriter, loc, 1),
-        ValueRange{filledTensor(rewriter, loc, wteType.getShape(), element,
-                                0.0)},
+        ValueRange{
+            filledTensor(rewriter, loc, wteType.getShape(), element, 0.0)},
         [&](OpBuilder &b, Location l, Value n, ValueRange carried) {
           Value token = tensor::ExtractOp::create(b, l, tokens, ValueRange{n});
           Value v = arith::IndexCastOp::create(b, l, b.getIndexType(), token);
@@ -138,21 +138,20 @@ struct EmbeddingGradLowering : OpConversionPattern<EmbeddingGradOp> {
                               [](OpBuilder &nb, Location nl, ValueRange a) {
                                 return add(nb, nl, a[0], a[1]);
                               });
-          scf::YieldOp::create(
-              b, l,
-              tensor::InsertSliceOp::create(b, l, sum, carried[0], at, sizes,
-                                            strides)
-                  .getResult());
+          scf::YieldOp::create(b, l,
+                               tensor::InsertSliceOp::create(
+                                   b, l, sum, carried[0], at, sizes, strides)
+                                   .getResult());
         });
 
     int64_t seq = tensorType(adaptor.getTokens()).getDimSize(1);
-    Value positions = generic(
-        rewriter, loc, adaptor.getDOut(),
-        filledTensor(rewriter, loc, {seq, width}, element, 0.0),
-        {dimsMap(ctx, 3, {0, 1, 2}), dimsMap(ctx, 3, {1, 2})},
-        {kRed, kPar, kPar}, [](OpBuilder &b, Location l, ValueRange a) {
-          return add(b, l, a[0], a[1]);
-        });
+    Value positions =
+        generic(rewriter, loc, adaptor.getDOut(),
+                filledTensor(rewriter, loc, {seq, width}, element, 0.0),
+                {dimsMap(ctx, 3, {0, 1, 2}), dimsMap(ctx, 3, {1, 2})},
+                {kRed, kPar, kPar}, [](OpBuilder &b, Location l, ValueRange a) {
+                  return add(b, l, a[0], a[1]);
+                });
     Value wpe = filledTensor(rewriter, loc, wpeType.getShape(), element, 0.0);
     wpe = tensor::InsertSliceOp::create(
         rewriter, loc, positions, wpe,
@@ -179,41 +178,41 @@ struct LayerNormGradLowering : OpConversionPattern<LayerNormGradOp> {
     Value dy = collapseTo2d(rewriter, loc, adaptor.getDOut());
     int64_t rows = tensorType(x).getDimSize(0);
     int64_t width = tensorType(x).getDimSize(1);
-    auto [mean, rstd] = layerNormStats(rewriter, loc, x,
-                                       op.getEpsilon().convertToDouble());
+    auto [mean, rstd] =
+        layerNormStats(rewriter, loc, x, op.getEpsilon().convertToDouble());
     AffineMap full = dimsMap(ctx, 2, {0, 1}), row = dimsMap(ctx, 2, {0});
     AffineMap col = dimsMap(ctx, 2, {1});
-    Value xhat = generic(
-        rewriter, loc, {x, mean, rstd},
-        emptyTensor(rewriter, loc, {rows, width}, element),
-        {full, row, row, full}, {kPar, kPar},
-        [](OpBuilder &b, Location l, ValueRange a) {
-          return mul(b, l, sub(b, l, a[0], a[1]), a[2]);
-        });
+    Value xhat = generic(rewriter, loc, {x, mean, rstd},
+                         emptyTensor(rewriter, loc, {rows, width}, element),
+                         {full, row, row, full}, {kPar, kPar},
+                         [](OpBuilder &b, Location l, ValueRange a) {
+                           return mul(b, l, sub(b, l, a[0], a[1]), a[2]);
+                         });
     // Per row: sum(g) and sum(g xhat), g = dy gamma.
     auto rowSum = [&](bool timesXhat) {
-      return generic(
-          rewriter, loc, {dy, adaptor.getGamma(), xhat},
-          filledTensor(rewriter, loc, {rows}, element, 0.0),
-          {full, col, full, row}, {kPar, kRed},
-          [&](OpBuilder &b, Location l, ValueRange a) {
-            Value g = mul(b, l, a[0], a[1]);
-            return add(b, l, timesXhat ? mul(b, l, g, a[2]) : g, a[3]);
-          });
+      return generic(rewriter, loc, {dy, adaptor.getGamma(), xhat},
+                     filledTensor(rewriter, loc, {rows}, element, 0.0),
+                     {full, col, full, row}, {kPar, kRed},
+                     [&](OpBuilder &b, Location l, ValueRange a) {
+                       Value g = mul(b, l, a[0], a[1]);
+                       return add(b, l, timesXhat ? mul(b, l, g, a[2]) : g,
+                                  a[3]);
+                     });
     };
     Value sumG = rowSum(false), sumGX = rowSum(true);
     Value invWidth = floatConstant(rewriter, loc, element, 1.0 / width);
-    Value dx = generic(
-        rewriter, loc, {dy, adaptor.getGamma(), xhat, sumG, sumGX, rstd},
-        emptyTensor(rewriter, loc, {rows, width}, element),
-        {full, col, full, row, row, row, full}, {kPar, kPar},
-        [&](OpBuilder &b, Location l, ValueRange a) {
-          Value g = mul(b, l, a[0], a[1]);
-          Value meanG = mul(b, l, a[3], invWidth);
-          Value meanGX = mul(b, l, a[4], invWidth);
-          Value centred = sub(b, l, sub(b, l, g, meanG), mul(b, l, a[2], meanGX));
-          return mul(b, l, a[5], centred);
-        });
+    Value dx = generic(rewriter, loc,
+                       {dy, adaptor.getGamma(), xhat, sumG, sumGX, rstd},
+                       emptyTensor(rewriter, loc, {rows, width}, element),
+                       {full, col, full, row, row, row, full}, {kPar, kPar},
+                       [&](OpBuilder &b, Location l, ValueRange a) {
+                         Value g = mul(b, l, a[0], a[1]);
+                         Value meanG = mul(b, l, a[3], invWidth);
+                         Value meanGX = mul(b, l, a[4], invWidth);
+                         Value centred = sub(b, l, sub(b, l, g, meanG),
+                                             mul(b, l, a[2], meanGX));
+                         return mul(b, l, a[5], centred);
+                       });
     rewriter.replaceOp(op, {expandFrom2d(rewriter, loc, dx, type),
                             sumColumnsOfProduct(rewriter, loc, dy, xhat),
                             sumColumns(rewriter, loc, dy)});
@@ -269,7 +268,8 @@ struct GeluGradLowering : OpConversionPattern<GeluGradOp> {
         SmallVector<IteratorType>(rank, kPar),
         [&](OpBuilder &b, Location l, ValueRange a) {
           Value x = a[0], x2 = mul(b, l, x, x);
-          Value inner = mul(b, l, k0, add(b, l, x, mul(b, l, k1, mul(b, l, x2, x))));
+          Value inner =
+              mul(b, l, k0, add(b, l, x, mul(b, l, k1, mul(b, l, x2, x))));
           Value t = math::TanhOp::create(b, l, inner);
           Value sech2 = sub(b, l, one, mul(b, l, t, t));
           Value slope = mul(b, l, k0, add(b, l, one, mul(b, l, k3, x2)));
@@ -297,14 +297,13 @@ struct SoftmaxGradLowering : OpConversionPattern<SoftmaxGradOp> {
     Value dy = collapseTo2d(rewriter, loc, adaptor.getDOut());
     RankedTensorType rows = tensorType(y);
     AffineMap full = dimsMap(ctx, 2, {0, 1}), row = dimsMap(ctx, 2, {0});
-    Value dot = generic(
-        rewriter, loc, {y, dy},
-        filledTensor(rewriter, loc, {rows.getDimSize(0)},
-                     type.getElementType(), 0.0),
-        {full, full, row}, {kPar, kRed},
-        [](OpBuilder &b, Location l, ValueRange a) {
-          return add(b, l, mul(b, l, a[0], a[1]), a[2]);
-        });
+    Value dot = generic(rewriter, loc, {y, dy},
+                        filledTensor(rewriter, loc, {rows.getDimSize(0)},
+                                     type.getElementType(), 0.0),
+                        {full, full, row}, {kPar, kRed},
+                        [](OpBuilder &b, Location l, ValueRange a) {
+                          return add(b, l, mul(b, l, a[0], a[1]), a[2]);
+                        });
     Value dx = generic(
         rewriter, loc, {y, dy, dot},
         emptyTensor(rewriter, loc, rows.getShape(), type.getElementType()),
@@ -362,14 +361,14 @@ struct CrossEntropyGradLowering : OpConversionPattern<CrossEntropyGradOp> {
                               [](OpBuilder &b, Location l, ValueRange a) {
                                 return maxF(b, l, a[0], a[1]);
                               });
-    Value sumExp = generic(
-        rewriter, loc, {logits, rowMax},
-        filledTensor(rewriter, loc, {rows.getDimSize(0)}, element, 0.0),
-        {full, row, row}, {kPar, kRed},
-        [](OpBuilder &b, Location l, ValueRange a) {
-          Value e = math::ExpOp::create(b, l, sub(b, l, a[0], a[1]));
-          return add(b, l, e, a[2]);
-        });
+    Value sumExp =
+        generic(rewriter, loc, {logits, rowMax},
+                filledTensor(rewriter, loc, {rows.getDimSize(0)}, element, 0.0),
+                {full, row, row}, {kPar, kRed},
+                [](OpBuilder &b, Location l, ValueRange a) {
+                  Value e = math::ExpOp::create(b, l, sub(b, l, a[0], a[1]));
+                  return add(b, l, e, a[2]);
+                });
     Value invRows =
         floatConstant(rewriter, loc, element, 1.0 / rows.getDimSize(0));
     Value zero = floatConstant(rewriter, loc, element, 0.0);
@@ -408,24 +407,22 @@ struct GlobalNormLowering : OpConversionPattern<GlobalNormOp> {
     Value total = filledTensor(rewriter, loc, {}, wide, 0.0);
     for (Value input : adaptor.getInputs()) {
       unsigned rank = tensorType(input).getRank();
-      total = generic(
-          rewriter, loc, input, total,
-          {AffineMap::getMultiDimIdentityMap(rank, ctx),
-           AffineMap::get(rank, 0, {}, ctx)},
-          SmallVector<IteratorType>(rank, kRed),
-          [&](OpBuilder &b, Location l, ValueRange a) {
-            Value x = arith::ExtFOp::create(b, l, wide, a[0]);
-            return add(b, l, mul(b, l, x, x), a[1]);
-          });
+      total = generic(rewriter, loc, input, total,
+                      {AffineMap::getMultiDimIdentityMap(rank, ctx),
+                       AffineMap::get(rank, 0, {}, ctx)},
+                      SmallVector<IteratorType>(rank, kRed),
+                      [&](OpBuilder &b, Location l, ValueRange a) {
+                        Value x = arith::ExtFOp::create(b, l, wide, a[0]);
+                        return add(b, l, mul(b, l, x, x), a[1]);
+                      });
     }
     AffineMap none = AffineMap::get(0, 0, {}, ctx);
-    Value norm = generic(rewriter, loc, total,
-                         emptyTensor(rewriter, loc, {}, element), {none, none},
-                         {}, [&](OpBuilder &b, Location l, ValueRange a) {
-                           Value root = math::SqrtOp::create(b, l, a[0]);
-                           return arith::TruncFOp::create(b, l, element, root)
-                               .getResult();
-                         });
+    Value norm = generic(
+        rewriter, loc, total, emptyTensor(rewriter, loc, {}, element),
+        {none, none}, {}, [&](OpBuilder &b, Location l, ValueRange a) {
+          Value root = math::SqrtOp::create(b, l, a[0]);
+          return arith::TruncFOp::create(b, l, element, root).getResult();
+        });
     rewriter.replaceOp(op, norm);
     return success();
   }
@@ -462,13 +459,14 @@ struct AdamWLowering : OpConversionPattern<AdamWOp> {
     if (maxNorm > 0)
       scale = arith::MinimumFOp::create(
           b, loc, scale,
-          arith::DivFOp::create(b, loc, c(maxNorm), add(b, loc, norm, c(1e-6))));
+          arith::DivFOp::create(b, loc, c(maxNorm),
+                                add(b, loc, norm, c(1e-6))));
     Value skip = arith::CmpFOp::create(
         b, loc, arith::CmpFPredicate::UGE, math::AbsFOp::create(b, loc, norm),
         c(std::numeric_limits<double>::infinity()));
     // 1 / (1 - beta^t) for both moments.
-    Value t = arith::SIToFPOp::create(b, loc, element,
-                                      scalarOf(adaptor.getStep()));
+    Value t =
+        arith::SIToFPOp::create(b, loc, element, scalarOf(adaptor.getStep()));
     auto correction = [&](double beta) {
       Value power = math::PowFOp::create(b, loc, c(beta), t);
       return arith::DivFOp::create(b, loc, c(1.0), sub(b, loc, c(1.0), power))
@@ -495,8 +493,7 @@ struct AdamWLowering : OpConversionPattern<AdamWOp> {
                          mul(nb, l, c(1.0 - beta2), mul(nb, l, g, g)));
           Value mHat = mul(nb, l, m2, corr1);
           Value vHat = mul(nb, l, v2, corr2);
-          Value denom =
-              add(nb, l, math::SqrtOp::create(nb, l, vHat), c(eps));
+          Value denom = add(nb, l, math::SqrtOp::create(nb, l, vHat), c(eps));
           Value step = add(nb, l, arith::DivFOp::create(nb, l, mHat, denom),
                            mul(nb, l, c(decay), p));
           Value p2 = sub(nb, l, p, mul(nb, l, lr, step));
