@@ -7,23 +7,10 @@
 # GFLOP/s. Not a test: nothing here passes or fails on time.
 #
 #   bash bench/decode.sh [steps]
-set -euo pipefail
-cd "$(dirname "$0")/.."
 steps=${1:-20}
-build=${GPT3_BUILD_DIR:-build}
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-
-bash scripts/build.sh >/dev/null
-clang-22 -O3 -march=native -ffast-math -fopenmp bench/read_bandwidth.c \
-  -o "$work/read_bandwidth" -L/usr/lib/llvm-22/lib -Wl,-rpath,/usr/lib/llvm-22/lib
-"$work/read_bandwidth" | tee "$work/bw.txt"
-bandwidth=$(awk '{print $2}' "$work/bw.txt")
-
-# The cache holds the context the model is compiled for: 2048 positions.
-"$build/bin/gpt3-compile" --config gpt3-small --seq 2048 \
-  --entries forward,prefill,decode --emit=exe -o "$work/model"
-echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(date -u +%Y-%m-%d)"
+source "$(dirname "$0")/common.sh"
+measure_read_bandwidth
+print_machine
 printf '%-30s %10s %10s %12s %14s\n' case ms/token tokens/s "MB/token" "of bandwidth"
 for pos in 128 1024; do
   line=$("$work/model" bench --entry decode --pos "$pos" --iters "$steps")

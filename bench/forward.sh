@@ -5,20 +5,10 @@
 # passes or fails on time.
 #
 #   bash bench/forward.sh [iterations]
-set -euo pipefail
-cd "$(dirname "$0")/.."
 iters=${1:-5}
-build=${GPT3_BUILD_DIR:-build}
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-
-bash scripts/build.sh >/dev/null
-clang-22 -O3 -march=native -ffp-contract=fast -fopenmp bench/fma_peak.c \
-  -o "$work/fma_peak" -L/usr/lib/llvm-22/lib -Wl,-rpath,/usr/lib/llvm-22/lib
-"$work/fma_peak" | tee "$work/peak.txt"
-peak=$(awk '/threads/ && !/1thread/ {print $2}' "$work/peak.txt")
-
-echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(date -u +%Y-%m-%d)"
+source "$(dirname "$0")/common.sh"
+measure_fma_peak
+print_machine
 printf '%-28s %12s %10s %12s %10s\n' case ms/pass tokens/s GFLOP/s "of peak"
 for seq in 128 1024; do
   start=$(date +%s.%N)

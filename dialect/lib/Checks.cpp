@@ -51,14 +51,19 @@ LogicalResult checkSameElement(Operation *op, Value value, StringRef what,
   return success();
 }
 
-LogicalResult checkResultType(Operation *op, ArrayRef<int64_t> shape,
-                              Type element) {
+LogicalResult checkResultType(Operation *op, unsigned index, StringRef what,
+                              ArrayRef<int64_t> shape, Type element) {
   auto expected = RankedTensorType::get(shape, element);
-  Type actual = op->getResult(0).getType();
+  Type actual = op->getResult(index).getType();
   if (actual != expected)
-    return op->emitOpError() << "result type " << actual
+    return op->emitOpError() << what << " type " << actual
                              << " differs from the expected " << expected;
   return success();
+}
+
+LogicalResult checkResultType(Operation *op, ArrayRef<int64_t> shape,
+                              Type element) {
+  return checkResultType(op, 0, "result", shape, element);
 }
 
 int64_t dim(Value value, int64_t index) {

@@ -36,6 +36,11 @@ LogicalResult checkSameElement(Operation *op, Value value, StringRef what,
 LogicalResult checkSameType(Operation *op, Value value, StringRef what,
                             Value reference, StringRef referenceWhat);
 
+/// Checks that result `index`, described as `what`, has `shape` and
+/// `element`.
+LogicalResult checkResultType(Operation *op, unsigned index, StringRef what,
+                              ArrayRef<int64_t> shape, Type element);
+
 /// Checks that the op's single result has the type the operands imply.
 LogicalResult checkResultType(Operation *op, ArrayRef<int64_t> shape,
                               Type element);

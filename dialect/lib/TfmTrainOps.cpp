@@ -17,16 +17,11 @@ using namespace mlir::tfm;
 using namespace mlir::tfm::checks;
 
 namespace {
-/// Checks that the op's result `index`, described as `what`, has `shape`
-/// and the element type of `reference`.
+/// Checks that result `index`, described as `what`, has `shape` and the
+/// element type of `reference`.
 LogicalResult checkResult(Operation *op, unsigned index, StringRef what,
                           ArrayRef<int64_t> shape, Value reference) {
-  auto expected = RankedTensorType::get(shape, elementOf(reference));
-  Type actual = op->getResult(index).getType();
-  if (actual != expected)
-    return op->emitOpError() << what << " type " << actual
-                             << " differs from the expected " << expected;
-  return success();
+  return checkResultType(op, index, what, shape, elementOf(reference));
 }
 
 ArrayRef<int64_t> shapeOf(Value value) {

@@ -13,28 +13,6 @@ using namespace gpt3;
 namespace {
 constexpr int kCheckpointVersion = 1;
 
-/// Views of the tensors called `names` in the context.
-gpt3_status_t views(Context &ctx, const std::vector<std::string> &names,
-                    std::vector<gpt3_tensor_t> &out) {
-  for (const std::string &name : names) {
-    gpt3_tensor_t t;
-    if (gpt3_status_t s = gpt3_context_tensor(ctx.handle, name.c_str(), &t))
-      return s;
-    out.push_back(t);
-  }
-  return nullptr;
-}
-
-gpt3_status_t save(const std::string &path,
-                   const std::vector<std::string> &names,
-                   const std::vector<gpt3_tensor_t> &tensors) {
-  std::vector<const char *> cNames;
-  for (const std::string &name : names)
-    cNames.push_back(name.c_str());
-  return gpt3_safetensors_save(path.c_str(), cNames.data(), tensors.data(),
-                               tensors.size());
-}
-
 std::vector<std::string> momentNames(const std::vector<std::string> &params) {
   std::vector<std::string> names;
   for (const char *moment : {"m.", "v."})
@@ -49,18 +27,42 @@ gpt3_status_t badCheckpoint(const std::string &path, const std::string &why) {
 }
 } // namespace
 
+gpt3_status_t gpt3::contextTensors(Context &ctx,
+                                   const std::vector<std::string> &names,
+                                   std::vector<gpt3_tensor_t> &out) {
+  for (const std::string &name : names) {
+    gpt3_tensor_t t;
+    if (gpt3_status_t s = gpt3_context_tensor(ctx.handle, name.c_str(), &t))
+      return s;
+    out.push_back(t);
+  }
+  return nullptr;
+}
+
+gpt3_status_t gpt3::saveTensors(const std::string &path,
+                                const std::vector<std::string> &names,
+                                const std::vector<gpt3_tensor_t> &tensors) {
+  std::vector<const char *> cNames;
+  for (const std::string &name : names)
+    cNames.push_back(name.c_str());
+  return gpt3_safetensors_save(path.c_str(), cNames.data(), tensors.data(),
+                               tensors.size());
+}
+
 gpt3_status_t gpt3::saveCheckpoint(Context &ctx, const std::string &dir,
                                    const std::vector<std::string> &params,
                                    const TrainState &state) {
   std::vector<gpt3_tensor_t> weights, moments;
   std::vector<std::string> moment = momentNames(params);
-  if (gpt3_status_t s = views(ctx, params, weights))
+  if (gpt3_status_t s = contextTensors(ctx, params, weights))
     return s;
-  if (gpt3_status_t s = views(ctx, moment, moments))
+  if (gpt3_status_t s = contextTensors(ctx, moment, moments))
     return s;
-  if (gpt3_status_t s = save(dir + "/model.safetensors", params, weights))
+  if (gpt3_status_t s =
+          saveTensors(dir + "/model.safetensors", params, weights))
     return s;
-  if (gpt3_status_t s = save(dir + "/optimizer.safetensors", moment, moments))
+  if (gpt3_status_t s =
+          saveTensors(dir + "/optimizer.safetensors", moment, moments))
     return s;
   nlohmann::json json = {{"version", kCheckpointVersion},
                          {"step", state.step},

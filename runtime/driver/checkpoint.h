@@ -28,6 +28,17 @@ struct TrainState {
   nlohmann::json settings; // the run's resolved settings
 };
 
+/// Views of the parameters or states called `names` in the context.
+gpt3_status_t contextTensors(Context &ctx,
+                             const std::vector<std::string> &names,
+                             std::vector<gpt3_tensor_t> &out);
+
+/// Writes `tensors` under `names` to the safetensors file `path`,
+/// atomically.
+gpt3_status_t saveTensors(const std::string &path,
+                          const std::vector<std::string> &names,
+                          const std::vector<gpt3_tensor_t> &tensors);
+
 /// Writes the parameters, the moments `m.*` and `v.*`, and `state` into
 /// `dir`.
 gpt3_status_t saveCheckpoint(Context &ctx, const std::string &dir,

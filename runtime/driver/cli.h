@@ -12,8 +12,11 @@
 
 #include "gpt3/runtime.h"
 
+#include <cmath>
+#include <cstdlib>
 #include <map>
 #include <memory>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -35,6 +38,36 @@ struct Flags {
 Flags parseFlags(int argc, char **argv, int first,
                  const std::vector<std::string> &known,
                  const std::vector<std::string> &switches = {});
+
+/// Reads --name as a number in [lo, hi] into `out`, which keeps its value
+/// when the flag is absent. Otherwise sets `error` to "--name must be
+/// <range>, got '<text>'" (`range` by default "an integer in [lo, hi]" or
+/// "a number in [lo, hi]") and returns false.
+template <typename T>
+bool numberFlag(const Flags &flags, const std::string &name, T lo, T hi, T &out,
+                std::string &error, const std::string &range = "") {
+  if (!flags.has(name))
+    return true;
+  const std::string &text = flags.values.at(name);
+  char *end = nullptr;
+  double value = std::strtod(text.c_str(), &end);
+  bool integral = std::is_integral<T>::value;
+  if (text.empty() || *end || !(value >= lo && value <= hi) ||
+      (integral && value != std::floor(value))) {
+    std::ostringstream message;
+    message << "--" << name << " must be ";
+    if (range.empty())
+      message << (integral ? "an integer" : "a number") << " in [" << lo << ", "
+              << hi << "]";
+    else
+      message << range;
+    message << ", got '" << text << "'";
+    error = message.str();
+    return false;
+  }
+  out = static_cast<T>(value);
+  return true;
+}
 
 /// Prints "error: <message>" and returns kExitBadInput.
 int badInput(const std::string &message);

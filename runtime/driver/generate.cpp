@@ -71,24 +71,6 @@ private:
   std::string pending_;
 };
 
-/// Parses a flag as a number in [lo, hi], or sets `error`.
-template <typename T>
-T numberFlag(const Flags &flags, const std::string &name, T fallback, T lo,
-             T hi, const std::string &range, std::string &error) {
-  if (!flags.has(name))
-    return fallback;
-  const std::string &text = flags.values.at(name);
-  char *end = nullptr;
-  double value = std::strtod(text.c_str(), &end);
-  bool integral = std::is_integral<T>::value;
-  if (*end || text.empty() || !(value >= lo && value <= hi) ||
-      (integral && value != std::floor(value))) {
-    error = "--" + name + " must be " + range + ", got '" + text + "'";
-    return fallback;
-  }
-  return static_cast<T>(value);
-}
-
 /// Logits of the last of `tokens` (at most the compiled length), from one
 /// forward pass over row 0 of the compiled batch.
 gpt3_status_t forwardLogits(GenerateModel &model,
@@ -162,7 +144,7 @@ gpt3_status_t cachedLogits(GenerateModel &model,
 
 struct Settings {
   SamplingOptions sampling;
-  BeamOptions beam;
+  BeamOptions beam{/*beams=*/1}; // sampling unless --beams says otherwise
   int32_t maxNewTokens = 32;
   int32_t numReturn = 1;
   uint64_t seed = 0;
@@ -172,22 +154,20 @@ struct Settings {
 int gpt3::commandGenerate(GenerateModel &model, const Flags &flags) {
   std::string error;
   Settings s;
-  s.maxNewTokens = numberFlag<int32_t>(flags, "max-new-tokens", 32, 0, 1 << 20,
-                                       "an integer >= 0", error);
-  s.sampling.temperature = numberFlag<float>(flags, "temp", 1.0f, 0.0f, 1e6f,
-                                             "a number >= 0", error);
-  s.sampling.topK = numberFlag<int32_t>(flags, "top-k", 0, 0, 1 << 30,
-                                        "an integer >= 0 (0: off)", error);
-  if (flags.has("top-p")) {
-    s.sampling.topP = numberFlag<float>(flags, "top-p", 1.0f, 1e-30f, 1.0f,
-                                        "in (0, 1]", error);
-  }
-  s.beam.beams = numberFlag<int32_t>(flags, "beams", 1, 1, 64,
-                                     "an integer in [1, 64]", error);
-  s.beam.lengthPenalty = numberFlag<float>(
-      flags, "length-penalty", 1.0f, -10.0f, 10.0f, "in [-10, 10]", error);
-  s.numReturn = numberFlag<int32_t>(flags, "num-return-sequences", 1, 1, 64,
-                                    "an integer in [1, 64]", error);
+  numberFlag<int32_t>(flags, "max-new-tokens", 0, 1 << 20, s.maxNewTokens,
+                      error, "an integer >= 0");
+  numberFlag<float>(flags, "temp", 0.0f, 1e6f, s.sampling.temperature, error,
+                    "a number >= 0");
+  numberFlag<int32_t>(flags, "top-k", 0, 1 << 30, s.sampling.topK, error,
+                      "an integer >= 0 (0: off)");
+  numberFlag<float>(flags, "top-p", 1e-30f, 1.0f, s.sampling.topP, error,
+                    "in (0, 1]");
+  numberFlag<int32_t>(flags, "beams", 1, 64, s.beam.beams, error,
+                      "an integer in [1, 64]");
+  numberFlag<float>(flags, "length-penalty", -10.0f, 10.0f,
+                    s.beam.lengthPenalty, error, "in [-10, 10]");
+  numberFlag<int32_t>(flags, "num-return-sequences", 1, 64, s.numReturn, error,
+                      "an integer in [1, 64]");
   if (!error.empty())
     return badInput(error);
   if (s.beam.beams > 1 && s.numReturn > s.beam.beams)

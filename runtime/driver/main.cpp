@@ -145,13 +145,12 @@ double forwardFlops(const nlohmann::json &manifest) {
   return layers * perLayer + 2 * n * width * c["vocab_size"].get<double>();
 }
 
-/// Calls `fn` once to warm up, then `iters` times; the sorted times in ms.
-gpt3_status_t timeCalls(Context &ctx, const char *fn, gpt3_tensor_t *in,
-                        size_t numIn, gpt3_tensor_t *out, int iters,
-                        std::vector<double> &ms) {
+/// Runs `call` once to warm up, then `iters` times; the sorted times in ms.
+template <typename Call>
+gpt3_status_t timeRuns(int iters, Call call, std::vector<double> &ms) {
   for (int i = 0; i < iters + 1; ++i) {
     auto start = std::chrono::steady_clock::now();
-    if (gpt3_status_t s = gpt3_context_call(ctx.handle, fn, in, numIn, out, 1))
+    if (gpt3_status_t s = call(i))
       return s;
     std::chrono::duration<double, std::milli> elapsed =
         std::chrono::steady_clock::now() - start;
@@ -160,6 +159,26 @@ gpt3_status_t timeCalls(Context &ctx, const char *fn, gpt3_tensor_t *in,
   }
   std::sort(ms.begin(), ms.end());
   return nullptr;
+}
+
+/// Times `iters` calls of entry point `fn` after a warm-up call.
+gpt3_status_t timeCalls(Context &ctx, const char *fn, gpt3_tensor_t *in,
+                        size_t numIn, gpt3_tensor_t *out, int iters,
+                        std::vector<double> &ms) {
+  return timeRuns(
+      iters,
+      [&](int) { return gpt3_context_call(ctx.handle, fn, in, numIn, out, 1); },
+      ms);
+}
+
+/// Elements of the weights that enter a matmul: every matrix (the tied
+/// table in the output projection) except the position embeddings.
+double matmulWeights(const nlohmann::json &manifest) {
+  double count = 0;
+  for (const auto &p : manifest["params"])
+    if (p["shape"].size() == 2 && p["name"] != "wpe.weight")
+      count += numElements(p["shape"].get<std::vector<int64_t>>());
+  return count;
 }
 
 /// Times calls of the cached entry point `name` (`decode` or `prefill`) at
@@ -189,18 +208,12 @@ int benchCached(Context &ctx, const Flags &flags, int iters,
   if (gpt3_status_t s = timeCalls(ctx, name.c_str(), in, 2, &out, iters, ms))
     return report(s);
   double median = ms[ms.size() / 2];
-  double weights = 0, matmulWeights = 0, cache = 0, attention = 0;
+  double weights = 0, cache = 0, attention = 0;
   const nlohmann::json &windows = ctx.manifest["config"]["windows"];
   for (const auto &arg : (*entry)["args"]) {
     std::vector<int64_t> shape = arg["shape"].get<std::vector<int64_t>>();
-    if (arg["kind"] == "param") {
+    if (arg["kind"] == "param")
       weights += numElements(shape);
-      // Every weight matrix is in a matmul (the tied table in the LM head)
-      // except the position embeddings.
-      if (shape.size() == 2 &&
-          arg["name"].get<std::string>().find("wpe") == std::string::npos)
-        matmulWeights += numElements(shape);
-    }
     if (arg["kind"] != "state" || shape.size() != 4 ||
         arg["name"].get<std::string>().find("key") == std::string::npos)
       continue;
@@ -228,7 +241,7 @@ int benchCached(Context &ctx, const Flags &flags, int iters,
     std::printf("%.1f GB/s of weights and cache (%.1f MB per step)\n",
                 bytes / (median * 1e6), bytes / 1e6);
   } else {
-    double flops = 2.0 * tokens * matmulWeights + attention;
+    double flops = 2.0 * tokens * matmulWeights(ctx.manifest) + attention;
     std::printf("%.1f GFLOP/s (%.2f GFLOP per call)\n", flops / (median * 1e6),
                 flops / 1e9);
   }
@@ -252,26 +265,19 @@ int benchTrain(Context &ctx, int iters, uint64_t seed) {
     targets[i] = static_cast<int32_t>((i * 40503u + seed + 1) % vocab);
   }
   std::vector<double> ms;
-  for (int i = 0; i < iters + 1; ++i) {
-    auto start = std::chrono::steady_clock::now();
-    if (gpt3_status_t s = step.run(tokens.data(), targets.data(), i + 1, 1e-4f))
-      return report(s);
-    std::chrono::duration<double, std::milli> elapsed =
-        std::chrono::steady_clock::now() - start;
-    if (i > 0)
-      ms.push_back(elapsed.count());
-  }
-  std::sort(ms.begin(), ms.end());
+  if (gpt3_status_t s = timeRuns(
+          iters,
+          [&](int i) {
+            return step.run(tokens.data(), targets.data(), i + 1, 1e-4f);
+          },
+          ms))
+    return report(s);
   double median = ms[ms.size() / 2];
   const nlohmann::json &c = ctx.manifest["config"];
-  double weights = 0;
-  for (const auto &p : ctx.manifest["params"])
-    if (p["shape"].size() == 2 && p["name"] != "wpe.weight")
-      weights += numElements(p["shape"].get<std::vector<int64_t>>());
   double count = static_cast<double>(tokens.size());
-  double flops =
-      count * (6.0 * weights + 12.0 * c["n_layer"].get<double>() * shape[1] *
-                                   c["n_embd"].get<double>());
+  double flops = count * (6.0 * matmulWeights(ctx.manifest) +
+                          12.0 * c["n_layer"].get<double>() * shape[1] *
+                              c["n_embd"].get<double>());
   std::printf("train_step B=%lld T=%lld: median %.2f ms, min %.2f ms over %d "
               "steps, %.0f tokens/s, %.1f GFLOP/s (%.2f GFLOP per step)\n",
               static_cast<long long>(shape[0]),

@@ -160,15 +160,13 @@ bool gpt3::readTokenIds(const std::string &path,
   if (!readNpy(path, tokens, error))
     return false;
   if (tokens.descr != "<i4" && tokens.descr != "<i8")
-    return fail(path +
-                    ": token ids must be int32 or int64, got '" + tokens.descr +
-                    "'");
+    return fail(path + ": token ids must be int32 or int64, got '" +
+                tokens.descr + "'");
   if (tokens.shape != shape)
-    return fail(path + ": shape " +
-                    nlohmann::json(tokens.shape).dump() +
-                    " differs from the compiled [batch, seq] " +
-                    nlohmann::json(shape).dump() +
-                    "; recompile with --batch/--seq");
+    return fail(path + ": shape " + nlohmann::json(tokens.shape).dump() +
+                " differs from the compiled [batch, seq] " +
+                nlohmann::json(shape).dump() +
+                "; recompile with --batch/--seq");
   size_t count = tokens.data.size() / (tokens.descr == "<i8" ? 8 : 4);
   ids.assign(count, 0);
   for (size_t i = 0; i < count; ++i) {
@@ -182,7 +180,7 @@ bool gpt3::readTokenIds(const std::string &path,
     }
     if (id < INT32_MIN || id > INT32_MAX)
       return fail("token id " + std::to_string(id) + " at position " +
-                      std::to_string(i) + " is out of range");
+                  std::to_string(i) + " is out of range");
     ids[i] = static_cast<int32_t>(id);
   }
   return true;

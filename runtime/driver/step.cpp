@@ -11,6 +11,7 @@
 
 #include "step.h"
 
+#include "checkpoint.h"
 #include "npy.h"
 
 #include <cmath>
@@ -53,29 +54,6 @@ gpt3_status_t TrainStep::run(const int32_t *tokens, const int32_t *targets,
                            out.size());
 }
 
-namespace {
-/// Writes `tensors` (views) under `names` to `path`.
-gpt3_status_t saveTensors(const std::string &path,
-                          const std::vector<std::string> &names,
-                          const std::vector<gpt3_tensor_t> &tensors) {
-  std::vector<const char *> cNames;
-  for (const std::string &name : names)
-    cNames.push_back(name.c_str());
-  return gpt3_safetensors_save(path.c_str(), cNames.data(), tensors.data(),
-                               tensors.size());
-}
-
-/// A learning rate flag: a finite number >= 0.
-bool parseRate(const std::string &text, float &out) {
-  char *end = nullptr;
-  double value = std::strtod(text.c_str(), &end);
-  if (text.empty() || *end || !std::isfinite(value) || value < 0)
-    return false;
-  out = static_cast<float>(value);
-  return true;
-}
-} // namespace
-
 int gpt3::commandStep(Context &ctx, const Flags &flags) {
   for (const char *required : {"weights", "tokens", "targets", "lr", "out"})
     if (!flags.has(required))
@@ -85,9 +63,8 @@ int gpt3::commandStep(Context &ctx, const Flags &flags) {
   if (!step.init(ctx, error))
     return badInput(error);
   float lr = 0;
-  if (!parseRate(flags.values.at("lr"), lr))
-    return badInput("--lr must be a number >= 0, got '" +
-                    flags.values.at("lr") + "'");
+  if (!numberFlag<float>(flags, "lr", 0.0f, 10.0f, lr, error))
+    return badInput(error);
   std::vector<int32_t> tokens, targets;
   if (!readTokenIds(flags.values.at("tokens"), step.tokenShape(), tokens,
                     error) ||
@@ -109,15 +86,11 @@ int gpt3::commandStep(Context &ctx, const Flags &flags) {
                          "finite; the parameters are unchanged\n");
 
   std::vector<gpt3_tensor_t> grads, params;
-  for (size_t i = 0; i < step.paramNames().size(); ++i) {
+  for (size_t i = 0; i < step.paramNames().size(); ++i)
     grads.push_back(
         tensorView(step.grad(i).data(), step.gradShape(i), GPT3_DTYPE_F32));
-    gpt3_tensor_t param;
-    if (gpt3_status_t s = gpt3_context_tensor(
-            ctx.handle, step.paramNames()[i].c_str(), &param))
-      return report(s);
-    params.push_back(param);
-  }
+  if (gpt3_status_t s = contextTensors(ctx, step.paramNames(), params))
+    return report(s);
   if (gpt3_status_t s =
           saveTensors(dir + "/grads.safetensors", step.paramNames(), grads))
     return report(s);

@@ -135,29 +135,6 @@ private:
   int64_t batch_, seq_, split_;
 };
 
-/// Parses --name as a number in [lo, hi]; false (with `error`) otherwise.
-template <typename T>
-bool numberFlag(const Flags &flags, const std::string &name, T lo, T hi, T &out,
-                std::string &error) {
-  if (!flags.has(name))
-    return true;
-  const std::string &text = flags.values.at(name);
-  char *end = nullptr;
-  double value = std::strtod(text.c_str(), &end);
-  bool integral = std::is_integral<T>::value;
-  if (text.empty() || *end || !std::isfinite(value) || value < lo ||
-      value > hi || (integral && value != std::floor(value))) {
-    std::ostringstream range;
-    range << "--" << name << " must be "
-          << (integral ? "an integer" : "a number") << " in [" << lo << ", "
-          << hi << "], got '" << text << "'";
-    error = range.str();
-    return false;
-  }
-  out = static_cast<T>(value);
-  return true;
-}
-
 /// Copies the tokenizer files next to the weights, so that
 /// `generate --weights DIR` needs nothing else.
 void copyTokenizer(const std::string &from, const std::string &dir) {

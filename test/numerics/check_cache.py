@@ -10,7 +10,6 @@ they hold; exits 1 when they differ or the text is degenerate (fewer than
 """
 
 import argparse
-import json
 import os
 import subprocess
 import sys
@@ -30,9 +29,7 @@ def main():
     args = parser.parse_args()
 
     os.makedirs(args.workdir, exist_ok=True)
-    manifest = json.loads(
-        subprocess.run([args.binary, "info", "--json"], check=True,
-                       capture_output=True, text=True).stdout)
+    manifest = ref.load_manifest(args.binary)
     weights = ref.random_weights(manifest, 3)
     # Larger weights spread the logits and let context matter, so greedy
     # choices vary from step to step.

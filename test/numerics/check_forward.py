@@ -7,7 +7,6 @@ Prints the max absolute and relative error; exits 1 above the tolerance.
 """
 
 import argparse
-import json
 import os
 import subprocess
 import sys
@@ -27,9 +26,7 @@ def main():
     args = parser.parse_args()
 
     os.makedirs(args.workdir, exist_ok=True)
-    manifest = json.loads(
-        subprocess.run([args.binary, "info", "--json"], check=True,
-                       capture_output=True, text=True).stdout)
+    manifest = ref.load_manifest(args.binary)
     config = manifest["config"]
     B, T = manifest["batch"], manifest["seq"]
 

@@ -6,7 +6,6 @@ write back the parameters it was given, bit for bit.
 usage: check_nonfinite_step.py MODEL_BINARY WORKDIR
 """
 
-import json
 import os
 import subprocess
 import sys
@@ -14,15 +13,12 @@ import sys
 import numpy as np
 
 import gpt2_reference as ref
-from check_train_step import read_safetensors
 
 
 def main():
     binary, workdir = sys.argv[1], sys.argv[2]
     os.makedirs(workdir, exist_ok=True)
-    manifest = json.loads(subprocess.run([binary, "info", "--json"],
-                                         check=True, capture_output=True,
-                                         text=True).stdout)
+    manifest = ref.load_manifest(binary)
     weights = ref.random_weights(manifest, 0)
     weights["ln_f.weight"][3] = np.nan
     ref.write_safetensors(os.path.join(workdir, "model.safetensors"), weights)
@@ -35,7 +31,7 @@ def main():
          "--targets", os.path.join(workdir, "ids.npy"), "--lr", "1e-3",
          "--out", os.path.join(workdir, "out")],
         check=True, capture_output=True, text=True)
-    after = read_safetensors(os.path.join(workdir, "out", "params.safetensors"))
+    after = ref.read_safetensors(os.path.join(workdir, "out", "params.safetensors"))
     unchanged = all(np.array_equal(after[n], w, equal_nan=True)
                     for n, w in weights.items())
     print(run.stdout.strip().replace("\n", ", "))

@@ -21,10 +21,8 @@ to the parameters.
 """
 
 import argparse
-import json
 import math
 import os
-import struct
 import subprocess
 import sys
 
@@ -32,22 +30,6 @@ import numpy as np
 import torch
 
 import gpt2_reference as ref
-
-
-def read_safetensors(path):
-    with open(path, "rb") as f:
-        length = struct.unpack("<Q", f.read(8))[0]
-        header = json.loads(f.read(length))
-        data = f.read()
-    tensors = {}
-    for name, info in header.items():
-        if name == "__metadata__":
-            continue
-        begin, end = info["data_offsets"]
-        assert info["dtype"] == "F32", info
-        tensors[name] = np.frombuffer(data[begin:end], dtype=np.float32
-                                      ).reshape(info["shape"])
-    return tensors
 
 
 def torch_loss(config, w, tokens, targets):
@@ -105,9 +87,7 @@ def main():
     param_tolerance = args.param_tolerance or args.lr
 
     os.makedirs(args.workdir, exist_ok=True)
-    manifest = json.loads(
-        subprocess.run([args.binary, "info", "--json"], check=True,
-                       capture_output=True, text=True).stdout)
+    manifest = ref.load_manifest(args.binary)
     config = manifest["config"]
     B, T = manifest["batch"], manifest["seq"]
     weights = ref.random_weights(manifest, args.seed)
@@ -126,8 +106,8 @@ def main():
          "--lr", str(args.lr), "--out", out],
         check=True, capture_output=True, text=True).stdout.split()
     loss, norm = float(printed[1]), float(printed[3])
-    grads = read_safetensors(os.path.join(out, "grads.safetensors"))
-    params = read_safetensors(os.path.join(out, "params.safetensors"))
+    grads = ref.read_safetensors(os.path.join(out, "grads.safetensors"))
+    params = ref.read_safetensors(os.path.join(out, "params.safetensors"))
 
     w = {name: torch.tensor(array, dtype=torch.float64, requires_grad=True)
          for name, array in weights.items()}

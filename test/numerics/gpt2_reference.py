@@ -9,8 +9,15 @@ logits of compiled model binaries.
 
 import json
 import struct
+import subprocess
 
 import numpy as np
+
+
+def load_manifest(binary):
+    """The manifest of a compiled model binary (`info --json`)."""
+    return json.loads(subprocess.run([binary, "info", "--json"], check=True,
+                                     capture_output=True, text=True).stdout)
 
 
 def write_safetensors(path, tensors):
@@ -32,6 +39,23 @@ def write_safetensors(path, tensors):
         f.write(text)
         for blob in blobs:
             f.write(blob)
+
+
+def read_safetensors(path):
+    """{name: float32 array} of an F32 safetensors file."""
+    with open(path, "rb") as f:
+        length = struct.unpack("<Q", f.read(8))[0]
+        header = json.loads(f.read(length))
+        data = f.read()
+    tensors = {}
+    for name, info in header.items():
+        if name == "__metadata__":
+            continue
+        begin, end = info["data_offsets"]
+        assert info["dtype"] == "F32", info
+        tensors[name] = np.frombuffer(data[begin:end], dtype=np.float32
+                                      ).reshape(info["shape"])
+    return tensors
 
 
 def random_weights(manifest, seed):

@@ -8,7 +8,6 @@ usage: make_bad_inputs.py MODEL_BINARY OUTDIR
 import json
 import os
 import struct
-import subprocess
 import sys
 
 import numpy as np
@@ -37,8 +36,7 @@ def header_of(tensors, dtype="F32", item=4):
 def main():
     binary, out = sys.argv[1], sys.argv[2]
     os.makedirs(out, exist_ok=True)
-    manifest = json.loads(subprocess.run([binary, "info", "--json"], check=True,
-                                         capture_output=True, text=True).stdout)
+    manifest = ref.load_manifest(binary)
     vocab = manifest["config"]["vocab_size"]
     B, T = manifest["batch"], manifest["seq"]
     w = ref.random_weights(manifest, 0)

@@ -54,26 +54,30 @@ AffineMap dimsMap(MLIRContext *ctx, unsigned numDims, ArrayRef<unsigned> dims) {
   return AffineMap::get(numDims, 0, exprs, ctx);
 }
 
+namespace {
+/// (0, ..., rank - 2) and (rank - 1): the leading dimensions as rows.
+SmallVector<ReassociationIndices> rowGroups(int64_t rank) {
+  ReassociationIndices leading;
+  for (int64_t i = 0; i < rank - 1; ++i)
+    leading.push_back(i);
+  return {leading, {rank - 1}};
+}
+} // namespace
+
 Value collapseTo2d(OpBuilder &b, Location loc, Value value) {
   RankedTensorType type = tensorType(value);
   if (type.getRank() == 2)
     return value;
-  ReassociationIndices leading;
-  for (int64_t i = 0; i < type.getRank() - 1; ++i)
-    leading.push_back(i);
-  SmallVector<ReassociationIndices> groups = {leading, {type.getRank() - 1}};
-  return tensor::CollapseShapeOp::create(b, loc, value, groups);
+  return tensor::CollapseShapeOp::create(b, loc, value,
+                                         rowGroups(type.getRank()));
 }
 
 Value expandFrom2d(OpBuilder &b, Location loc, Value value,
                    RankedTensorType type) {
   if (type.getRank() == 2)
     return value;
-  ReassociationIndices leading;
-  for (int64_t i = 0; i < type.getRank() - 1; ++i)
-    leading.push_back(i);
-  SmallVector<ReassociationIndices> groups = {leading, {type.getRank() - 1}};
-  return tensor::ExpandShapeOp::create(b, loc, type, value, groups);
+  return tensor::ExpandShapeOp::create(b, loc, type, value,
+                                       rowGroups(type.getRank()));
 }
 
 Value generic(OpBuilder &b, Location loc, ValueRange inputs, Value init,
@@ -182,6 +186,26 @@ Value maskedScore(OpBuilder &b, Location loc, Value score, Value key,
   Value visible = arith::AndIOp::create(b, loc, causal, inBand);
   Value scaled = arith::MulFOp::create(b, loc, score, scale);
   return arith::SelectOp::create(b, loc, visible, scaled, hidden);
+}
+
+std::pair<Value, Value> rowMaxAndSumExp(OpBuilder &b, Location loc, Value x) {
+  MLIRContext *ctx = b.getContext();
+  RankedTensorType type = tensorType(x);
+  Value rowMax = reduceRows(b, loc, x, -std::numeric_limits<double>::infinity(),
+                            [](OpBuilder &nb, Location l, ValueRange a) {
+                              return maxF(nb, l, a[0], a[1]);
+                            });
+  AffineMap full = dimsMap(ctx, 2, {0, 1}), row = dimsMap(ctx, 2, {0});
+  Value sumExp = generic(
+      b, loc, {x, rowMax},
+      filledTensor(b, loc, {type.getDimSize(0)}, type.getElementType(), 0.0),
+      {full, row, row}, {kPar, kRed},
+      [](OpBuilder &nb, Location l, ValueRange a) {
+        Value e = math::ExpOp::create(nb, l,
+                                      arith::SubFOp::create(nb, l, a[0], a[1]));
+        return arith::AddFOp::create(nb, l, e, a[2]).getResult();
+      });
+  return {rowMax, sumExp};
 }
 
 std::pair<Value, Value> layerNormStats(OpBuilder &b, Location loc, Value x,

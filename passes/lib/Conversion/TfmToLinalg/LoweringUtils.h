@@ -71,6 +71,10 @@ Value maxF(OpBuilder &b, Location loc, Value x, Value y);
 /// entries, never a whole row of them.
 Value softmaxRows(OpBuilder &b, Location loc, Value x);
 
+/// The max of each row of the (N, C) `x` and the sum of exp(x - max) over
+/// the row, both (N): the stable log-sum-exp is max + log(sum).
+std::pair<Value, Value> rowMaxAndSumExp(OpBuilder &b, Location loc, Value x);
+
 /// qkv (B, T, 3C) viewed as (B, T, 3, H, D).
 Value packHeads(OpBuilder &b, Location loc, Value qkv, int64_t heads);
 

@@ -633,23 +633,10 @@ struct CrossEntropyLowering : OpConversionPattern<CrossEntropyOp> {
         rewriter, loc, adaptor.getTargets(),
         SmallVector<ReassociationIndices>{{0, 1}});
 
-    Value rowMax = reduceRows(rewriter, loc, logits,
-                              -std::numeric_limits<double>::infinity(),
-                              [](OpBuilder &b, Location l, ValueRange a) {
-                                return maxF(b, l, a[0], a[1]);
-                              });
-    AffineMap full = dimsMap(ctx, 2, {0, 1}), row = dimsMap(ctx, 2, {0});
-    Value sumExp = generic(
-        rewriter, loc, {logits, rowMax},
-        filledTensor(rewriter, loc, {rows}, element, 0.0), {full, row, row},
-        {kPar, kRed}, [](OpBuilder &b, Location l, ValueRange a) {
-          Value e = math::ExpOp::create(
-              b, l, arith::SubFOp::create(b, l, a[0], a[1]));
-          return arith::AddFOp::create(b, l, e, a[2]).getResult();
-        });
+    auto [rowMax, sumExp] = rowMaxAndSumExp(rewriter, loc, logits);
+    AffineMap one = dimsMap(ctx, 1, {0});
     // Per-row loss, summed into a rank-0 tensor: sum_n (lse_n - picked_n).
     Value total = filledTensor(rewriter, loc, {}, element, 0.0);
-    AffineMap one = dimsMap(ctx, 1, {0});
     AffineMap scalar = AffineMap::get(1, 0, {}, ctx);
     Value sum =
         generic(rewriter, loc, {sumExp, rowMax, targets}, total,

@@ -356,19 +356,7 @@ struct CrossEntropyGradLowering : OpConversionPattern<CrossEntropyGradOp> {
     RankedTensorType rows = tensorType(logits);
     AffineMap full = dimsMap(ctx, 2, {0, 1}), row = dimsMap(ctx, 2, {0});
     AffineMap scalar = AffineMap::get(2, 0, {}, ctx);
-    Value rowMax = reduceRows(rewriter, loc, logits,
-                              -std::numeric_limits<double>::infinity(),
-                              [](OpBuilder &b, Location l, ValueRange a) {
-                                return maxF(b, l, a[0], a[1]);
-                              });
-    Value sumExp =
-        generic(rewriter, loc, {logits, rowMax},
-                filledTensor(rewriter, loc, {rows.getDimSize(0)}, element, 0.0),
-                {full, row, row}, {kPar, kRed},
-                [](OpBuilder &b, Location l, ValueRange a) {
-                  Value e = math::ExpOp::create(b, l, sub(b, l, a[0], a[1]));
-                  return add(b, l, e, a[2]);
-                });
+    auto [rowMax, sumExp] = rowMaxAndSumExp(rewriter, loc, logits);
     Value invRows =
         floatConstant(rewriter, loc, element, 1.0 / rows.getDimSize(0));
     Value zero = floatConstant(rewriter, loc, element, 0.0);
