@@ -38,9 +38,10 @@ const char kUsage[] =
     "  forward --weights W --tokens in.npy --out logits.npy\n"
     "                                logits of int32/int64 token ids [B, T]\n"
     "  bench [--weights W] [--iters N] [--seed S]\n"
-    "        [--entry forward|prefill|decode|train_step] [--pos P]\n"
-    "                                time forward or a training step on\n"
-    "                                random tokens, or a prefill chunk or\n"
+    "        [--entry forward|loss|prefill|decode|train_step] [--pos P]\n"
+    "                                time forward, forward and loss, or a\n"
+    "                                training step on random tokens, or a\n"
+    "                                prefill chunk or\n"
     "                                decode step at position P (default:\n"
     "                                the last one that fits), on\n"
     "                                GPT-3-initialised weights without W\n"
@@ -286,6 +287,42 @@ int benchTrain(Context &ctx, int iters, uint64_t seed) {
   return 0;
 }
 
+/// Times `forward` (tokens -> logits) or `loss` (tokens, targets -> mean
+/// cross-entropy) on random tokens.
+int benchForward(Context &ctx, int iters, uint64_t seed,
+                 const std::string &name) {
+  const nlohmann::json *entry = findEntry(ctx.manifest, name);
+  if (!entry)
+    return badInput("this model has no " + name + " entry point");
+  bool loss = name == "loss";
+  std::vector<int64_t> tokenShape = argShape(*entry, "tokens");
+  std::vector<int64_t> outShape = argShape(*entry, loss ? "loss" : "logits");
+  int64_t vocab = ctx.manifest["config"]["vocab_size"].get<int64_t>();
+  std::vector<int32_t> ids(numElements(tokenShape)), targets(ids.size());
+  for (size_t i = 0; i < ids.size(); ++i) {
+    ids[i] = static_cast<int32_t>((i * 2654435761u + seed) % vocab);
+    targets[i] = static_cast<int32_t>((i * 40503u + seed + 1) % vocab);
+  }
+  std::vector<float> out(numElements(outShape));
+  gpt3_tensor_t in[2] = {
+      tensorView(ids.data(), tokenShape, GPT3_DTYPE_I32),
+      tensorView(targets.data(), tokenShape, GPT3_DTYPE_I32)};
+  gpt3_tensor_t result = tensorView(out.data(), outShape, GPT3_DTYPE_F32);
+  std::vector<double> ms;
+  if (gpt3_status_t s =
+          timeCalls(ctx, name.c_str(), in, loss ? 2 : 1, &result, iters, ms))
+    return report(s);
+  double median = ms[ms.size() / 2];
+  double flops = forwardFlops(ctx.manifest);
+  std::printf("%s B=%lld T=%lld: median %.2f ms, min %.2f ms over %d "
+              "runs, %.0f tokens/s, %.1f GFLOP/s (%.2f GFLOP per pass)\n",
+              name.c_str(), static_cast<long long>(tokenShape[0]),
+              static_cast<long long>(tokenShape[1]), median, ms.front(), iters,
+              ids.size() / (median / 1000.0), flops / (median * 1e6),
+              flops / 1e9);
+  return 0;
+}
+
 int commandBench(Context &ctx, const Flags &flags) {
   int iters = flags.values.count("iters")
                   ? std::atoi(flags.values.at("iters").c_str())
@@ -298,10 +335,10 @@ int commandBench(Context &ctx, const Flags &flags) {
           : 1;
   std::string entryName =
       flags.has("entry") ? flags.values.at("entry") : "forward";
-  if (entryName != "forward" && entryName != "decode" &&
+  if (entryName != "forward" && entryName != "loss" && entryName != "decode" &&
       entryName != "prefill" && entryName != "train_step")
-    return badInput("--entry must be forward, prefill, decode or train_step, "
-                    "got '" +
+    return badInput("--entry must be forward, loss, prefill, decode or "
+                    "train_step, got '" +
                     entryName + "'");
   gpt3_status_t status =
       flags.values.count("weights")
@@ -312,33 +349,9 @@ int commandBench(Context &ctx, const Flags &flags) {
     return report(status);
   if (entryName == "train_step")
     return benchTrain(ctx, iters, seed);
-  if (entryName != "forward")
+  if (entryName != "forward" && entryName != "loss")
     return benchCached(ctx, flags, iters, entryName);
-  const nlohmann::json *entry = findEntry(ctx.manifest, "forward");
-  if (!entry)
-    return badInput("this model has no forward entry point");
-  std::vector<int64_t> tokenShape = argShape(*entry, "tokens");
-  std::vector<int64_t> logitShape = argShape(*entry, "logits");
-  int64_t vocab = ctx.manifest["config"]["vocab_size"].get<int64_t>();
-  std::vector<int32_t> ids(tokenShape[0] * tokenShape[1]);
-  for (size_t i = 0; i < ids.size(); ++i)
-    ids[i] = static_cast<int32_t>((i * 2654435761u + seed) % vocab);
-  std::vector<float> logits(numElements(logitShape));
-  gpt3_tensor_t in = tensorView(ids.data(), tokenShape, GPT3_DTYPE_I32);
-  gpt3_tensor_t out = tensorView(logits.data(), logitShape, GPT3_DTYPE_F32);
-
-  std::vector<double> ms;
-  if (gpt3_status_t s = timeCalls(ctx, "forward", &in, 1, &out, iters, ms))
-    return report(s);
-  double median = ms[ms.size() / 2];
-  double flops = forwardFlops(ctx.manifest);
-  std::printf("forward B=%lld T=%lld: median %.2f ms, min %.2f ms over %d "
-              "runs, %.0f tokens/s, %.1f GFLOP/s (%.2f GFLOP per pass)\n",
-              static_cast<long long>(tokenShape[0]),
-              static_cast<long long>(tokenShape[1]), median, ms.front(), iters,
-              ids.size() / (median / 1000.0), flops / (median * 1e6),
-              flops / 1e9);
-  return 0;
+  return benchForward(ctx, iters, seed, entryName);
 }
 } // namespace
 

@@ -1,17 +1,16 @@
 // RUN: gpt3-opt %s --tfm-lower-to-cpu-pipeline --verify-each | FileCheck %s
 // RUN: gpt3-opt %s --tfm-lower-to-cpu-pipeline="openmp=false" | FileCheck %s --check-prefix=SERIAL
 
-// One linear layer down to the LLVM dialect: OpenMP threads, 32-lane
-// multiply-adds from the vectorized matmul, the output as an
+// One linear layer down to the LLVM dialect: OpenMP threads, 32-lane FMAs
+// from the vectorized matmul (not a multiply and an add), the output as an
 // out-parameter written in place (never copied into), temporaries in the
 // workspace, and a packed entry point.
-// (The backend fuses the 32-lane multiply-adds of the 8 x 32 register tile
-// into FMAs.)
 // CHECK-LABEL: llvm.func internal @linear(
 //  CHECK-SAME:   tfm.workspace_bytes
 //       CHECK:   omp.parallel
-//       CHECK:   llvm.fmul {{.*}} : vector<32xf32>
-//       CHECK:   llvm.fadd {{.*}} : vector<32xf32>
+//   CHECK-NOT:   llvm.fmul {{.*}} : vector<32xf32>
+//       CHECK:   llvm.intr.fmuladd({{.*}}) : (vector<32xf32>, vector<32xf32>, vector<32xf32>) -> vector<32xf32>
+//   CHECK-NOT:   llvm.fmul {{.*}} : vector<32xf32>
 //   CHECK-NOT:   llvm.call @malloc
 //   CHECK-NOT:   llvm.intr.memcpy
 //       CHECK: llvm.func @gpt3_entry_linear(

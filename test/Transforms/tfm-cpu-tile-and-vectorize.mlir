@@ -40,12 +40,13 @@ func.func @batch_matmul(%a: tensor<4x64x16xf32>, %b: tensor<4x16x64xf32>, %c: te
 
 // A contraction that reshape propagation turned into a generic over
 // (b, t, n, k) is tiled like a matmul: one batch per thread block and an
-// 8 x 32 register tile updated by one multiply-add per k.
+// 8 x 32 register tile updated by one vector.contract (FMAs) per k, not a
+// multiply and an add.
 // CHECK-LABEL: func.func @generic_contraction
 //       CHECK:   scf.forall (%{{.*}}) in (2)
 //       CHECK:     scf.for {{.*}} step %c1
-//       CHECK:       arith.mulf {{.*}} : vector<8x32xf32>
-//       CHECK:       arith.addf {{.*}} : vector<1x8x32xf32>
+//       CHECK:       vector.contract {{.*}} vector<8x1xf32>, vector<1x32xf32> into vector<8x32xf32>
+//   CHECK-NOT:   arith.mulf
 #lhs = affine_map<(d0, d1, d2, d3) -> (d0, d1, d3)>
 #rhs = affine_map<(d0, d1, d2, d3) -> (d3, d2)>
 #out = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2)>

@@ -70,9 +70,15 @@ void tfm::buildTfmToCpuPipeline(OpPassManager &pm,
   addCleanup(funcPm);
 
   // Threads and registers, still on tensors.
+  tfm::TfmCpuPackMatmulsPassOptions packing;
+  packing.panelWidth = options.regTileN;
+  funcPm.addPass(tfm::createTfmCpuPackMatmulsPass(packing));
+  addCleanup(funcPm);
   tfm::TfmCpuTileAndVectorizePassOptions tiling;
   tiling.threadTileM = options.threadTileM;
   tiling.threadTileN = options.threadTileN;
+  tiling.regTileM = options.regTileM;
+  tiling.regTileN = options.regTileN;
   funcPm.addPass(tfm::createTfmCpuTileAndVectorizePass(tiling));
   addCleanup(funcPm);
 
@@ -103,6 +109,7 @@ void tfm::buildTfmToCpuPipeline(OpPassManager &pm,
   // nothing but the accumulator's own transfers touches it in the loop.
   bufferPm.addPass(createCanonicalizerPass());
   // Hoisting only pairs transfers on a base buffer, not on subviews.
+  bufferPm.addPass(tfm::createTfmPinSplitViewsPass());
   bufferPm.addPass(memref::createFoldMemRefAliasOpsPass());
   // Folding gives each transfer its own copy of the index arithmetic; the
   // read and write of an accumulator pair only once they share indices.

@@ -76,6 +76,37 @@ Operation *tile(RewriterBase &rewriter, TilingInterface op,
   return tiled->tiledOps.back();
 }
 
+/// Moves the fill that initialises the accumulator of thread tile `tile`
+/// into the tile's scf.forall, so a block's zeros are written to cache just
+/// before the block accumulates into them rather than in a pass over all of
+/// C. Returns the fill of the tile, or null when the accumulator is not
+/// the fill's alone; the original fill is erased and added to `erased`.
+Operation *fuseFillIntoTile(RewriterBase &rewriter, linalg::LinalgOp tile,
+                            DenseSet<Operation *> &erased) {
+  auto forall = tile->getParentOfType<scf::ForallOp>();
+  if (!forall || tile.getNumDpsInits() != 1)
+    return nullptr;
+  auto slice =
+      tile.getDpsInitOperand(0)->get().getDefiningOp<tensor::ExtractSliceOp>();
+  auto shared =
+      dyn_cast_or_null<BlockArgument>(slice ? slice.getSource() : Value());
+  if (!shared || shared.getOwner()->getParentOp() != forall)
+    return nullptr;
+  OpOperand *init = forall.getTiedOpOperand(shared);
+  auto fill = init->get().getDefiningOp<linalg::FillOp>();
+  if (!fill || !init->get().hasOneUse() || !slice->hasOneUse())
+    return nullptr;
+  rewriter.modifyOpInPlace(forall, [&] { init->set(fill.getOutputs()[0]); });
+  rewriter.setInsertionPointAfter(slice);
+  auto tileFill = linalg::FillOp::create(rewriter, fill.getLoc(),
+                                         fill.getInputs(), slice.getResult());
+  rewriter.modifyOpInPlace(
+      tile, [&] { tile.getDpsInitOperand(0)->set(tileFill.getResult(0)); });
+  erased.insert(fill);
+  rewriter.eraseOp(fill);
+  return tileFill;
+}
+
 struct TfmCpuTileAndVectorizePass
     : tfm::impl::TfmCpuTileAndVectorizePassBase<TfmCpuTileAndVectorizePass> {
   using Base::Base;
@@ -114,6 +145,13 @@ struct TfmCpuTileAndVectorizePass
     int64_t blockN = largestDivisorAtMost(ranges[n], threadTileN);
     t.threads[m] = blockM;
     t.threads[n] = blockN;
+    // Columns split into panels (j, p) after packing: a block spans whole
+    // panels, as many as fit `threadTileN` columns.
+    if (blockN == ranges[n] && dims->n.size() > 1) {
+      unsigned panels = dims->n[dims->n.size() - 2];
+      t.threads[panels] = largestDivisorAtMost(
+          ranges[panels], std::max<int64_t>(1, threadTileN / blockN));
+    }
     for (unsigned k : dims->k)
       t.threads[k] = 0;
     t.registers[m] = largestDivisorAtMost(blockM, regTileM);
@@ -154,7 +192,10 @@ struct TfmCpuTileAndVectorizePass
     // A transpose reads its input's innermost dimension along the output's
     // second-innermost one: a square tile becomes an in-register transpose
     // instead of one scalar load per element.
-    if (isa<linalg::TransposeOp>(op) && ranges.size() >= 2)
+    auto transpose = dyn_cast<linalg::TransposeOp>(op.getOperation());
+    if (transpose && ranges.size() >= 2 &&
+        transpose.getPermutation().back() !=
+            static_cast<int64_t>(ranges.size()) - 1)
       t.registers[ranges.size() - 2] =
           largestDivisorAtMost(ranges[ranges.size() - 2], vectorWidth);
     return t;
@@ -279,16 +320,53 @@ struct TfmCpuTileAndVectorizePass
     return success();
   }
 
+  /// Generic f32 contractions (reshape propagation makes them of x @ W)
+  /// become linalg.contract: vectorized, a generic's multiply and add stay
+  /// two instructions, while vector.contract lowers to FMAs.
+  static void specializeContractions(func::FuncOp func) {
+    SmallVector<linalg::GenericOp> generics;
+    func.walk([&](linalg::GenericOp op) {
+      if (op.hasPureTensorSemantics() && op.getNumDpsInputs() == 2 &&
+          op.getNumDpsInits() == 1 && linalg::isaContractionOpInterface(op) &&
+          llvm::all_of(op->getOperandTypes(),
+                       [](Type t) { return getElementTypeOrSelf(t).isF32(); }))
+        generics.push_back(op);
+    });
+    IRRewriter rewriter(func.getContext());
+    for (linalg::GenericOp op : generics) {
+      rewriter.setInsertionPoint(op);
+      rewriter.replaceOpWithNewOp<linalg::ContractOp>(
+          op, op.getResultTypes(), op.getDpsInputs(), op.getDpsInits(),
+          op.getIndexingMaps());
+    }
+  }
+
   void runOnOperation() override {
     func::FuncOp func = getOperation();
-    SmallVector<linalg::LinalgOp> ops;
+    specializeContractions(func);
+    // Fills of a contraction's accumulator come last: most move into the
+    // contraction's thread tiles and are gone by then.
+    SmallVector<linalg::LinalgOp> ops, accumulatorFills;
     func.walk([&](linalg::LinalgOp op) {
-      if (op.hasPureTensorSemantics() && op.getNumLoops() > 0)
+      if (!op.hasPureTensorSemantics() || op.getNumLoops() == 0)
+        return;
+      auto consumer = op->hasOneUse()
+                          ? dyn_cast<linalg::LinalgOp>(*op->getUsers().begin())
+                          : linalg::LinalgOp();
+      if (isa<linalg::FillOp>(op) && consumer &&
+          linalg::isaContractionOpInterface(consumer))
+        accumulatorFills.push_back(op);
+      else
         ops.push_back(op);
     });
 
     IRRewriter rewriter(&getContext());
+    DenseSet<Operation *> fused;
+    for (linalg::LinalgOp fill : accumulatorFills)
+      ops.push_back(fill);
     for (linalg::LinalgOp op : ops) {
+      if (fused.contains(op))
+        continue;
       SmallVector<int64_t> ranges = op.getStaticLoopRanges();
       if (llvm::any_of(ranges, ShapedType::isDynamic))
         continue;
@@ -302,6 +380,8 @@ struct TfmCpuTileAndVectorizePass
         return signalPassFailure();
       }
       auto tileOp = cast<linalg::LinalgOp>(threadTile);
+      Operation *fill =
+          contraction ? fuseFillIntoTile(rewriter, tileOp, fused) : nullptr;
       LogicalResult done =
           !contraction && isPartialReductionCandidate(
                               tileOp, tileOp.getStaticLoopRanges())
@@ -309,6 +389,13 @@ struct TfmCpuTileAndVectorizePass
               : registerTileAndVectorize(rewriter, threadTile, sizes);
       if (failed(done))
         return signalPassFailure();
+      if (fill) {
+        auto fillOp = cast<linalg::LinalgOp>(fill);
+        if (failed(registerTileAndVectorize(
+                rewriter, fill,
+                genericTiles(fillOp, fillOp.getStaticLoopRanges()))))
+          return signalPassFailure();
+      }
     }
 
     // Tiles of ops with batch or split dimensions carry unit vector

@@ -26,6 +26,14 @@ struct TfmCpuPipelineOptions
   PassOptions::Option<int64_t> threadTileN{
       *this, "thread-tile-n", llvm::cl::desc("Matmul columns per thread block"),
       llvm::cl::init(256)};
+  PassOptions::Option<int64_t> regTileM{
+      *this, "reg-tile-m", llvm::cl::desc("Rows of the matmul register tile"),
+      llvm::cl::init(8)};
+  PassOptions::Option<int64_t> regTileN{
+      *this, "reg-tile-n",
+      llvm::cl::desc("Columns of the matmul register tile and of B's packed "
+                     "panels"),
+      llvm::cl::init(32)};
   PassOptions::Option<bool> openmp{
       *this, "openmp", llvm::cl::desc("Run parallel loops on OpenMP threads"),
       llvm::cl::init(true)};

@@ -71,6 +71,46 @@ def TfmFuseElementwisePass : Pass<"tfm-fuse-elementwise", "func::FuncOp"> {
   let dependentDialects = ["linalg::LinalgDialect", "tensor::TensorDialect"];
 }
 
+def TfmCpuPackMatmulsPass : Pass<"tfm-cpu-pack-matmuls", "func::FuncOp"> {
+  let summary = "Copy the right operand of large matmuls into column panels";
+  let description = [{
+    A matmul's register tile reads one row of `B` per reduction step. Read
+    in place, those rows lie `N` floats apart; when `4 N` is a multiple of
+    4 KiB (`N = 3072`) all rows of a panel map to the same cache sets, and
+    the panel cannot stay in L1 or L2 while the tiles of a thread block loop
+    over it. This pass copies `B` once into contiguous panels of
+    `panel-width` columns, `(K, N) -> (N / P, K, P)`, and computes the
+    product on the `(M, N / P, P)` view of `C`, so every reduction loop
+    reads a single stream. Only f32 `linalg.matmul` ops with at least
+    `min-rows` rows are packed: fewer rows do not amortise the copy.
+
+    Before:
+    ```mlir
+    %c = linalg.matmul ins(%a, %b : tensor<256x768xf32>, tensor<768x3072xf32>)
+                       outs(%acc : tensor<256x3072xf32>) -> tensor<256x3072xf32>
+    ```
+    After:
+    ```mlir
+    %cols = tensor.expand_shape %b [[0], [1, 2]] : ... into tensor<768x96x32xf32>
+    %panels = linalg.transpose ins(%cols : tensor<768x96x32xf32>)
+                outs(%e : tensor<96x768x32xf32>) permutation = [1, 0, 2]
+    %acc3 = tensor.expand_shape %acc [[0], [1, 2]] : ... into tensor<256x96x32xf32>
+    %c3 = linalg.contract (m, j, p, k): A[m, k] * Bp[j, k, p] -> C[m, j, p]
+    %c = tensor.collapse_shape %c3 [[0], [1, 2]] : ... into tensor<256x3072xf32>
+    ```
+
+    Preconditions: linalg on tensors, before `tfm-cpu-tile-and-vectorize`.
+  }];
+  let options = [
+    Option<"panelWidth", "panel-width", "int64_t", "32",
+           "Columns per panel: the width of the matmul register tile">,
+    Option<"minRows", "min-rows", "int64_t", "64",
+           "Fewest rows of A for which the copy of B pays">,
+  ];
+  let dependentDialects = ["linalg::LinalgDialect", "tensor::TensorDialect",
+                           "arith::ArithDialect"];
+}
+
 def TfmCpuTileAndVectorizePass
     : Pass<"tfm-cpu-tile-and-vectorize", "func::FuncOp"> {
   let summary = "Tile linalg ops for threads and registers, then vectorize";
@@ -229,6 +269,36 @@ def TfmPlanBuffersPass : Pass<"tfm-plan-buffers", "func::FuncOp"> {
     are out-parameters).
   }];
   let dependentDialects = ["memref::MemRefDialect", "arith::ArithDialect"];
+}
+
+def TfmPinSplitViewsPass : Pass<"tfm-pin-split-views", "func::FuncOp"> {
+  let summary = "State the layout of split memref views explicitly";
+  let description = [{
+    memref's fold-alias patterns fold a `memref.expand_shape` into the
+    vector transfers that read or write it, re-indexing them on the unsplit
+    buffer, but keep the vector's minor-identity map. When the vector has no
+    more dimensions than that buffer, its dimensions then land on the wrong
+    ones: an `8 x 1 x 32` accumulator (rows, panel, columns) of a packed
+    matmul, read through the `(b, t, N) -> (b, t, N / 32, 32)` view of its
+    result, would read 8 along `b`. This pass replaces every statically
+    laid out `memref.expand_shape` by a `memref.reinterpret_cast` to the
+    same layout, which the folding leaves alone; subviews of it still fold.
+
+    Before:
+    ```mlir
+    %v = memref.expand_shape %c [[0], [1], [2, 3]] output_shape [4, 64, 1568, 32]
+        : memref<4x64x50176xf32, strided<[3216448, 50257, 1]>>
+          into memref<4x64x1568x32xf32, strided<[3216448, 50257, 32, 1]>>
+    ```
+    After:
+    ```mlir
+    %v = memref.reinterpret_cast %c to offset: [0], sizes: [4, 64, 1568, 32],
+        strides: [3216448, 50257, 32, 1] : ... to memref<4x64x1568x32xf32, strided<[3216448, 50257, 32, 1]>>
+    ```
+
+    Preconditions: bufferized functions; runs before fold-memref-alias-ops.
+  }];
+  let dependentDialects = ["memref::MemRefDialect"];
 }
 
 def TfmExpandStridedCopiesPass

@@ -1,0 +1,194 @@
+#!/usr/bin/env bash
+# The performance table: generated kernels and GPT-3 Small (f32, vocabulary
+# 50257, 2 threads) against this machine's limits and against peers, all
+# measured in this run.
+#
+#   limits   FP32 FMA peak (register-blocked, bench/fma_peak.c), read and
+#            triad bandwidth (bench/read_bandwidth.c, bench/triad_bandwidth.c)
+#   kernels  our matmuls against oneDNN's sgemm on the same operands, in one
+#            process (bench/matmul.c); the decode output projection
+#            1 x 50304 x 768 against the read bandwidth; AdamW alone
+#            against the triad bandwidth (bench/adamw.c)
+#   model    train step, forward + loss and decode against PyTorch
+#            (bench/torch_gpt3.py with the OpenMP OpenBLAS), as the median
+#            over alternating pairs of runs of time(ours) / time(PyTorch)
+#
+# Not a test: nothing here passes or fails on time.
+#
+#   bash bench/peers.sh [pairs]     # default 5 pairs
+pairs=${1:-5}
+source "$(dirname "$0")/common.sh"
+
+peer_packages=(libdnnl-dev libopenblas0-openmp python3-torch)
+missing=()
+for p in "${peer_packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
+    missing+=("$p")
+done
+if ((${#missing[@]})); then
+  sudo_cmd=()
+  [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
+  "${sudo_cmd[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq \
+    --no-install-recommends "${missing[@]}" >/dev/null
+fi
+torch=(env LD_LIBRARY_PATH=/usr/lib/x86_64-linux-gnu/openblas-openmp
+  /usr/bin/python3 bench/torch_gpt3.py --threads 2)
+export OMP_NUM_THREADS=2
+
+# Limits.
+measure_fma_peak >/dev/null
+peak1=$(awk '/1thread/ {print $2}' "$work/fma_peak.txt")
+measure_read_bandwidth >/dev/null
+run_probe triad_bandwidth -ffast-math >/dev/null
+triad=$(awk '{print $2}' "$work/triad_bandwidth.txt")
+
+# Compiles the func.func @kernel in $1 with our CPU pipeline and links it
+# with harness bench/$2.c into $work/$2; sets $workspace.
+compile_kernel() {
+  "$build/bin/gpt3-opt" "$1" --tfm-lower-to-cpu-pipeline -o "$work/kernel.mlir"
+  workspace=$(grep -o 'tfm.workspace_bytes = [0-9]*' "$work/kernel.mlir" |
+    grep -o '[0-9]*$')
+  /usr/lib/llvm-22/bin/mlir-translate --mlir-to-llvmir "$work/kernel.mlir" \
+    -o "$work/kernel.ll"
+  clang-22 -O3 -march=native -c -Wno-override-module "$work/kernel.ll" \
+    -o "$work/kernel.o"
+  clang-22 -O3 -march=native -fopenmp "bench/$2.c" "$work/kernel.o" \
+    -o "$work/$2" -ldnnl -lm -L/usr/lib/llvm-22/lib \
+    -Wl,-rpath,/usr/lib/llvm-22/lib
+}
+
+# matmul M N K N|T: C = A B with B as (K, N), or as (N, K) read in place.
+matmul_ir() {
+  local m=$1 n=$2 k=$3 rhs="$3x$2" maps=""
+  if [ "$4" = T ]; then
+    rhs="$2x$3"
+    maps='indexing_maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (n, k)>, affine_map<(m, n, k) -> (m, n)>]'
+  fi
+  cat <<EOF
+func.func @kernel(%a: tensor<${m}x${k}xf32>, %b: tensor<${rhs}xf32>) -> tensor<${m}x${n}xf32> {
+  %zero = arith.constant 0.0 : f32
+  %empty = tensor.empty() : tensor<${m}x${n}xf32>
+  %acc = linalg.fill ins(%zero : f32) outs(%empty : tensor<${m}x${n}xf32>) -> tensor<${m}x${n}xf32>
+  %c = linalg.matmul ${maps} ins(%a, %b : tensor<${m}x${k}xf32>, tensor<${rhs}xf32>) outs(%acc : tensor<${m}x${n}xf32>) -> tensor<${m}x${n}xf32>
+  return %c : tensor<${m}x${n}xf32>
+}
+EOF
+}
+
+adamw_ir() {
+  local t="tensor<$1x$2xf32>"
+  cat <<EOF
+func.func @kernel(%step: tensor<i32> {tfm.input = "step"}, %lr: tensor<f32> {tfm.input = "lr"}, %norm: tensor<f32> {tfm.input = "norm"},
+                  %p: $t {tfm.param = "p"}, %g: $t {tfm.input = "g"}, %m: $t {tfm.state = "m"}, %v: $t {tfm.state = "v"})
+    -> ($t {tfm.param = "p"}, $t {tfm.state = "m"}, $t {tfm.state = "v"}) {
+  %0:3 = tfm.adamw %p, %g, %m, %v, %step, %lr, %norm {beta1 = 0.9 : f64, beta2 = 0.95 : f64, epsilon = 1.0e-08 : f64, weight_decay = 0.1 : f64, max_norm = 1.0 : f64}
+      : ($t, $t, $t, $t, tensor<i32>, tensor<f32>, tensor<f32>) -> ($t, $t, $t)
+  return %0#0, %0#1, %0#2 : $t, $t, $t
+}
+EOF
+}
+
+median() { sort -g | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
+field() { sed -n "s/.*$1 \([0-9.]*\) $2.*/\1/p"; }
+ratio() { echo "scale=3; $1 / $2" | bc; }
+
+rows=()
+row() { rows+=("$(printf '| %s | %s | %s | %s | %s | %s |' "$@")"); }
+
+# Kernels.
+for shape in "768 768 768" "1024 3072 768" "4096 768 3072" "256 2304 768"; do
+  read -r m n k <<<"$shape"
+  matmul_ir "$m" "$n" "$k" N >"$work/matmul.mlir"
+  compile_kernel "$work/matmul.mlir" matmul
+  for threads in 1 2; do
+    line=$(OMP_NUM_THREADS=$threads "$work/matmul" "$m" "$n" "$k" N "$workspace")
+    ours=$(field ours GFLOP <<<"$line")
+    theirs=$(field oneDNN GFLOP <<<"$line")
+    limit=$([ "$threads" = 1 ] && echo "$peak1" || echo "$peak")
+    row "matmul ${m}x${n}x${k}, $threads thread$([ "$threads" = 2 ] && echo s)" \
+      "$ours GFLOP/s" "oneDNN $theirs" "$(ratio "$ours" "$theirs")x" \
+      "$(ratio "$ours" "$limit") of FMA peak" \
+      "$([ "$threads" = 1 ] && echo '>= 0.85' || echo '>= 0.80'), >= 1.0x"
+  done
+done
+matmul_ir 1 50304 768 T >"$work/matvec.mlir"
+compile_kernel "$work/matvec.mlir" matmul
+line=$("$work/matmul" 1 50304 768 T "$workspace")
+gbs=$(field ours GB/s <<<"$line")
+row "output projection 1x50304x768 (table in place)" "$gbs GB/s" \
+  "oneDNN $(field oneDNN GFLOP <<<"$line") GFLOP/s" \
+  "$(ratio "$(field ours GFLOP <<<"$line")" "$(field oneDNN GFLOP <<<"$line")")x" \
+  "$(ratio "$gbs" "$bandwidth") of read bandwidth" ">= 0.80"
+
+adamw_rows=4096 adamw_cols=8192
+adamw_ir "$adamw_rows" "$adamw_cols" >"$work/adamw.mlir"
+compile_kernel "$work/adamw.mlir" adamw
+line=$("$work/adamw" "$adamw_rows" "$adamw_cols" "$workspace")
+ours_ms=$(field threads=2: ms <<<"$line")
+gbs=$(sed -n 's/.* \([0-9.]*\) GB\/s.*/\1/p' <<<"$line")
+peer_ms=$("${torch[@]}" adamw --elements $((adamw_rows * adamw_cols)) --iters 5 |
+  field median ms)
+row "AdamW, $((adamw_rows * adamw_cols)) parameters" "$ours_ms ms, $gbs GB/s" \
+  "PyTorch $peer_ms ms" "$(ratio "$ours_ms" "$peer_ms") of the time" \
+  "$(ratio "$gbs" "$triad") of triad bandwidth" ">= 0.75"
+
+# The model: one binary per shape.
+gpt3() {
+  "$build/bin/gpt3-compile" --config gpt3-small "$@" --emit=exe
+}
+gpt3 --batch 4 --seq 64 --entries loss,train_step -o "$work/b4t64"
+gpt3 --batch 1 --seq 1024 --entries train_step -o "$work/b1t1024"
+gpt3 --entries decode -o "$work/decode"
+
+# Alternating pairs: prints "ours peer" per pair, in ms.
+pairs_of() {
+  local ours_cmd=$1 peer_cmd=$2
+  for _ in $(seq "$pairs"); do
+    echo "$($ours_cmd | field median ms) $($peer_cmd | field median ms)"
+  done
+}
+model_row() {
+  local name=$1 target=$2 ours_cmd=$3 peer_cmd=$4 flops=$5
+  pairs_of "$ours_cmd" "$peer_cmd" >"$work/pairs.txt"
+  local ours peer r
+  ours=$(awk '{print $1}' "$work/pairs.txt" | median)
+  peer=$(awk '{print $2}' "$work/pairs.txt" | median)
+  r=$(awk '{print $1 / $2}' "$work/pairs.txt" | median)
+  row "$name" "$ours ms" "PyTorch $peer ms" "$(printf '%.3f' "$r") of the time" \
+    "$(echo "scale=3; $flops / ($ours / 1000) / 1000000000 / $peak" | bc) of FMA peak" \
+    "$target"
+}
+flops_of() { "$1" bench --entry "$2" --iters 1 | sed -n 's/.*(\([0-9.]*\) GFLOP per.*/\1/p' |
+  awk '{print $1 * 1e9}'; }
+
+model_row "train step B=4 T=64" "<= 0.75" \
+  "$work/b4t64 bench --entry train_step --iters 3" \
+  "${torch[*]} train --batch 4 --seq 64 --iters 3" "$(flops_of "$work/b4t64" train_step)"
+model_row "train step B=1 T=1024" "<= 0.75" \
+  "$work/b1t1024 bench --entry train_step --iters 2" \
+  "${torch[*]} train --batch 1 --seq 1024 --iters 2" "$(flops_of "$work/b1t1024" train_step)"
+model_row "forward + loss B=4 T=64" "<= 0.80, >= 0.65 of peak" \
+  "$work/b4t64 bench --entry loss --iters 5" \
+  "${torch[*]} loss --batch 4 --seq 64 --iters 5" "$(flops_of "$work/b4t64" loss)"
+
+# Decode at position 128: tokens/s, and the bytes a step must read.
+for _ in $(seq "$pairs"); do
+  line=$("$work/decode" bench --entry decode --pos 128 --iters 20)
+  echo "$(field median ms <<<"$line") $(${torch[*]} decode --pos 128 --iters 20 | field median ms) $(sed -n 's/.*(\([0-9.]*\) MB per step).*/\1/p' <<<"$line")"
+done >"$work/decode.txt"
+ours=$(awk '{print $1}' "$work/decode.txt" | median)
+peer=$(awk '{print $2}' "$work/decode.txt" | median)
+speedup=$(awk '{print $2 / $1}' "$work/decode.txt" | median)
+mb=$(awk 'NR == 1 {print $3}' "$work/decode.txt")
+row "decode B=1 pos=128" "$(echo "scale=1; 1000 / $ours" | bc) tokens/s" \
+  "PyTorch $(echo "scale=1; 1000 / $peer" | bc) tokens/s" "$(printf '%.2f' "$speedup")x" \
+  "$(echo "scale=3; ($mb / 1000 / $bandwidth) / ($ours / 1000)" | bc) of bandwidth bound" \
+  ">= 2x, >= 0.70"
+
+print_machine
+echo "limits: FMA peak $peak1 GFLOP/s on 1 thread, $peak on 2; read $bandwidth GB/s; triad $triad GB/s"
+echo
+echo "| case | ours | peer | ratio | of measured limit | target |"
+echo "| --- | --- | --- | --- | --- | --- |"
+printf '%s\n' "${rows[@]}"

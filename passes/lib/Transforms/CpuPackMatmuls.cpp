@@ -1,0 +1,222 @@
+//===- CpuPackMatmuls.cpp - Column panels for matmul operands ---*- C++ -*-===//
+//
+// Part of the GPT-3 compiler, under the Apache License v2.0.
+//
+// A matmul's register tile reads one row of B per reduction step. Read in
+// place, those rows sit N floats apart; when N * 4 is a multiple of 4 KiB
+// (N = 3072) every row of a panel lands in the same cache sets, and the
+// panel the tile loops over cannot stay in L1 or L2. Copying B once into
+// contiguous panels of `panel-width` columns makes each reduction loop read
+// one stream, at the price of one pass over B, which rows >= `min-rows`
+// amortise. Any contraction of that shape qualifies: linalg.matmul, or the
+// generic (b, t, n, k) one that reshape propagation makes of x @ W.
+//
+//===----------------------------------------------------------------------===//
+
+#include "tfm/Transforms/Passes.h"
+
+#include "mlir/Dialect/Linalg/Utils/Utils.h"
+#include "mlir/IR/PatternMatch.h"
+
+namespace mlir::tfm {
+#define GEN_PASS_DEF_TFMCPUPACKMATMULSPASS
+#include "tfm/Transforms/Passes.h.inc"
+} // namespace mlir::tfm
+
+#define DEBUG_TYPE "tfm-cpu-pack-matmuls"
+
+using namespace mlir;
+
+namespace {
+/// A contraction x @ W: W's dimensions are a group of reduction loops K
+/// followed by a group of parallel loops N (a weight matrix, possibly viewed
+/// as (heads, head size, N) or (K, 3, heads, head size) after reshape
+/// propagation), x ends with the same K group, and the result with the same
+/// N group; x's other dimensions, all in the result, are its rows.
+struct MatmulForm {
+  linalg::LinalgOp op;
+  unsigned kGroup, nGroup; // sizes of the groups
+  int64_t k = 1, n = 1;    // their extents
+  int64_t rows = 1;
+};
+
+std::optional<MatmulForm> matchMatmul(linalg::LinalgOp op) {
+  if (!op.hasPureTensorSemantics() || op.getNumDpsInputs() != 2 ||
+      op.getNumDpsInits() != 1 || !linalg::isaContractionOpInterface(op))
+    return std::nullopt;
+  for (Value v : op->getOperands())
+    if (!getElementTypeOrSelf(v.getType()).isF32())
+      return std::nullopt;
+  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+  if (llvm::any_of(ranges, ShapedType::isDynamic))
+    return std::nullopt;
+  AffineMap lhs = op.getMatchingIndexingMap(op.getDpsInputOperand(0));
+  AffineMap rhs = op.getMatchingIndexingMap(op.getDpsInputOperand(1));
+  AffineMap out = op.getMatchingIndexingMap(op.getDpsInitOperand(0));
+  if (!lhs.isProjectedPermutation() || !rhs.isProjectedPermutation() ||
+      !out.isProjectedPermutation())
+    return std::nullopt;
+  SmallVector<utils::IteratorType> iterators = op.getIteratorTypesArray();
+  MatmulForm form{op, 0, 0};
+  unsigned rhsRank = rhs.getNumResults();
+  while (form.kGroup < rhsRank && iterators[rhs.getDimPosition(form.kGroup)] ==
+                                      utils::IteratorType::reduction)
+    form.k *= ranges[rhs.getDimPosition(form.kGroup++)];
+  form.nGroup = rhsRank - form.kGroup;
+  if (form.kGroup == 0 || form.nGroup == 0 ||
+      lhs.getNumResults() < form.kGroup || out.getNumResults() < form.nGroup)
+    return std::nullopt;
+  // The groups end x and the result, in W's order.
+  for (unsigned i = 0; i < form.kGroup; ++i)
+    if (lhs.getDimPosition(lhs.getNumResults() - form.kGroup + i) !=
+        rhs.getDimPosition(i))
+      return std::nullopt;
+  for (unsigned i = 0; i < form.nGroup; ++i) {
+    unsigned d = rhs.getDimPosition(form.kGroup + i);
+    if (iterators[d] != utils::IteratorType::parallel ||
+        out.getDimPosition(out.getNumResults() - form.nGroup + i) != d)
+      return std::nullopt;
+    form.n *= ranges[d];
+  }
+  // Rows: x's leading dimensions, each in the result.
+  for (unsigned i = 0; i + form.kGroup < lhs.getNumResults(); ++i) {
+    unsigned d = lhs.getDimPosition(i);
+    if (!out.isFunctionOfDim(d))
+      return std::nullopt;
+  }
+  for (unsigned i = 0; i + form.nGroup < out.getNumResults(); ++i)
+    form.rows *= ranges[out.getDimPosition(i)];
+  return form;
+}
+
+/// Groups all but the last `tail` dimensions of a rank-`rank` tensor
+/// singly and the last `tail` together, or the first `head` together and
+/// the rest together when `head` is set.
+SmallVector<ReassociationIndices> grouping(int64_t rank, int64_t head,
+                                           int64_t tail) {
+  SmallVector<ReassociationIndices> groups;
+  if (head) {
+    groups.push_back(llvm::to_vector(llvm::seq<int64_t>(0, head)));
+    groups.push_back(llvm::to_vector(llvm::seq<int64_t>(head, rank)));
+    return groups;
+  }
+  for (int64_t d = 0; d + tail < rank; ++d)
+    groups.push_back({d});
+  groups.push_back(llvm::to_vector(llvm::seq<int64_t>(rank - tail, rank)));
+  return groups;
+}
+
+Value collapse(OpBuilder &b, Location loc, Value v,
+               ArrayRef<ReassociationIndices> groups) {
+  if (llvm::all_of(groups,
+                   [](const ReassociationIndices &g) { return g.size() == 1; }))
+    return v;
+  return tensor::CollapseShapeOp::create(b, loc, v, groups);
+}
+
+struct TfmCpuPackMatmulsPass
+    : tfm::impl::TfmCpuPackMatmulsPassBase<TfmCpuPackMatmulsPass> {
+  using Base::Base;
+
+  bool shouldPack(const MatmulForm &form) const {
+    return form.rows >= minRows && form.n % panelWidth == 0 &&
+           form.n > panelWidth;
+  }
+
+  /// (K, N) -> (N / P, K, P): panel j holds columns [j P, (j + 1) P) row
+  /// after row.
+  Value packPanels(OpBuilder &b, Location loc, Value rhs) const {
+    auto type = cast<RankedTensorType>(rhs.getType());
+    int64_t k = type.getDimSize(0), panels = type.getDimSize(1) / panelWidth;
+    auto split =
+        RankedTensorType::get({k, panels, panelWidth}, type.getElementType());
+    Value columns = tensor::ExpandShapeOp::create(
+        b, loc, split, rhs, ArrayRef<ReassociationIndices>{{0}, {1, 2}});
+    Value empty = tensor::EmptyOp::create(
+        b, loc, ArrayRef<int64_t>{panels, k, panelWidth},
+        type.getElementType());
+    return linalg::TransposeOp::create(b, loc, columns, empty,
+                                       ArrayRef<int64_t>{1, 0, 2})
+        .getResult()[0];
+  }
+
+  /// x viewed as (rows..., K), W as (K, N) packed into panels, the result
+  /// as (rows..., N / P, P); one linalg.contract over (rows..., j, p, k),
+  /// its result reshaped back.
+  void rewrite(IRRewriter &rewriter, const MatmulForm &form) const {
+    linalg::LinalgOp op = form.op;
+    Location loc = op.getLoc();
+    rewriter.setInsertionPoint(op);
+    Value lhs = op.getDpsInputOperand(0)->get();
+    Value rhs = op.getDpsInputOperand(1)->get();
+    Value init = op.getDpsInitOperand(0)->get();
+    auto lhsType = cast<RankedTensorType>(lhs.getType());
+    auto outType = cast<RankedTensorType>(init.getType());
+    int64_t lhsRank = lhsType.getRank(), outRank = outType.getRank();
+
+    Value lhs2 =
+        collapse(rewriter, loc, lhs, grouping(lhsRank, 0, form.kGroup));
+    Value rhs2 = collapse(rewriter, loc, rhs,
+                          grouping(form.kGroup + form.nGroup, form.kGroup, 0));
+    SmallVector<ReassociationIndices> nGroups =
+        grouping(outRank, 0, form.nGroup);
+    Value init2 = collapse(rewriter, loc, init, nGroups);
+    int64_t rows = outRank - form.nGroup;
+    SmallVector<int64_t> splitShape(outType.getShape().take_front(rows));
+    splitShape.append({form.n / panelWidth, panelWidth});
+    auto splitType =
+        RankedTensorType::get(splitShape, outType.getElementType());
+    SmallVector<ReassociationIndices> columns = grouping(rows + 2, 0, 2);
+    Value splitInit =
+        tensor::ExpandShapeOp::create(rewriter, loc, splitType, init2, columns);
+    Value packed = packPanels(rewriter, loc, rhs2);
+
+    // Loops: the result's rows in its order, then j, p, k.
+    MLIRContext *ctx = rewriter.getContext();
+    AffineMap lhsMap = op.getMatchingIndexingMap(op.getDpsInputOperand(0));
+    AffineMap outMap = op.getMatchingIndexingMap(op.getDpsInitOperand(0));
+    unsigned dims = rows + 3;
+    auto dim = [&](unsigned d) { return getAffineDimExpr(d, ctx); };
+    auto rowOf = [&](unsigned oldDim) {
+      for (unsigned i = 0; i < rows; ++i)
+        if (outMap.getDimPosition(i) == oldDim)
+          return dim(i);
+      llvm_unreachable("rows of x are rows of the result");
+    };
+    SmallVector<AffineExpr> lhsExprs, outExprs;
+    for (unsigned i = 0; i + form.kGroup < lhsMap.getNumResults(); ++i)
+      lhsExprs.push_back(rowOf(lhsMap.getDimPosition(i)));
+    lhsExprs.push_back(dim(rows + 2));
+    for (unsigned i = 0; i < rows; ++i)
+      outExprs.push_back(dim(i));
+    outExprs.append({dim(rows), dim(rows + 1)});
+    SmallVector<AffineMap> maps = {
+        AffineMap::get(dims, 0, lhsExprs, ctx),
+        AffineMap::get(dims, 0, {dim(rows), dim(rows + 2), dim(rows + 1)}, ctx),
+        AffineMap::get(dims, 0, outExprs, ctx)};
+    Value product =
+        linalg::ContractOp::create(
+            rewriter, loc, TypeRange{splitType}, ValueRange{lhs2, packed},
+            ValueRange{splitInit}, rewriter.getAffineMapArrayAttr(maps))
+            .getResult(0);
+    Value result =
+        tensor::CollapseShapeOp::create(rewriter, loc, product, columns);
+    if (result.getType() != outType)
+      result = tensor::ExpandShapeOp::create(rewriter, loc, outType, result,
+                                             nGroups);
+    rewriter.replaceOp(op, result);
+  }
+
+  void runOnOperation() override {
+    SmallVector<MatmulForm> matmuls;
+    getOperation().walk([&](linalg::LinalgOp op) {
+      if (std::optional<MatmulForm> form = matchMatmul(op))
+        if (shouldPack(*form))
+          matmuls.push_back(*form);
+    });
+    IRRewriter rewriter(&getContext());
+    for (const MatmulForm &form : matmuls)
+      rewrite(rewriter, form);
+  }
+};
+} // namespace
