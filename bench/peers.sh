@@ -90,7 +90,7 @@ EOF
 }
 
 median() { sort -g | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
-field() { sed -n "s/.*$1 \([0-9.]*\) $2.*/\1/p"; }
+field() { sed -n "s|.*$1 \([0-9.]*\) $2.*|\1|p"; }
 ratio() { echo "scale=3; $1 / $2" | bc; }
 
 rows=()

@@ -172,3 +172,24 @@ func.func @row_max_masked(%x: tensor<4x64xf32>, %init: tensor<4xf32>) -> tensor<
   } -> tensor<4xf32>
   return %0 : tensor<4xf32>
 }
+
+// -----
+
+// The fill that zeroes a matmul's accumulator moves into the matmul's thread
+// blocks: one scf.forall, which writes a block's zeros just before the block
+// accumulates into them, not a pass over all of C first.
+// CHECK-LABEL: func.func @fill_in_blocks
+//       CHECK:   scf.forall
+//  CHECK-SAME:     = (0, 0) to (128, 768) step (64, 256)
+//       CHECK:     vector.transfer_write %{{.*}} : vector<16xf32>
+//       CHECK:     vector.contract
+//       CHECK:     scf.forall.in_parallel
+//   CHECK-NOT:   scf.forall
+//   CHECK-NOT:   linalg.fill
+func.func @fill_in_blocks(%a: tensor<128x768xf32>, %b: tensor<768x768xf32>) -> tensor<128x768xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<128x768xf32>
+  %c = linalg.fill ins(%zero : f32) outs(%e : tensor<128x768xf32>) -> tensor<128x768xf32>
+  %0 = linalg.matmul ins(%a, %b : tensor<128x768xf32>, tensor<768x768xf32>) outs(%c : tensor<128x768xf32>) -> tensor<128x768xf32>
+  return %0 : tensor<128x768xf32>
+}
