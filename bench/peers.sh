@@ -160,7 +160,7 @@ model_row() {
     "$target"
 }
 flops_of() { "$1" bench --entry "$2" --iters 1 | sed -n 's/.*(\([0-9.]*\) GFLOP per.*/\1/p' |
-  awk '{print $1 * 1e9}'; }
+  awk '{printf "%.0f\n", $1 * 1e9}'; }
 
 model_row "train step B=4 T=64" "<= 0.75" \
   "$work/b4t64 bench --entry train_step --iters 3" \

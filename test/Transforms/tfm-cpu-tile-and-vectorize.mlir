@@ -193,3 +193,30 @@ func.func @fill_in_blocks(%a: tensor<128x768xf32>, %b: tensor<768x768xf32>) -> t
   %0 = linalg.matmul ins(%a, %b : tensor<128x768xf32>, tensor<768x768xf32>) outs(%c : tensor<128x768xf32>) -> tensor<128x768xf32>
   return %0 : tensor<128x768xf32>
 }
+
+// -----
+
+// An innermost dimension with no divisor near a vector (49 = 7 x 7, like
+// the vocabulary 50257 = 29 x 1733) is split: 48 columns in 16-lane vectors,
+// then a one-column tail, instead of 7-lane vectors; a reduction's tail
+// accumulates onto the main part's partial sums.
+// CHECK-LABEL: func.func @vector_tail
+//       CHECK:   arith.addf {{.*}} : vector<16xf32>
+//       CHECK:   tensor.insert_slice %{{.*}} into %{{.*}}[0, 0] [4, 48] [1, 1]
+//       CHECK:   arith.addf {{.*}} : vector<1xf32>
+//       CHECK:   tensor.insert_slice %{{.*}} into %{{.*}}[0, 48] [4, 1] [1, 1]
+//       CHECK:   arith.maximumf {{.*}} : vector<16xf32>
+//       CHECK:   vector.multi_reduction <maximumf>
+//       CHECK:   scf.forall
+//       CHECK:     arith.maximumf {{.*}} : vector<1xf32>
+//   CHECK-NOT:   vector<7xf32>
+func.func @vector_tail(%a: tensor<4x49xf32>, %b: tensor<4x49xf32>, %init: tensor<4xf32>) -> (tensor<4x49xf32>, tensor<4xf32>) {
+  %e = tensor.empty() : tensor<4x49xf32>
+  %0 = linalg.add ins(%a, %b : tensor<4x49xf32>, tensor<4x49xf32>) outs(%e : tensor<4x49xf32>) -> tensor<4x49xf32>
+  %1 = linalg.reduce ins(%0 : tensor<4x49xf32>) outs(%init : tensor<4xf32>) dimensions = [1]
+    (%x: f32, %acc: f32) {
+      %m = arith.maximumf %x, %acc : f32
+      linalg.yield %m : f32
+    }
+  return %0, %1 : tensor<4x49xf32>, tensor<4xf32>
+}

@@ -341,6 +341,41 @@ struct TfmCpuTileAndVectorizePass
     }
   }
 
+  /// Non-contractions whose innermost dimension has no divisor of at least
+  /// half a vector (the vocabulary, 50257 = 29 x 1733) would be tiled one
+  /// lane at a time; each is split into a part of whole vectors and a tail,
+  /// tiled separately (a reduction's tail accumulates onto the main part's
+  /// result).
+  SmallVector<linalg::LinalgOp>
+  splitVectorTails(RewriterBase &rewriter,
+                   ArrayRef<linalg::LinalgOp> ops) const {
+    SmallVector<linalg::LinalgOp> result;
+    for (linalg::LinalgOp op : ops) {
+      SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+      int64_t inner = ranges.empty() ? 0 : ranges.back();
+      bool split = inner > vectorWidth && !ShapedType::isDynamic(inner) &&
+                   2 * largestDivisorAtMost(inner, vectorWidth) < vectorWidth &&
+                   !linalg::isaContractionOpInterface(op) &&
+                   !isa<linalg::TransposeOp>(op.getOperation());
+      if (!split) {
+        result.push_back(op);
+        continue;
+      }
+      rewriter.setInsertionPoint(op);
+      auto [main, tail] = linalg::splitOp(
+          rewriter, cast<TilingInterface>(op.getOperation()), ranges.size() - 1,
+          rewriter.getIndexAttr(inner / vectorWidth * vectorWidth));
+      if (!main) {
+        result.push_back(op);
+        continue;
+      }
+      result.push_back(cast<linalg::LinalgOp>(main.getOperation()));
+      if (tail)
+        result.push_back(cast<linalg::LinalgOp>(tail.getOperation()));
+    }
+    return result;
+  }
+
   void runOnOperation() override {
     func::FuncOp func = getOperation();
     specializeContractions(func);
@@ -364,6 +399,7 @@ struct TfmCpuTileAndVectorizePass
     DenseSet<Operation *> fused;
     for (linalg::LinalgOp fill : accumulatorFills)
       ops.push_back(fill);
+    ops = splitVectorTails(rewriter, ops);
     for (linalg::LinalgOp op : ops) {
       if (fused.contains(op))
         continue;

@@ -136,6 +136,14 @@ def TfmCpuTileAndVectorizePass
        divide the tile). Ops the vectorizer rejects (gathers) stay scalar;
        contractions must vectorize, or the pass fails.
 
+    Around these steps: generic contractions (reshape propagation makes
+    them of `x @ W`) become `linalg.contract` first, so a register-tile step
+    is a `vector.contract` (FMAs) rather than a multiply and an add; the
+    fill that zeroes a contraction's accumulator moves into its thread
+    blocks; and an op whose innermost dimension has no divisor of at least
+    half a vector (the vocabulary, 50257) is split into whole vectors and a
+    tail, rather than tiled one lane at a time.
+
     Before:
     ```mlir
     %r = linalg.matmul ins(%a, %b : tensor<128x768xf32>, tensor<768x768xf32>)
