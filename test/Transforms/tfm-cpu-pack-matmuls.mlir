@@ -97,3 +97,4 @@ func.func @split_groups(%x: tensor<2x32x4x16xf32>, %w: tensor<4x16x96xf32>, %acc
   } -> tensor<2x32x3x4x32xf32>
   return %0, %1 : tensor<2x32x96xf32>, tensor<2x32x3x4x32xf32>
 }
+

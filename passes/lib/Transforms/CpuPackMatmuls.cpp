@@ -16,6 +16,7 @@
 #include "tfm/Transforms/Passes.h"
 
 #include "mlir/Dialect/Linalg/Utils/Utils.h"
+#include "mlir/Dialect/Tensor/Transforms/Transforms.h"
 #include "mlir/IR/PatternMatch.h"
 
 namespace mlir::tfm {
@@ -140,6 +141,46 @@ struct TfmCpuPackMatmulsPass
         .getResult()[0];
   }
 
+  /// When `rhs` (K, N) is a transposed (N, K) matrix, or a slice of one (the
+  /// output projection's table, the weights of a backward product), the
+  /// (N, K) source it can be packed from directly, in one copy instead of a
+  /// transpose and a pack; null otherwise.
+  static Value transposedSource(OpBuilder &b, Location loc, Value rhs) {
+    auto slice = rhs.getDefiningOp<tensor::ExtractSliceOp>();
+    Value whole = slice ? slice.getSource() : rhs;
+    auto transpose = whole.getDefiningOp<linalg::TransposeOp>();
+    if (!transpose || transpose.getPermutation() != ArrayRef<int64_t>{1, 0})
+      return nullptr;
+    Value source = transpose.getInput();
+    if (!slice)
+      return source;
+    if (!slice.hasUnitStride() || slice.getSourceType().getRank() != 2 ||
+        slice.getType().getRank() != 2)
+      return nullptr;
+    auto swap = [](ArrayRef<OpFoldResult> v) {
+      return SmallVector<OpFoldResult>{v[1], v[0]};
+    };
+    return tensor::ExtractSliceOp::create(
+        b, loc, source, swap(slice.getMixedOffsets()),
+        swap(slice.getMixedSizes()), swap(slice.getMixedStrides()));
+  }
+
+  /// (N, K) -> (N / P, K, P): the same panels, from W's transpose.
+  Value packTransposedPanels(OpBuilder &b, Location loc, Value source) const {
+    auto type = cast<RankedTensorType>(source.getType());
+    int64_t k = type.getDimSize(1), panels = type.getDimSize(0) / panelWidth;
+    auto split =
+        RankedTensorType::get({panels, panelWidth, k}, type.getElementType());
+    Value rows = tensor::ExpandShapeOp::create(
+        b, loc, split, source, ArrayRef<ReassociationIndices>{{0, 1}, {2}});
+    Value empty = tensor::EmptyOp::create(
+        b, loc, ArrayRef<int64_t>{panels, k, panelWidth},
+        type.getElementType());
+    return linalg::TransposeOp::create(b, loc, rows, empty,
+                                       ArrayRef<int64_t>{0, 2, 1})
+        .getResult()[0];
+  }
+
   /// x viewed as (rows..., K), W as (K, N) packed into panels, the result
   /// as (rows..., N / P, P); one linalg.contract over (rows..., j, p, k),
   /// its result reshaped back.
@@ -169,7 +210,9 @@ struct TfmCpuPackMatmulsPass
     SmallVector<ReassociationIndices> columns = grouping(rows + 2, 0, 2);
     Value splitInit =
         tensor::ExpandShapeOp::create(rewriter, loc, splitType, init2, columns);
-    Value packed = packPanels(rewriter, loc, rhs2);
+    Value source = transposedSource(rewriter, loc, rhs2);
+    Value packed = source ? packTransposedPanels(rewriter, loc, source)
+                          : packPanels(rewriter, loc, rhs2);
 
     // Loops: the result's rows in its order, then j, p, k.
     MLIRContext *ctx = rewriter.getContext();
@@ -217,6 +260,27 @@ struct TfmCpuPackMatmulsPass
     IRRewriter rewriter(&getContext());
     for (const MatmulForm &form : matmuls)
       rewrite(rewriter, form);
+    narrowTransposes(rewriter);
+  }
+
+  /// Packing reads the output projection's table from its (V, C) source;
+  /// the narrow tail of the vocabulary, which is not packed, still reads a
+  /// slice of the (C, V) transpose. Each such slice is computed by a
+  /// transpose of its own, so the whole table is not transposed for it.
+  void narrowTransposes(IRRewriter &rewriter) {
+    SmallVector<tensor::ExtractSliceOp> slices;
+    getOperation().walk([&](tensor::ExtractSliceOp slice) {
+      if (slice.getSource().getDefiningOp<linalg::TransposeOp>())
+        slices.push_back(slice);
+    });
+    for (tensor::ExtractSliceOp slice : slices) {
+      rewriter.setInsertionPoint(slice);
+      FailureOr<TilingResult> tiled =
+          tensor::replaceExtractSliceWithTiledProducer(
+              rewriter, slice, cast<OpResult>(slice.getSource()));
+      if (succeeded(tiled))
+        rewriter.replaceOp(slice, tiled->tiledValues.front());
+    }
   }
 };
 } // namespace

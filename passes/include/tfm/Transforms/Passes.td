@@ -81,8 +81,15 @@ def TfmCpuPackMatmulsPass : Pass<"tfm-cpu-pack-matmuls", "func::FuncOp"> {
     over it. This pass copies `B` once into contiguous panels of
     `panel-width` columns, `(K, N) -> (N / P, K, P)`, and computes the
     product on the `(M, N / P, P)` view of `C`, so every reduction loop
-    reads a single stream. Only f32 `linalg.matmul` ops with at least
-    `min-rows` rows are packed: fewer rows do not amortise the copy.
+    reads a single stream. Only f32 contractions with at least `min-rows`
+    rows are packed: fewer rows do not amortise the copy. Any `x @ W` form
+    qualifies: `linalg.matmul`, or the generic that reshape propagation
+    makes of it, whose `W` may be split into `(heads, head size, N)` or
+    `(K, 3, heads, head size)`; the groups are collapsed back first. A `W`
+    that is the transpose of an `(N, K)` matrix (or a slice of one: the
+    output projection's tied table, the weights of a backward product) is
+    packed from that matrix in one transposing copy, and any other slice
+    of such a transpose gets a transpose of just its slice.
 
     Before:
     ```mlir
