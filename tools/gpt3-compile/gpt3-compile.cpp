@@ -87,6 +87,12 @@ cl::opt<std::string> cpu("cpu",
 cl::opt<unsigned> optLevel("O",
                            cl::desc("LLVM optimization level (0-3, default 3)"),
                            cl::init(3), cl::Prefix, cl::cat(category));
+cl::opt<bool> noFuse(
+    "no-fuse",
+    cl::desc("Skip fusion and matmul packing (tfm-fuse-elementwise, "
+             "tfm-cpu-pack-matmuls, accumulator fills in matmul blocks): "
+             "each op runs as lowered, to bisect a wrong result"),
+    cl::cat(category));
 cl::opt<bool> printParams("print-params",
                           cl::desc("Print the parameter table and total"),
                           cl::cat(category));
@@ -207,7 +213,9 @@ int main(int argc, char **argv) {
   // lowering turns into bare pointers.
   json::Object manifest = gpt3::describeModule(module, *config);
   mlir::PassManager pm(&context);
-  tfm::buildTfmToCpuPipeline(pm, tfm::TfmCpuPipelineOptions());
+  tfm::TfmCpuPipelineOptions pipelineOptions;
+  pipelineOptions.fuse = !noFuse;
+  tfm::buildTfmToCpuPipeline(pm, pipelineOptions);
   if (failed(runPasses(pm, module)))
     return 1;
   gpt3::addWorkspaceSizes(manifest, module);

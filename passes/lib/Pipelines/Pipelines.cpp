@@ -66,19 +66,24 @@ void tfm::buildTfmToCpuPipeline(OpPassManager &pm,
   addCleanup(funcPm);
   funcPm.addPass(tfm::createConvertTfmToLinalgPass());
   addCleanup(funcPm);
-  funcPm.addPass(tfm::createTfmFuseElementwisePass());
-  addCleanup(funcPm);
+  if (options.fuse) {
+    funcPm.addPass(tfm::createTfmFuseElementwisePass());
+    addCleanup(funcPm);
+  }
 
   // Threads and registers, still on tensors.
-  tfm::TfmCpuPackMatmulsPassOptions packing;
-  packing.panelWidth = options.regTileN;
-  funcPm.addPass(tfm::createTfmCpuPackMatmulsPass(packing));
-  addCleanup(funcPm);
+  if (options.fuse) {
+    tfm::TfmCpuPackMatmulsPassOptions packing;
+    packing.panelWidth = options.regTileN;
+    funcPm.addPass(tfm::createTfmCpuPackMatmulsPass(packing));
+    addCleanup(funcPm);
+  }
   tfm::TfmCpuTileAndVectorizePassOptions tiling;
   tiling.threadTileM = options.threadTileM;
   tiling.threadTileN = options.threadTileN;
   tiling.regTileM = options.regTileM;
   tiling.regTileN = options.regTileN;
+  tiling.fuseFills = options.fuse;
   funcPm.addPass(tfm::createTfmCpuTileAndVectorizePass(tiling));
   addCleanup(funcPm);
 

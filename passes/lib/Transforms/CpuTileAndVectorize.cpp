@@ -416,8 +416,9 @@ struct TfmCpuTileAndVectorizePass
         return signalPassFailure();
       }
       auto tileOp = cast<linalg::LinalgOp>(threadTile);
-      Operation *fill =
-          contraction ? fuseFillIntoTile(rewriter, tileOp, fused) : nullptr;
+      Operation *fill = contraction && fuseFills
+                            ? fuseFillIntoTile(rewriter, tileOp, fused)
+                            : nullptr;
       LogicalResult done =
           !contraction && isPartialReductionCandidate(
                               tileOp, tileOp.getStaticLoopRanges())

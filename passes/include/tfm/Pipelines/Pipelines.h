@@ -34,6 +34,12 @@ struct TfmCpuPipelineOptions
       llvm::cl::desc("Columns of the matmul register tile and of B's packed "
                      "panels"),
       llvm::cl::init(32)};
+  PassOptions::Option<bool> fuse{
+      *this, "fuse",
+      llvm::cl::desc("Fuse elementwise producers, pack matmul operands and "
+                     "zero accumulators inside matmul blocks; off keeps each "
+                     "op as lowered, to bisect a wrong result"),
+      llvm::cl::init(true)};
   PassOptions::Option<bool> openmp{
       *this, "openmp", llvm::cl::desc("Run parallel loops on OpenMP threads"),
       llvm::cl::init(true)};

@@ -179,6 +179,8 @@ def TfmCpuTileAndVectorizePass
            "Columns of the matmul register tile">,
     Option<"vectorWidth", "vector-width", "int64_t", "16",
            "Lanes of the innermost dimension of non-matmul tiles">,
+    Option<"fuseFills", "fuse-fills", "bool", "true",
+           "Zero a contraction's accumulator inside its thread blocks">,
     Option<"chunks", "chunks", "int64_t", "8",
            "Pieces the first parallel dimension of a non-matmul op is cut "
            "into for threads">,
