@@ -91,7 +91,7 @@ EOF
 
 median() { sort -g | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
 field() { sed -n "s|.*$1 \([0-9.]*\) $2.*|\1|p"; }
-ratio() { echo "scale=3; $1 / $2" | bc; }
+ratio() { printf "%.3f" "$(echo "scale=6; $1 / $2" | bc)"; }
 
 rows=()
 row() { rows+=("$(printf '| %s | %s | %s | %s | %s | %s |' "$@")"); }
@@ -156,7 +156,7 @@ model_row() {
   peer=$(awk '{print $2}' "$work/pairs.txt" | median)
   r=$(awk '{print $1 / $2}' "$work/pairs.txt" | median)
   row "$name" "$ours ms" "PyTorch $peer ms" "$(printf '%.3f' "$r") of the time" \
-    "$(echo "scale=3; $flops / ($ours / 1000) / 1000000000 / $peak" | bc) of FMA peak" \
+    "$(ratio "$(echo "scale=6; $flops / ($ours / 1000) / 1000000000" | bc)" "$peak") of FMA peak" \
     "$target"
 }
 flops_of() { "$1" bench --entry "$2" --iters 1 | sed -n 's/.*(\([0-9.]*\) GFLOP per.*/\1/p' |
@@ -183,7 +183,7 @@ speedup=$(awk '{print $2 / $1}' "$work/decode.txt" | median)
 mb=$(awk 'NR == 1 {print $3}' "$work/decode.txt")
 row "decode B=1 pos=128" "$(echo "scale=1; 1000 / $ours" | bc) tokens/s" \
   "PyTorch $(echo "scale=1; 1000 / $peer" | bc) tokens/s" "$(printf '%.2f' "$speedup")x" \
-  "$(echo "scale=3; ($mb / 1000 / $bandwidth) / ($ours / 1000)" | bc) of bandwidth bound" \
+  "$(ratio "$(echo "scale=6; $mb / 1000 / $bandwidth" | bc)" "$(echo "scale=6; $ours / 1000" | bc)") of bandwidth bound" \
   ">= 2x, >= 0.70"
 
 print_machine
