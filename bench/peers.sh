@@ -19,19 +19,7 @@
 pairs=${1:-5}
 source "$(dirname "$0")/common.sh"
 
-peer_packages=(libdnnl-dev libopenblas0-openmp python3-torch)
-missing=()
-for p in "${peer_packages[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
-    missing+=("$p")
-done
-if ((${#missing[@]})); then
-  sudo_cmd=()
-  [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
-  "${sudo_cmd[@]}" apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq \
-    --no-install-recommends "${missing[@]}" >/dev/null
-fi
+bash scripts/setup.sh libdnnl-dev libopenblas0-openmp >/dev/null
 torch=(env LD_LIBRARY_PATH=/usr/lib/x86_64-linux-gnu/openblas-openmp
   /usr/bin/python3 bench/torch_gpt3.py --threads 2)
 export OMP_NUM_THREADS=2

