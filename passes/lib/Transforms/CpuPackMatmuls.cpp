@@ -37,7 +37,7 @@ namespace {
 struct MatmulForm {
   linalg::LinalgOp op;
   unsigned kGroup, nGroup; // sizes of the groups
-  int64_t k = 1, n = 1;    // their extents
+  int64_t n = 1;           // the extent of N
   int64_t rows = 1;
 };
 
@@ -62,7 +62,7 @@ std::optional<MatmulForm> matchMatmul(linalg::LinalgOp op) {
   unsigned rhsRank = rhs.getNumResults();
   while (form.kGroup < rhsRank && iterators[rhs.getDimPosition(form.kGroup)] ==
                                       utils::IteratorType::reduction)
-    form.k *= ranges[rhs.getDimPosition(form.kGroup++)];
+    ++form.kGroup;
   form.nGroup = rhsRank - form.kGroup;
   if (form.kGroup == 0 || form.nGroup == 0 ||
       lhs.getNumResults() < form.kGroup || out.getNumResults() < form.nGroup)
@@ -90,21 +90,19 @@ std::optional<MatmulForm> matchMatmul(linalg::LinalgOp op) {
   return form;
 }
 
-/// Groups all but the last `tail` dimensions of a rank-`rank` tensor
-/// singly and the last `tail` together, or the first `head` together and
-/// the rest together when `head` is set.
-SmallVector<ReassociationIndices> grouping(int64_t rank, int64_t head,
-                                           int64_t tail) {
+/// Dimensions of a rank-`rank` tensor one by one, the last `tail` together.
+SmallVector<ReassociationIndices> joinTail(int64_t rank, int64_t tail) {
   SmallVector<ReassociationIndices> groups;
-  if (head) {
-    groups.push_back(llvm::to_vector(llvm::seq<int64_t>(0, head)));
-    groups.push_back(llvm::to_vector(llvm::seq<int64_t>(head, rank)));
-    return groups;
-  }
   for (int64_t d = 0; d + tail < rank; ++d)
     groups.push_back({d});
   groups.push_back(llvm::to_vector(llvm::seq<int64_t>(rank - tail, rank)));
   return groups;
+}
+
+/// The first `head` dimensions of a rank-`rank` tensor, and the rest.
+SmallVector<ReassociationIndices> splitAt(int64_t rank, int64_t head) {
+  return {llvm::to_vector(llvm::seq<int64_t>(0, head)),
+          llvm::to_vector(llvm::seq<int64_t>(head, rank))};
 }
 
 Value collapse(OpBuilder &b, Location loc, Value v,
@@ -149,28 +147,15 @@ struct TfmCpuPackMatmulsPass
         .getResult()[0];
   }
 
-  /// When `rhs` (K, N) is a transposed (N, K) matrix, or a slice of one (the
-  /// output projection's table, the weights of a backward product), the
-  /// (N, K) source it can be packed from directly, in one copy instead of a
-  /// transpose and a pack; null otherwise.
-  static Value transposedSource(OpBuilder &b, Location loc, Value rhs) {
-    auto slice = rhs.getDefiningOp<tensor::ExtractSliceOp>();
-    Value whole = slice ? slice.getSource() : rhs;
-    auto transpose = whole.getDefiningOp<linalg::TransposeOp>();
+  /// The (N, K) matrix that `rhs` (K, N) transposes (the output
+  /// projection's table, the weights of a backward product), which it can
+  /// be packed from in one copy instead of a transpose and a pack; null
+  /// otherwise.
+  static Value transposedSource(Value rhs) {
+    auto transpose = rhs.getDefiningOp<linalg::TransposeOp>();
     if (!transpose || transpose.getPermutation() != ArrayRef<int64_t>{1, 0})
       return nullptr;
-    Value source = transpose.getInput();
-    if (!slice)
-      return source;
-    if (!slice.hasUnitStride() || slice.getSourceType().getRank() != 2 ||
-        slice.getType().getRank() != 2)
-      return nullptr;
-    auto swap = [](ArrayRef<OpFoldResult> v) {
-      return SmallVector<OpFoldResult>{v[1], v[0]};
-    };
-    return tensor::ExtractSliceOp::create(
-        b, loc, source, swap(slice.getMixedOffsets()),
-        swap(slice.getMixedSizes()), swap(slice.getMixedStrides()));
+    return transpose.getInput();
   }
 
   /// x viewed as (rows..., K), W as (K, N) packed into panels, the result
@@ -187,22 +172,20 @@ struct TfmCpuPackMatmulsPass
     auto outType = cast<RankedTensorType>(init.getType());
     int64_t lhsRank = lhsType.getRank(), outRank = outType.getRank();
 
-    Value lhs2 =
-        collapse(rewriter, loc, lhs, grouping(lhsRank, 0, form.kGroup));
+    Value lhs2 = collapse(rewriter, loc, lhs, joinTail(lhsRank, form.kGroup));
     Value rhs2 = collapse(rewriter, loc, rhs,
-                          grouping(form.kGroup + form.nGroup, form.kGroup, 0));
-    SmallVector<ReassociationIndices> nGroups =
-        grouping(outRank, 0, form.nGroup);
+                          splitAt(form.kGroup + form.nGroup, form.kGroup));
+    SmallVector<ReassociationIndices> nGroups = joinTail(outRank, form.nGroup);
     Value init2 = collapse(rewriter, loc, init, nGroups);
     int64_t rows = outRank - form.nGroup;
     SmallVector<int64_t> splitShape(outType.getShape().take_front(rows));
     splitShape.append({form.n / panelWidth, panelWidth});
     auto splitType =
         RankedTensorType::get(splitShape, outType.getElementType());
-    SmallVector<ReassociationIndices> columns = grouping(rows + 2, 0, 2);
+    SmallVector<ReassociationIndices> columns = joinTail(rows + 2, 2);
     Value splitInit =
         tensor::ExpandShapeOp::create(rewriter, loc, splitType, init2, columns);
-    Value source = transposedSource(rewriter, loc, rhs2);
+    Value source = transposedSource(rhs2);
     Value packed = copyToPanels(rewriter, loc, source ? source : rhs2,
                                 /*transposed=*/source != nullptr);
 
@@ -243,22 +226,22 @@ struct TfmCpuPackMatmulsPass
   }
 
   void runOnOperation() override {
+    IRRewriter rewriter(&getContext());
+    narrowTransposes(rewriter);
     SmallVector<MatmulForm> matmuls;
     getOperation().walk([&](linalg::LinalgOp op) {
       if (std::optional<MatmulForm> form = matchMatmul(op))
         if (shouldPack(*form))
           matmuls.push_back(*form);
     });
-    IRRewriter rewriter(&getContext());
     for (const MatmulForm &form : matmuls)
       rewrite(rewriter, form);
-    narrowTransposes(rewriter);
   }
 
-  /// Packing reads the output projection's table from its (V, C) source;
-  /// the narrow tail of the vocabulary, which is not packed, still reads a
-  /// slice of the (C, V) transpose. Each such slice is computed by a
-  /// transpose of its own, so the whole table is not transposed for it.
+  /// A slice of a transpose (the output projection slices the transposed
+  /// table into a packed main part and a narrow tail) becomes a transpose
+  /// of the slice: the whole table is never transposed, and a packed slice
+  /// is packed from its untransposed rows.
   void narrowTransposes(IRRewriter &rewriter) {
     SmallVector<tensor::ExtractSliceOp> slices;
     getOperation().walk([&](tensor::ExtractSliceOp slice) {

@@ -27,22 +27,18 @@ struct TfmPinSplitViewsPass
   using Base::Base;
   void runOnOperation() override {
     SmallVector<memref::ExpandShapeOp> views;
-    getOperation().walk([&](memref::ExpandShapeOp view) {
-      int64_t offset;
-      SmallVector<int64_t> strides;
-      if (view.getResultType().hasStaticShape() &&
-          succeeded(
-              view.getResultType().getStridesAndOffset(strides, offset)) &&
-          !ShapedType::isDynamic(offset) &&
-          llvm::none_of(strides, ShapedType::isDynamic))
-        views.push_back(view);
-    });
+    getOperation().walk(
+        [&](memref::ExpandShapeOp view) { views.push_back(view); });
     IRRewriter rewriter(&getContext());
     for (memref::ExpandShapeOp view : views) {
       MemRefType type = view.getResultType();
       int64_t offset;
       SmallVector<int64_t> strides;
-      (void)type.getStridesAndOffset(strides, offset);
+      if (!type.hasStaticShape() ||
+          failed(type.getStridesAndOffset(strides, offset)) ||
+          ShapedType::isDynamic(offset) ||
+          llvm::any_of(strides, ShapedType::isDynamic))
+        continue;
       rewriter.setInsertionPoint(view);
       rewriter.replaceOpWithNewOp<memref::ReinterpretCastOp>(
           view, type, view.getSrc(), offset, type.getShape(), strides);
