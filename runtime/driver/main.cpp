@@ -249,6 +249,19 @@ int benchCached(Context &ctx, const Flags &flags, int iters,
   return 0;
 }
 
+/// `count` scattered token ids and next-token targets for a benchmark,
+/// reproducible from `seed`.
+void benchTokens(Context &ctx, int64_t count, uint64_t seed,
+                 std::vector<int32_t> &tokens, std::vector<int32_t> &targets) {
+  int64_t vocab = ctx.manifest["config"]["vocab_size"].get<int64_t>();
+  tokens.resize(count);
+  targets.resize(count);
+  for (int64_t i = 0; i < count; ++i) {
+    tokens[i] = static_cast<int32_t>((i * 2654435761u + seed) % vocab);
+    targets[i] = static_cast<int32_t>((i * 40503u + seed + 1) % vocab);
+  }
+}
+
 /// Times `train_step` on random tokens. FLOPs per step: 6 per matmul
 /// weight per token (forward, and two backward products), plus attention:
 /// 12 L T C per token (q k^T and p v, forward and backward, over the full
@@ -259,12 +272,8 @@ int benchTrain(Context &ctx, int iters, uint64_t seed) {
   if (!step.init(ctx, error))
     return badInput(error);
   const std::vector<int64_t> &shape = step.tokenShape();
-  int64_t vocab = ctx.manifest["config"]["vocab_size"].get<int64_t>();
-  std::vector<int32_t> tokens(numElements(shape)), targets(tokens.size());
-  for (size_t i = 0; i < tokens.size(); ++i) {
-    tokens[i] = static_cast<int32_t>((i * 2654435761u + seed) % vocab);
-    targets[i] = static_cast<int32_t>((i * 40503u + seed + 1) % vocab);
-  }
+  std::vector<int32_t> tokens, targets;
+  benchTokens(ctx, numElements(shape), seed, tokens, targets);
   std::vector<double> ms;
   if (gpt3_status_t s = timeRuns(
           iters,
@@ -297,12 +306,8 @@ int benchForward(Context &ctx, int iters, uint64_t seed,
   bool loss = name == "loss";
   std::vector<int64_t> tokenShape = argShape(*entry, "tokens");
   std::vector<int64_t> outShape = argShape(*entry, loss ? "loss" : "logits");
-  int64_t vocab = ctx.manifest["config"]["vocab_size"].get<int64_t>();
-  std::vector<int32_t> ids(numElements(tokenShape)), targets(ids.size());
-  for (size_t i = 0; i < ids.size(); ++i) {
-    ids[i] = static_cast<int32_t>((i * 2654435761u + seed) % vocab);
-    targets[i] = static_cast<int32_t>((i * 40503u + seed + 1) % vocab);
-  }
+  std::vector<int32_t> ids, targets;
+  benchTokens(ctx, numElements(tokenShape), seed, ids, targets);
   std::vector<float> out(numElements(outShape));
   gpt3_tensor_t in[2] = {
       tensorView(ids.data(), tokenShape, GPT3_DTYPE_I32),
