@@ -146,6 +146,9 @@ int main(int argc, char **argv) {
   registerMLIRContextCLOptions();
   registerPassManagerCLOptions();
   registerDefaultTimingManagerCLOptions();
+  // LLVM's backends register hundreds of flags; --help lists ours and
+  // --help-hidden the rest.
+  cl::HideUnrelatedOptions(category);
   cl::ParseCommandLineOptions(
       argc, argv,
       "GPT-3 ahead-of-time compiler\n\n"

@@ -64,6 +64,10 @@ void tfm::buildTfmToCpuPipeline(OpPassManager &pm,
   OpPassManager &funcPm = pm.nest<func::FuncOp>();
   funcPm.addPass(tfm::createTfmAutodiffPass());
   addCleanup(funcPm);
+  if (options.fuse) {
+    funcPm.addPass(tfm::createTfmFuseAttentionPass());
+    funcPm.addPass(tfm::createTfmFuseResidualLayerNormPass());
+  }
   funcPm.addPass(tfm::createConvertTfmToLinalgPass());
   addCleanup(funcPm);
   if (options.fuse) {
@@ -76,6 +80,11 @@ void tfm::buildTfmToCpuPipeline(OpPassManager &pm,
     tfm::TfmCpuPackMatmulsPassOptions packing;
     packing.panelWidth = options.regTileN;
     funcPm.addPass(tfm::createTfmCpuPackMatmulsPass(packing));
+    addCleanup(funcPm);
+    tfm::TfmFuseMatmulEpiloguesPassOptions epilogues;
+    epilogues.threadTileM = options.threadTileM;
+    epilogues.threadTileN = options.threadTileN;
+    funcPm.addPass(tfm::createTfmFuseMatmulEpiloguesPass(epilogues));
     addCleanup(funcPm);
   }
   tfm::TfmCpuTileAndVectorizePassOptions tiling;

@@ -9,6 +9,8 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "CpuTiling.h"
+
 #include "tfm/Transforms/Passes.h"
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
@@ -29,6 +31,7 @@ namespace mlir::tfm {
 #define DEBUG_TYPE "tfm-cpu-tile-and-vectorize"
 
 using namespace mlir;
+using tfm::largestDivisorAtMost;
 
 namespace {
 
@@ -45,14 +48,6 @@ struct TileSizes {
 SmallVector<OpFoldResult> asOpFold(OpBuilder &b, ArrayRef<int64_t> sizes) {
   return llvm::map_to_vector(
       sizes, [&](int64_t s) -> OpFoldResult { return b.getIndexAttr(s); });
-}
-
-/// The largest divisor of `n` that is at most `cap` (and at least 1).
-int64_t largestDivisorAtMost(int64_t n, int64_t cap) {
-  for (int64_t d = std::min(n, cap); d > 1; --d)
-    if (n % d == 0)
-      return d;
-  return 1;
 }
 
 /// Tiles `op` with `sizes` using `loopType` and returns the innermost tiled
@@ -119,41 +114,20 @@ struct TfmCpuTileAndVectorizePass
   /// register tile. Every tile divides its dimension, so none needs masks.
   std::optional<TileSizes> contractionTiles(linalg::LinalgOp op,
                                             ArrayRef<int64_t> ranges) const {
-    if (!linalg::isaContractionOpInterface(op))
+    std::optional<SmallVector<int64_t>> threads =
+        tfm::contractionThreadTiles(op, ranges, threadTileM, threadTileN);
+    if (!threads)
       return std::nullopt;
-    FailureOr<linalg::ContractionDimensions> dims =
-        linalg::inferContractionDims(op);
-    if (failed(dims) || dims->m.empty() || dims->n.empty() || dims->k.empty())
-      return std::nullopt;
-    // One or two rows times a right operand whose rows run along the
-    // reduction (x . W^T, W read in place): no vector runs along n, so these
-    // are dot products, tiled like row reductions.
-    AffineMap rhs = op.getMatchingIndexingMap(op.getDpsInputOperand(1));
-    int64_t rows = 1;
-    for (unsigned m : dims->m)
-      rows *= ranges[m];
-    if (rows <= 2 && rhs.getNumResults() > 0 &&
-        rhs.getResults().back() ==
-            getAffineDimExpr(dims->k.back(), op.getContext()))
-      return std::nullopt;
+    linalg::ContractionDimensions dims = *linalg::inferContractionDims(op);
     TileSizes t;
     t.isContraction = true;
-    t.threads.assign(ranges.size(), 1);
+    t.threads = *threads;
     t.registers.assign(ranges.size(), 1);
-    unsigned m = dims->m.back(), n = dims->n.back();
-    int64_t blockM = largestDivisorAtMost(ranges[m], threadTileM);
-    int64_t blockN = largestDivisorAtMost(ranges[n], threadTileN);
-    t.threads[m] = blockM;
-    t.threads[n] = blockN;
-    // Columns split into panels (j, p) after packing: a block spans whole
-    // panels, as many as fit `threadTileN` columns.
-    if (blockN == ranges[n] && dims->n.size() > 1) {
-      unsigned panels = dims->n[dims->n.size() - 2];
-      t.threads[panels] = largestDivisorAtMost(
-          ranges[panels], std::max<int64_t>(1, threadTileN / blockN));
-    }
-    for (unsigned k : dims->k)
-      t.threads[k] = 0;
+    unsigned m = dims.m.back(), n = dims.n.back();
+    int64_t blockM = t.threads[m], blockN = t.threads[n];
+    int64_t rows = 1;
+    for (unsigned d : dims.m)
+      rows *= ranges[d];
     t.registers[m] = largestDivisorAtMost(blockM, regTileM);
     t.registers[n] = largestDivisorAtMost(blockN, regTileN);
     // A single row (a decode step) reuses nothing from B: the tile spans
@@ -165,10 +139,10 @@ struct TfmCpuTileAndVectorizePass
     // while every row tile of the block streams past it; k innermost, so the
     // accumulator can live in registers.
     for (unsigned d = 0; d < ranges.size(); ++d)
-      if (d != m && d != n && !llvm::is_contained(dims->k, d))
+      if (d != m && d != n && !llvm::is_contained(dims.k, d))
         t.order.push_back(d);
     t.order.append({n, m});
-    llvm::append_range(t.order, dims->k);
+    llvm::append_range(t.order, dims.k);
     return t;
   }
 
@@ -408,6 +382,11 @@ struct TfmCpuTileAndVectorizePass
         continue;
       std::optional<TileSizes> contraction = contractionTiles(op, ranges);
       TileSizes sizes = contraction.value_or(genericTiles(op, ranges));
+      // Ops a fusion pass already placed in a parallel loop (a fused
+      // kernel's tiles) run on their thread as they are.
+      bool inThreadTile = op->getParentOfType<scf::ForallOp>() != nullptr;
+      if (inThreadTile)
+        sizes.threads.assign(ranges.size(), 0);
       Operation *threadTile =
           tile(rewriter, cast<TilingInterface>(op.getOperation()),
                sizes.threads, scf::SCFTilingOptions::LoopType::ForallOp);
@@ -416,7 +395,7 @@ struct TfmCpuTileAndVectorizePass
         return signalPassFailure();
       }
       auto tileOp = cast<linalg::LinalgOp>(threadTile);
-      Operation *fill = contraction && fuseFills
+      Operation *fill = contraction && fuseFills && !inThreadTile
                             ? fuseFillIntoTile(rewriter, tileOp, fused)
                             : nullptr;
       LogicalResult done =

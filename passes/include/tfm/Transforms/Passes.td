@@ -118,6 +118,60 @@ def TfmCpuPackMatmulsPass : Pass<"tfm-cpu-pack-matmuls", "func::FuncOp"> {
                            "arith::ArithDialect"];
 }
 
+def TfmFuseMatmulEpiloguesPass
+    : Pass<"tfm-fuse-matmul-epilogues", "func::FuncOp"> {
+  let summary = "Compute a matmul's elementwise consumer, and its bias, in "
+                "the matmul's thread blocks";
+  let description = [{
+    A linear layer's result is read once, at once, by an elementwise op:
+    the GELU of an MLP (`gelu(x @ W + b)`), or a residual add
+    (`r + x @ W + b`), or in the backward pass a GELU or layer-norm
+    gradient. This pass tiles that epilogue into the thread blocks the
+    matmul gets (`thread-tile-m` x `thread-tile-n`, whole packed panels)
+    and fuses into each block the matmul tile and the op that initializes
+    its accumulator (the broadcast bias, or zeros). Each block is then
+    written as bias, accumulated, and transformed while it is in cache: one
+    parallel region instead of three, and two fewer passes over the output.
+    `tfm-cpu-tile-and-vectorize` keeps the blocks and register-tiles each
+    op in them.
+
+    The packed layout (`tfm-cpu-pack-matmuls`) views the result as
+    `(rows, N / 32, 32)`; the epilogue and the bias broadcast are first
+    expanded into that view (reshape propagation), so that all three share
+    one iteration space.
+
+    Before:
+    ```mlir
+    %b0 = linalg.generic ... ins(%bias : tensor<3072xf32>) -> tensor<4x64x3072xf32>
+    %bp = tensor.expand_shape %b0 ... into tensor<4x64x96x32xf32>
+    %mm = linalg.contract ... ins(%x, %wp) outs(%bp) -> tensor<4x64x96x32xf32>
+    %y = tensor.collapse_shape %mm ... into tensor<4x64x3072xf32>
+    %g = linalg.generic ... ins(%y) { tanh ... } -> tensor<4x64x3072xf32>
+    ```
+    After:
+    ```mlir
+    %f = scf.forall (%i, %j, %k, %l) = (0, 0, 0, 0) to (4, 64, 96, 32)
+        step (1, 64, 8, 32) shared_outs(%o = ...) {
+      %b = linalg.generic ... ins(%bias_ij) -> tensor<1x64x8x32xf32>
+      %c = linalg.contract ... outs(%b) -> tensor<1x64x8x32xf32>
+      %g = linalg.generic ... ins(%c) { tanh ... } -> tensor<1x64x8x32xf32>
+      scf.forall.in_parallel { tensor.parallel_insert_slice %g into %o[...] }
+    }
+    %gc = tensor.collapse_shape %f ... into tensor<4x64x3072xf32>
+    ```
+
+    Preconditions: linalg on tensors, after `tfm-cpu-pack-matmuls`.
+  }];
+  let options = [
+    Option<"threadTileM", "thread-tile-m", "int64_t", "64",
+           "Rows of a matmul's thread block">,
+    Option<"threadTileN", "thread-tile-n", "int64_t", "256",
+           "Columns of a matmul's thread block">,
+  ];
+  let dependentDialects = ["linalg::LinalgDialect", "scf::SCFDialect",
+                           "tensor::TensorDialect"];
+}
+
 def TfmCpuTileAndVectorizePass
     : Pass<"tfm-cpu-tile-and-vectorize", "func::FuncOp"> {
   let summary = "Tile linalg ops for threads and registers, then vectorize";

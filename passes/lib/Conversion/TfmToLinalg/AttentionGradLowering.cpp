@@ -31,10 +31,6 @@ using namespace mlir::tfm::lowering;
 
 namespace {
 
-/// The score of a hidden key: finite, so that a row with no visible key in
-/// the first blocks never computes -inf - -inf (see the decode attention).
-constexpr double kHidden = -1.0e30;
-
 class AttentionGradBuilder {
 public:
   AttentionGradBuilder(OpBuilder &b, Location loc, AttentionGradOp op)
@@ -158,7 +154,7 @@ private:
   /// The log-sum-exp of each query row's visible scores, by an online
   /// softmax over the key blocks: (B, H, T).
   Value logSumExp(Value q, Value k) {
-    Value m = filled3(seq, kHidden), l = filled3(seq, 0.0);
+    Value m = filled3(seq, kHiddenScore), l = filled3(seq, 0.0);
     for (int64_t first = 0; first < seq; first += block) {
       int64_t lo = first, rows = queryRows(first);
       Value scores = contract(rowSlice(q, lo, rows), rowSlice(k, first, block),
@@ -169,11 +165,11 @@ private:
           [&](OpBuilder &nb, Location nl, ValueRange a) {
             Value s = arith::MulFOp::create(nb, nl, a[0], constant(nb, scale));
             return arith::SelectOp::create(nb, nl, isVisible(nb, nl, lo, first),
-                                           s, constant(nb, kHidden))
+                                           s, constant(nb, kHiddenScore))
                 .getResult();
           });
       Value ms = rowSlice(m, lo, rows), ls = rowSlice(l, lo, rows);
-      Value blockMax = generic(b, loc, masked, filled3(rows, kHidden),
+      Value blockMax = generic(b, loc, masked, filled3(rows, kHiddenScore),
                                {id4(), rows4()}, {kPar, kPar, kPar, kRed},
                                [](OpBuilder &nb, Location nl, ValueRange a) {
                                  return maxF(nb, nl, a[0], a[1]);

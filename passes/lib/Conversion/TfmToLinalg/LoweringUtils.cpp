@@ -245,4 +245,125 @@ std::pair<Value, Value> layerNormStats(OpBuilder &b, Location loc, Value x,
   return {mean, rstd};
 }
 
+Value normalizeLayer(OpBuilder &b, Location loc, Value x, Value mean,
+                     Value rstd, Value gamma, Value beta, Value dest) {
+  MLIRContext *ctx = b.getContext();
+  return generic(
+      b, loc, {x, mean, rstd, gamma, beta}, dest,
+      {dimsMap(ctx, 2, {0, 1}), dimsMap(ctx, 2, {0}), dimsMap(ctx, 2, {0}),
+       dimsMap(ctx, 2, {1}), dimsMap(ctx, 2, {1}), dimsMap(ctx, 2, {0, 1})},
+      {kPar, kPar}, [](OpBuilder &nb, Location l, ValueRange a) {
+        Value centred = arith::SubFOp::create(nb, l, a[0], a[1]);
+        Value scaled = arith::MulFOp::create(nb, l, centred, a[2]);
+        Value gamma = arith::MulFOp::create(nb, l, scaled, a[3]);
+        return arith::AddFOp::create(nb, l, gamma, a[4]).getResult();
+      });
+}
+
+OnlineSoftmax attendBlock(OpBuilder &b, Location loc, Value q, Value keys,
+                          bool keysTransposed, Value values,
+                          const OnlineSoftmax &state, MaskFn mask) {
+  MLIRContext *ctx = b.getContext();
+  RankedTensorType qType = tensorType(q);
+  Type element = qType.getElementType();
+  unsigned lead = qType.getRank() - 2;
+  RankedTensorType keyType = tensorType(keys);
+  int64_t block = keyType.getDimSize(keysTransposed ? lead + 1 : lead);
+  SmallVector<int64_t> rowShape(qType.getShape().drop_back());
+  SmallVector<int64_t> scoreShape(rowShape);
+  scoreShape.push_back(block);
+
+  // Contractions iterate (lead..., i, j, r), r reduced.
+  SmallVector<unsigned> leadDims = llvm::to_vector(llvm::seq(lead));
+  auto with = [&](std::initializer_list<unsigned> last) {
+    SmallVector<unsigned> dims(leadDims);
+    dims.append(last);
+    return dimsMap(ctx, lead + 3, dims);
+  };
+  unsigned i = lead, j = lead + 1, r = lead + 2;
+  AffineMap keyMap = keysTransposed ? with({r, j}) : with({j, r});
+  auto contract = [&](Value lhs, Value rhs, Value init, AffineMap rhsMap) {
+    return linalg::ContractOp::create(
+               b, loc, ValueRange{lhs, rhs}, ValueRange{init},
+               b.getAffineMapArrayAttr({with({i, r}), rhsMap, with({i, j})}))
+        .getResult(0);
+  };
+  AffineMap full = AffineMap::getMultiDimIdentityMap(lead + 2, ctx);
+  AffineMap rows = AffineMap::getMultiDimIdentityMap(lead + 1, ctx);
+  AffineMap rowOf = full.dropResult(lead + 1);
+  SmallVector<IteratorType> parFull(lead + 2, kPar), parRows(lead + 1, kPar);
+  SmallVector<IteratorType> reduceLast(parFull);
+  reduceLast.back() = kRed;
+
+  Value scores = contract(
+      q, keys, filledTensor(b, loc, scoreShape, element, 0.0), keyMap);
+  Value masked = generic(b, loc, scores, emptyTensor(b, loc, scoreShape, element),
+                         {full, full}, parFull,
+                         [&](OpBuilder &nb, Location nl, ValueRange a) {
+                           return mask(nb, nl, a[0],
+                                       linalg::IndexOp::create(nb, nl, i),
+                                       linalg::IndexOp::create(nb, nl, j));
+                         });
+  // Every read of the running values comes before the op that overwrites
+  // them, so each update happens in its loop-carried buffer.
+  Value blockMax =
+      generic(b, loc, masked, filledTensor(b, loc, rowShape, element, kHiddenScore),
+              {full, rowOf}, reduceLast,
+              [](OpBuilder &nb, Location nl, ValueRange a) {
+                return maxF(nb, nl, a[0], a[1]);
+              });
+  auto expMinusMax = [](OpBuilder &nb, Location nl, Value x, Value m1,
+                        Value m2) {
+    Value top = maxF(nb, nl, m1, m2);
+    return math::ExpOp::create(nb, nl, arith::SubFOp::create(nb, nl, x, top))
+        .getResult();
+  };
+  Value correction =
+      generic(b, loc, {state.max, blockMax},
+              emptyTensor(b, loc, rowShape, element), {rows, rows, rows},
+              parRows, [&](OpBuilder &nb, Location nl, ValueRange a) {
+                return expMinusMax(nb, nl, a[0], a[0], a[1]);
+              });
+  Value probs = generic(b, loc, {masked, state.max, blockMax},
+                        emptyTensor(b, loc, scoreShape, element),
+                        {full, rowOf, rowOf, full}, parFull,
+                        [&](OpBuilder &nb, Location nl, ValueRange a) {
+                          return expMinusMax(nb, nl, a[0], a[1], a[2]);
+                        });
+  Value scaledSum =
+      generic(b, loc, correction, state.sum, {rows, rows}, parRows,
+              [](OpBuilder &nb, Location nl, ValueRange a) {
+                return arith::MulFOp::create(nb, nl, a[0], a[1]).getResult();
+              });
+  Value newSum =
+      generic(b, loc, probs, scaledSum, {full, rowOf}, reduceLast,
+              [](OpBuilder &nb, Location nl, ValueRange a) {
+                return arith::AddFOp::create(nb, nl, a[0], a[1]).getResult();
+              });
+  Value scaledAcc =
+      generic(b, loc, correction, state.acc, {rowOf, full}, parFull,
+              [](OpBuilder &nb, Location nl, ValueRange a) {
+                return arith::MulFOp::create(nb, nl, a[0], a[1]).getResult();
+              });
+  Value newAcc = contract(probs, values, scaledAcc, with({r, j}));
+  // Last, once nothing reads the old maximum any more.
+  Value newMax = generic(b, loc, blockMax, state.max, {rows, rows}, parRows,
+                         [](OpBuilder &nb, Location nl, ValueRange a) {
+                           return maxF(nb, nl, a[0], a[1]);
+                         });
+  return {newMax, newSum, newAcc};
+}
+
+Value normalizeRows(OpBuilder &b, Location loc, const OnlineSoftmax &state,
+                    Value dest) {
+  unsigned rank = tensorType(state.acc).getRank();
+  AffineMap full = AffineMap::getMultiDimIdentityMap(rank, b.getContext());
+  return generic(b, loc, {state.acc, state.sum}, dest,
+                 {full, full.dropResult(rank - 1), full},
+                 SmallVector<IteratorType>(rank, kPar),
+                 [](OpBuilder &nb, Location nl, ValueRange a) {
+                   return arith::DivFOp::create(nb, nl, a[0], a[1]).getResult();
+                 });
+}
+
 } // namespace mlir::tfm::lowering

@@ -25,6 +25,11 @@ constexpr IteratorType kRed = IteratorType::reduction;
 /// Positions of a KV cache attended per online-softmax step.
 constexpr int64_t kCacheBlock = 128;
 
+/// The score of a hidden key in an online softmax: finite, so that a row
+/// whose first blocks hide every key never computes -inf - -inf; its
+/// garbage is scaled to zero once a visible key raises the max.
+constexpr double kHiddenScore = -1.0e30;
+
 RankedTensorType tensorType(Value value);
 
 Value emptyTensor(OpBuilder &b, Location loc, ArrayRef<int64_t> shape,
@@ -92,10 +97,41 @@ Value mergeHeads(OpBuilder &b, Location loc, Value heads4,
 Value maskedScore(OpBuilder &b, Location loc, Value score, Value key,
                   Value query, Value window, Value scale, Value hidden);
 
+/// The running state of an online softmax over blocks of keys: the row
+/// maximum and the sum of exponentials (..., Q), and the unnormalized
+/// output (..., Q, D).
+struct OnlineSoftmax {
+  Value max, sum, acc;
+};
+
+/// Scores one block of keys, given as (score, query row, key column) with
+/// the last two the block's linalg.index values: the scaled score when the
+/// key is visible, else kHiddenScore.
+using MaskFn = function_ref<Value(OpBuilder &, Location, Value score,
+                                  Value row, Value column)>;
+
+/// Folds one block of keys into `state`: q (..., Q, D), keys (..., K, D) or
+/// (..., D, K) when `keysTransposed`, values (..., K, D), with the leading
+/// dimensions shared.
+///   s = mask(q . k); m' = max(m, rowmax s); c = exp(m - m')
+///   p = exp(s - m'); l' = l c + rowsum p; acc' = acc c + p . v
+OnlineSoftmax attendBlock(OpBuilder &b, Location loc, Value q, Value keys,
+                          bool keysTransposed, Value values,
+                          const OnlineSoftmax &state, MaskFn mask);
+
+/// acc / sum, row by row, written into `dest` (the shape of acc).
+Value normalizeRows(OpBuilder &b, Location loc, const OnlineSoftmax &state,
+                    Value dest);
+
 /// The mean and 1 / sqrt(variance + epsilon) of each row of the (N, C) `x`,
 /// both (N): two passes, so the variance does not cancel.
 std::pair<Value, Value> layerNormStats(OpBuilder &b, Location loc, Value x,
                                        double epsilon);
+
+/// (x - mean) * rstd * gamma + beta for the (N, C) `x`, written into
+/// `dest`.
+Value normalizeLayer(OpBuilder &b, Location loc, Value x, Value mean,
+                     Value rstd, Value gamma, Value beta, Value dest);
 
 /// Adds the lowerings of the backward and optimizer ops but attention's.
 void populateTrainLoweringPatterns(RewritePatternSet &patterns);

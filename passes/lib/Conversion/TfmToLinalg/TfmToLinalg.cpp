@@ -104,7 +104,6 @@ struct LayerNormLowering : OpConversionPattern<LayerNormOp> {
   matchAndRewrite(LayerNormOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
-    MLIRContext *ctx = getContext();
     RankedTensorType type = op.getType();
     Type element = type.getElementType();
     Value x = collapseTo2d(rewriter, loc, adaptor.getInput());
@@ -112,17 +111,9 @@ struct LayerNormLowering : OpConversionPattern<LayerNormOp> {
     int64_t width = tensorType(x).getDimSize(1);
     auto [mean, rstd] =
         layerNormStats(rewriter, loc, x, op.getEpsilon().convertToDouble());
-    Value normalized = generic(
-        rewriter, loc, {x, mean, rstd, adaptor.getGamma(), adaptor.getBeta()},
-        emptyTensor(rewriter, loc, {rows, width}, element),
-        {dimsMap(ctx, 2, {0, 1}), dimsMap(ctx, 2, {0}), dimsMap(ctx, 2, {0}),
-         dimsMap(ctx, 2, {1}), dimsMap(ctx, 2, {1}), dimsMap(ctx, 2, {0, 1})},
-        {kPar, kPar}, [](OpBuilder &b, Location l, ValueRange a) {
-          Value centred = arith::SubFOp::create(b, l, a[0], a[1]);
-          Value scaled = arith::MulFOp::create(b, l, centred, a[2]);
-          Value gamma = arith::MulFOp::create(b, l, scaled, a[3]);
-          return arith::AddFOp::create(b, l, gamma, a[4]).getResult();
-        });
+    Value normalized = normalizeLayer(
+        rewriter, loc, x, mean, rstd, adaptor.getGamma(), adaptor.getBeta(),
+        emptyTensor(rewriter, loc, {rows, width}, element));
     rewriter.replaceOp(op, expandFrom2d(rewriter, loc, normalized, type));
     return success();
   }
@@ -321,7 +312,6 @@ struct CachedAttentionLowering : OpConversionPattern<CachedAttentionOp> {
   matchAndRewrite(CachedAttentionOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
-    MLIRContext *ctx = getContext();
     RankedTensorType type = op.getResult().getType();
     RankedTensorType cacheType = tensorType(adaptor.getKeyCache());
     Type element = type.getElementType();
@@ -381,31 +371,12 @@ struct CachedAttentionLowering : OpConversionPattern<CachedAttentionOp> {
       return success();
     }
 
-    // Online softmax over blocks of the cache, only the blocks holding
-    // positions some query may see: [lo, hi) with hi past the last new
-    // position and lo at the start of the band. Per block, with running
-    // max m, sum l and output acc (B, H, S, D):
-    //   s = q . k_block * scale, masked; m' = max(m, rowmax s)
-    //   p = exp(s - m'); c = exp(m - m'); l' = l c + rowsum p
-    //   acc' = acc c + p . v_block
-    // Masked scores are a large finite negative, not -inf, so that a row
-    // whose first blocks are all masked never computes -inf - -inf; its
-    // garbage is scaled to zero once a visible key raises the max.
+    // Online softmax (attendBlock) over blocks of the cache, only the
+    // blocks holding positions some query may see: [lo, hi) with hi past
+    // the last new position and lo at the start of the band.
     int64_t block = largestDivisor(capacity, kCacheBlock);
     Value q = part(
         0, emptyTensor(rewriter, loc, {batch, heads, fresh, headDim}, element));
-    auto dims5 = [&](ArrayRef<unsigned> which) {
-      return dimsMap(ctx, 5, which);
-    };
-    AffineMap id3 = AffineMap::getMultiDimIdentityMap(3, ctx);
-    AffineMap id4 = AffineMap::getMultiDimIdentityMap(4, ctx);
-    AffineMap row4 = dimsMap(ctx, 4, {0, 1, 2});
-    Value lowest = floatConstant(rewriter, loc, element, -1.0e30);
-    Value m0 =
-        filledTensor(rewriter, loc, {batch, heads, fresh}, element, -1.0e30);
-    Value l0 = filledTensor(rewriter, loc, {batch, heads, fresh}, element, 0.0);
-    Value acc0 = filledTensor(rewriter, loc, {batch, heads, fresh, headDim},
-                              element, 0.0);
     Value blockIdx = arith::ConstantIndexOp::create(rewriter, loc, block);
     Value one = arith::ConstantIndexOp::create(rewriter, loc, 1);
     Value last = arith::AddIOp::create(
@@ -427,12 +398,19 @@ struct CachedAttentionLowering : OpConversionPattern<CachedAttentionOp> {
     }
     Value scale = floatConstant(rewriter, loc, element,
                                 1.0 / std::sqrt(static_cast<double>(headDim)));
+    Value hidden = floatConstant(rewriter, loc, element, kHiddenScore);
     Value windowIdx = arith::ConstantIndexOp::create(
         rewriter, loc, window ? window : capacity);
+    OnlineSoftmax initial = {
+        filledTensor(rewriter, loc, {batch, heads, fresh}, element,
+                     kHiddenScore),
+        filledTensor(rewriter, loc, {batch, heads, fresh}, element, 0.0),
+        filledTensor(rewriter, loc, {batch, heads, fresh, headDim}, element,
+                     0.0)};
     auto loop = scf::ForOp::create(
-        rewriter, loc, lo, hi, one, ValueRange{m0, l0, acc0},
+        rewriter, loc, lo, hi, one,
+        ValueRange{initial.max, initial.sum, initial.acc},
         [&](OpBuilder &b, Location l, Value index, ValueRange carried) {
-          Value m = carried[0], sum = carried[1], acc = carried[2];
           Value offset = arith::MulIOp::create(b, l, index, blockIdx);
           // The block divides the capacity, so it is contiguous in a ring.
           Value slot = arith::RemUIOp::create(b, l, offset, capacityIdx);
@@ -446,94 +424,22 @@ struct CachedAttentionLowering : OpConversionPattern<CachedAttentionOp> {
               tensor::ExtractSliceOp::create(b, l, keys, offs, szs, ones);
           Value vb =
               tensor::ExtractSliceOp::create(b, l, values, offs, szs, ones);
-          Value scores =
-              linalg::ContractOp::create(
-                  b, l, ValueRange{q, kb},
-                  ValueRange{filledTensor(b, l, {batch, heads, fresh, block},
-                                          element, 0.0)},
-                  b.getAffineMapArrayAttr({dims5({0, 1, 2, 4}),
-                                           dims5({0, 1, 3, 4}),
-                                           dims5({0, 1, 2, 3})}))
-                  .getResult(0);
-          Value masked =
-              generic(b, l, scores,
-                      emptyTensor(b, l, {batch, heads, fresh, block}, element),
-                      {id4, id4}, {kPar, kPar, kPar, kPar},
-                      [&](OpBuilder &nb, Location nl, ValueRange a) {
-                        Value i = linalg::IndexOp::create(nb, nl, 2);
-                        Value t = linalg::IndexOp::create(nb, nl, 3);
-                        Value key = arith::AddIOp::create(nb, nl, offset, t);
-                        Value query = arith::AddIOp::create(nb, nl, start, i);
-                        return maskedScore(nb, nl, a[0], key, query, windowIdx,
-                                           scale, lowest);
-                      });
-          // Every read of the running values comes before the op that
-          // overwrites them, so each update happens in its loop-carried
-          // buffer.
-          Value blockMax = generic(
-              b, l, masked,
-              filledTensor(b, l, {batch, heads, fresh}, element, -1.0e30),
-              {id4, row4}, {kPar, kPar, kPar, kRed},
-              [](OpBuilder &nb, Location nl, ValueRange a) {
-                return maxF(nb, nl, a[0], a[1]);
+          OnlineSoftmax next = attendBlock(
+              b, l, q, kb, /*keysTransposed=*/false, vb,
+              {carried[0], carried[1], carried[2]},
+              [&](OpBuilder &nb, Location nl, Value score, Value row,
+                  Value column) {
+                Value key = arith::AddIOp::create(nb, nl, offset, column);
+                Value query = arith::AddIOp::create(nb, nl, start, row);
+                return maskedScore(nb, nl, score, key, query, windowIdx,
+                                   scale, hidden);
               });
-          auto expMinusMax = [](OpBuilder &nb, Location nl, Value x, Value m1,
-                                Value m2) {
-            Value top = maxF(nb, nl, m1, m2);
-            return math::ExpOp::create(nb, nl,
-                                       arith::SubFOp::create(nb, nl, x, top))
-                .getResult();
-          };
-          Value correction =
-              generic(b, l, {m, blockMax},
-                      emptyTensor(b, l, {batch, heads, fresh}, element),
-                      {id3, id3, id3}, {kPar, kPar, kPar},
-                      [&](OpBuilder &nb, Location nl, ValueRange a) {
-                        return expMinusMax(nb, nl, a[0], a[0], a[1]);
-                      });
-          Value probs =
-              generic(b, l, {masked, m, blockMax},
-                      emptyTensor(b, l, {batch, heads, fresh, block}, element),
-                      {id4, row4, row4, id4}, {kPar, kPar, kPar, kPar},
-                      [&](OpBuilder &nb, Location nl, ValueRange a) {
-                        return expMinusMax(nb, nl, a[0], a[1], a[2]);
-                      });
-          Value scaledSum = generic(
-              b, l, correction, sum, {id3, id3}, {kPar, kPar, kPar},
-              [](OpBuilder &nb, Location nl, ValueRange a) {
-                return arith::MulFOp::create(nb, nl, a[0], a[1]).getResult();
-              });
-          Value newSum = generic(
-              b, l, probs, scaledSum, {id4, row4}, {kPar, kPar, kPar, kRed},
-              [](OpBuilder &nb, Location nl, ValueRange a) {
-                return arith::AddFOp::create(nb, nl, a[0], a[1]).getResult();
-              });
-          Value scaledAcc = generic(
-              b, l, correction, acc, {row4, id4}, {kPar, kPar, kPar, kPar},
-              [](OpBuilder &nb, Location nl, ValueRange a) {
-                return arith::MulFOp::create(nb, nl, a[0], a[1]).getResult();
-              });
-          Value newAcc = linalg::ContractOp::create(
-                             b, l, ValueRange{probs, vb}, ValueRange{scaledAcc},
-                             b.getAffineMapArrayAttr({dims5({0, 1, 2, 4}),
-                                                      dims5({0, 1, 4, 3}),
-                                                      dims5({0, 1, 2, 3})}))
-                             .getResult(0);
-          // Last, once nothing reads the old maximum any more.
-          Value newMax =
-              generic(b, l, blockMax, m, {id3, id3}, {kPar, kPar, kPar},
-                      [](OpBuilder &nb, Location nl, ValueRange a) {
-                        return maxF(nb, nl, a[0], a[1]);
-                      });
-          scf::YieldOp::create(b, l, ValueRange{newMax, newSum, newAcc});
+          scf::YieldOp::create(b, l, ValueRange{next.max, next.sum, next.acc});
         });
-    Value heads4 = generic(
-        rewriter, loc, {loop.getResult(2), loop.getResult(1)},
-        emptyTensor(rewriter, loc, {batch, heads, fresh, headDim}, element),
-        {id4, row4, id4}, {kPar, kPar, kPar, kPar},
-        [](OpBuilder &nb, Location nl, ValueRange a) {
-          return arith::DivFOp::create(nb, nl, a[0], a[1]).getResult();
-        });
+    Value heads4 = normalizeRows(
+        rewriter, loc,
+        {loop.getResult(0), loop.getResult(1), loop.getResult(2)},
+        emptyTensor(rewriter, loc, {batch, heads, fresh, headDim}, element));
     rewriter.replaceOp(op,
                        {mergeHeads(rewriter, loc, heads4, type), keys, values});
     return success();

@@ -1,0 +1,121 @@
+//===- FuseResidualLayerNorm.cpp - Residual add + layer norm ----*- C++ -*-===//
+//
+// Part of the GPT-3 compiler, under the Apache License v2.0.
+//
+// A pre-LayerNorm block reads the residual stream right after writing it:
+// x = r + y, then the mean, the variance and the normalization of x. As one
+// kernel over blocks of rows, each row is added, reduced twice and
+// normalized while it is in L1.
+//
+//===----------------------------------------------------------------------===//
+
+#include "LoweringUtils.h"
+
+#include "tfm/Conversion/Passes.h"
+#include "tfm/Dialect/TfmOps.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/PatternMatch.h"
+
+namespace mlir::tfm {
+#define GEN_PASS_DEF_TFMFUSERESIDUALLAYERNORMPASS
+#include "tfm/Conversion/Passes.h.inc"
+} // namespace mlir::tfm
+
+using namespace mlir;
+using namespace mlir::tfm;
+using namespace mlir::tfm::lowering;
+
+namespace {
+/// Rows per parallel iteration: 16 rows of GPT-3 Small are 48 KiB.
+constexpr int64_t kRowBlock = 16;
+
+/// Replaces `norm` (and `add`, its input, when not null) with one
+/// scf.forall over blocks of rows of the (N, C) views.
+void fuse(RewriterBase &b, LayerNormOp norm, AddOp add) {
+  Location loc = norm.getLoc();
+  MLIRContext *ctx = b.getContext();
+  RankedTensorType type = norm.getType();
+  Type element = type.getElementType();
+  b.setInsertionPoint(norm);
+  SmallVector<Value> inputs;
+  if (add)
+    inputs = {collapseTo2d(b, loc, add.getLhs()),
+              collapseTo2d(b, loc, add.getRhs())};
+  else
+    inputs = {collapseTo2d(b, loc, norm.getInput())};
+  int64_t rows = tensorType(inputs[0]).getDimSize(0);
+  int64_t width = tensorType(inputs[0]).getDimSize(1);
+  int64_t block = largestDivisor(rows, kRowBlock);
+  SmallVector<Value> outs = {emptyTensor(b, loc, {rows, width}, element)};
+  if (add)
+    outs.push_back(emptyTensor(b, loc, {rows, width}, element));
+
+  auto forall = scf::ForallOp::create(
+      b, loc, ArrayRef<OpFoldResult>{b.getIndexAttr(0)},
+      ArrayRef<OpFoldResult>{b.getIndexAttr(rows / block)},
+      ArrayRef<OpFoldResult>{b.getIndexAttr(1)}, outs, std::nullopt);
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToStart(forall.getBody());
+  Value first = arith::MulIOp::create(
+      b, loc, forall.getInductionVars()[0],
+      arith::ConstantIndexOp::create(b, loc, block));
+  SmallVector<OpFoldResult> offsets = {first, b.getIndexAttr(0)};
+  SmallVector<OpFoldResult> sizes = getAsIndexOpFoldResult(ctx, {block, width});
+  SmallVector<OpFoldResult> strides = getAsIndexOpFoldResult(ctx, {1, 1});
+  auto rowsOf = [&](Value v) {
+    return tensor::ExtractSliceOp::create(b, loc, v, offsets, sizes, strides)
+        .getResult();
+  };
+  ValueRange shared = forall.getRegionIterArgs();
+  SmallVector<Value> tiles;
+  Value x = rowsOf(inputs[0]);
+  if (add) {
+    AffineMap id = AffineMap::getMultiDimIdentityMap(2, ctx);
+    x = generic(b, loc, {x, rowsOf(inputs[1])}, rowsOf(shared[1]),
+                {id, id, id}, {kPar, kPar},
+                [](OpBuilder &nb, Location l, ValueRange a) {
+                  return arith::AddFOp::create(nb, l, a[0], a[1]).getResult();
+                });
+  }
+  auto [mean, rstd] =
+      layerNormStats(b, loc, x, norm.getEpsilon().convertToDouble());
+  tiles.push_back(normalizeLayer(b, loc, x, mean, rstd, norm.getGamma(),
+                                 norm.getBeta(), rowsOf(shared[0])));
+  if (add)
+    tiles.push_back(x);
+
+  b.setInsertionPointToStart(forall.getTerminator().getBody());
+  for (auto [tile, dest] : llvm::zip(tiles, shared))
+    tensor::ParallelInsertSliceOp::create(b, loc, tile, dest, offsets, sizes,
+                                          strides);
+  b.setInsertionPointAfter(forall);
+  b.replaceOp(norm, expandFrom2d(b, loc, forall.getResult(0), type));
+  if (add)
+    b.replaceOp(add, expandFrom2d(b, loc, forall.getResult(1), type));
+}
+
+struct TfmFuseResidualLayerNormPass
+    : tfm::impl::TfmFuseResidualLayerNormPassBase<
+          TfmFuseResidualLayerNormPass> {
+  using Base::Base;
+  void runOnOperation() override {
+    SmallVector<LayerNormOp> norms;
+    getOperation().walk([&](LayerNormOp op) { norms.push_back(op); });
+    IRRewriter rewriter(&getContext());
+    for (LayerNormOp norm : norms) {
+      auto add = norm.getInput().getDefiningOp<AddOp>();
+      // The kernel replaces the sum where the norm is: every other user
+      // must come later. An add read by two norms is fused into the first.
+      if (add && llvm::any_of(add->getUsers(), [&](Operation *user) {
+            return user->getBlock() != norm->getBlock() ||
+                   user->isBeforeInBlock(norm);
+          }))
+        add = nullptr;
+      fuse(rewriter, norm, add);
+    }
+  }
+};
+} // namespace

@@ -1,0 +1,56 @@
+//===- CpuTiling.cpp - Thread blocks of the CPU pipeline --------*- C++ -*-===//
+//
+// Part of the GPT-3 compiler, under the Apache License v2.0.
+//
+//===----------------------------------------------------------------------===//
+
+#include "CpuTiling.h"
+
+#include "mlir/Dialect/Linalg/IR/LinalgInterfaces.h"
+
+namespace mlir::tfm {
+
+int64_t largestDivisorAtMost(int64_t n, int64_t cap) {
+  for (int64_t d = std::min(n, cap); d > 1; --d)
+    if (n % d == 0)
+      return d;
+  return 1;
+}
+
+std::optional<SmallVector<int64_t>>
+contractionThreadTiles(linalg::LinalgOp op, ArrayRef<int64_t> ranges,
+                       int64_t tileM, int64_t tileN) {
+  if (!linalg::isaContractionOpInterface(op))
+    return std::nullopt;
+  FailureOr<linalg::ContractionDimensions> dims =
+      linalg::inferContractionDims(op);
+  if (failed(dims) || dims->m.empty() || dims->n.empty() || dims->k.empty())
+    return std::nullopt;
+  // One or two rows times a right operand whose rows run along the
+  // reduction (x . W^T, W read in place): no vector runs along n, so these
+  // are dot products, tiled like row reductions.
+  AffineMap rhs = op.getMatchingIndexingMap(op.getDpsInputOperand(1));
+  int64_t rows = 1;
+  for (unsigned m : dims->m)
+    rows *= ranges[m];
+  if (rows <= 2 && rhs.getNumResults() > 0 &&
+      rhs.getResults().back() ==
+          getAffineDimExpr(dims->k.back(), op.getContext()))
+    return std::nullopt;
+  SmallVector<int64_t> threads(ranges.size(), 1);
+  unsigned m = dims->m.back(), n = dims->n.back();
+  threads[m] = largestDivisorAtMost(ranges[m], tileM);
+  threads[n] = largestDivisorAtMost(ranges[n], tileN);
+  // Columns split into panels (j, p) after packing: a block spans whole
+  // panels, as many as fit `tileN` columns.
+  if (threads[n] == ranges[n] && dims->n.size() > 1) {
+    unsigned panels = dims->n[dims->n.size() - 2];
+    threads[panels] = largestDivisorAtMost(
+        ranges[panels], std::max<int64_t>(1, tileN / threads[n]));
+  }
+  for (unsigned k : dims->k)
+    threads[k] = 0;
+  return threads;
+}
+
+} // namespace mlir::tfm

@@ -1,0 +1,187 @@
+//===- FuseMatmulEpilogues.cpp - Matmul epilogues in its blocks -*- C++ -*-===//
+//
+// Part of the GPT-3 compiler, under the Apache License v2.0.
+//
+// A linear layer writes x @ W + b and the next op reads it back at once
+// (GELU, a residual add). Computing that op on each thread block of the
+// matmul, while the block is in cache, saves a pass over the output and a
+// parallel region; so does writing the broadcast bias into the block just
+// before it accumulates.
+//
+//===----------------------------------------------------------------------===//
+
+#include "CpuTiling.h"
+
+#include "tfm/Transforms/Passes.h"
+
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Linalg/Transforms/Transforms.h"
+#include "mlir/Dialect/Linalg/Utils/Utils.h"
+#include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+
+namespace mlir::tfm {
+#define GEN_PASS_DEF_TFMFUSEMATMULEPILOGUESPASS
+#include "tfm/Transforms/Passes.h.inc"
+} // namespace mlir::tfm
+
+#define DEBUG_TYPE "tfm-fuse-matmul-epilogues"
+
+using namespace mlir;
+
+namespace {
+
+bool isContraction(Operation *op) {
+  auto linalgOp = dyn_cast_or_null<linalg::LinalgOp>(op);
+  return linalgOp && linalgOp.hasPureTensorSemantics() &&
+         linalgOp.getNumDpsInits() == 1 &&
+         linalg::isaContractionOpInterface(linalgOp);
+}
+
+/// An elementwise op with one result, all loops parallel.
+bool isElementwise(Operation *op) {
+  auto linalgOp = dyn_cast_or_null<linalg::LinalgOp>(op);
+  return linalgOp && linalgOp.hasPureTensorSemantics() &&
+         linalgOp->getNumResults() == 1 && linalg::isElementwise(linalgOp);
+}
+
+/// `value`, or the source of the collapse_shape that defines it.
+Value throughCollapse(Value value) {
+  if (auto collapse = value.getDefiningOp<tensor::CollapseShapeOp>())
+    return collapse.getSrc();
+  return value;
+}
+
+/// The elementwise op that is the only reader of contraction `op`'s result
+/// (seen through the packed layout's collapse_shape), reading it element
+/// for element.
+linalg::LinalgOp epilogueOf(Operation *op) {
+  Value result = op->getResult(0);
+  if (!result.hasOneUse())
+    return {};
+  Operation *user = *result.getUsers().begin();
+  if (isa<tensor::CollapseShapeOp>(user)) {
+    if (!user->getResult(0).hasOneUse())
+      return {};
+    user = *user->getResult(0).getUsers().begin();
+  }
+  if (!isElementwise(user))
+    return {};
+  auto epilogue = cast<linalg::LinalgOp>(user);
+  for (OpOperand *input : epilogue.getDpsInputOperands())
+    if (throughCollapse(input->get()).getDefiningOp() == op)
+      return epilogue.getMatchingIndexingMap(input).isIdentity() ? epilogue
+                                                                 : nullptr;
+  return {};
+}
+
+struct TfmFuseMatmulEpiloguesPass
+    : tfm::impl::TfmFuseMatmulEpiloguesPassBase<TfmFuseMatmulEpiloguesPass> {
+  using Base::Base;
+
+  /// Rewrites named elementwise epilogues (linalg.add) as generics, which
+  /// reshape propagation can expand, then moves the packed layout's
+  /// collapse_shape below each epilogue and the bias broadcast into the
+  /// packed layout, so the contraction, its initial value and its epilogue
+  /// share one iteration space.
+  LogicalResult alignLayouts(func::FuncOp func) {
+    IRRewriter rewriter(func.getContext());
+    SmallVector<linalg::LinalgOp> named;
+    func.walk([&](linalg::LinalgOp op) {
+      if (isContraction(op))
+        if (linalg::LinalgOp epilogue = epilogueOf(op))
+          if (!isa<linalg::GenericOp>(epilogue))
+            named.push_back(epilogue);
+    });
+    for (linalg::LinalgOp op : named) {
+      rewriter.setInsertionPoint(op);
+      if (failed(linalg::generalizeNamedOp(rewriter, op)))
+        return op->emitError("epilogue could not be generalized");
+    }
+    RewritePatternSet patterns(func.getContext());
+    linalg::populateFoldReshapeOpsByExpansionPatterns(
+        patterns, [](OpOperand *operand) {
+          Operation *owner = operand->getOwner();
+          // collapse_shape(contraction) read by its epilogue.
+          if (auto collapse =
+                  operand->get().getDefiningOp<tensor::CollapseShapeOp>())
+            return isContraction(collapse.getSrc().getDefiningOp()) &&
+                   epilogueOf(collapse.getSrc().getDefiningOp()) == owner;
+          // expand_shape(broadcast bias) that is a contraction's init.
+          auto expand = dyn_cast<tensor::ExpandShapeOp>(owner);
+          if (!expand || !expand->hasOneUse() ||
+              !isElementwise(operand->get().getDefiningOp()))
+            return false;
+          OpOperand &use = *expand->getUses().begin();
+          auto consumer = dyn_cast<linalg::LinalgOp>(use.getOwner());
+          return isContraction(consumer) && consumer.isDpsInit(&use);
+        });
+    return applyPatternsGreedily(func, std::move(patterns));
+  }
+
+  void runOnOperation() override {
+    func::FuncOp func = getOperation();
+    if (failed(alignLayouts(func)))
+      return signalPassFailure();
+
+    SmallVector<std::pair<linalg::LinalgOp, linalg::LinalgOp>> fusions;
+    func.walk([&](linalg::LinalgOp op) {
+      if (!isContraction(op) || op->getParentOfType<scf::ForallOp>())
+        return;
+      linalg::LinalgOp epilogue = epilogueOf(op);
+      if (epilogue &&
+          epilogue->getResult(0).getType() == op->getResult(0).getType())
+        fusions.push_back({op, epilogue});
+    });
+
+    IRRewriter rewriter(&getContext());
+    for (auto &fusion : fusions) {
+      linalg::LinalgOp contraction = fusion.first, epilogue = fusion.second;
+      std::optional<SmallVector<int64_t>> threads = tfm::contractionThreadTiles(
+          contraction, contraction.getStaticLoopRanges(), threadTileM,
+          threadTileN);
+      if (!threads)
+        continue;
+      // The epilogue's loops are the contraction's result dimensions.
+      AffineMap result =
+          contraction.getMatchingIndexingMap(contraction.getDpsInitOperand(0));
+      SmallVector<OpFoldResult> sizes;
+      for (AffineExpr dim : result.getResults())
+        sizes.push_back(rewriter.getIndexAttr(
+            (*threads)[cast<AffineDimExpr>(dim).getPosition()]));
+      Operation *init = contraction.getDpsInitOperand(0)->get().getDefiningOp();
+      bool fuseInit = init && init->hasOneUse() &&
+                      (isa<linalg::FillOp>(init) || isElementwise(init));
+
+      scf::SCFTileAndFuseOptions options;
+      options.tilingOptions.setTileSizes(sizes);
+      options.tilingOptions.setLoopType(
+          scf::SCFTilingOptions::LoopType::ForallOp);
+      options.setFusionControlFn(
+          [&](tensor::ExtractSliceOp, OpResult producer, bool)
+              -> std::optional<scf::SCFTileAndFuseOptions::ControlFnResult> {
+            Operation *op = producer.getOwner();
+            if (op == contraction || (fuseInit && op == init))
+              return scf::SCFTileAndFuseOptions::ControlFnResult{};
+            return std::nullopt;
+          });
+      rewriter.setInsertionPoint(epilogue);
+      FailureOr<scf::SCFTileAndFuseResult> fused =
+          scf::tileConsumerAndFuseProducersUsingSCF(
+              rewriter, cast<TilingInterface>(epilogue.getOperation()),
+              options);
+      if (failed(fused)) {
+        epilogue->emitError("could not be fused into its matmul's blocks");
+        return signalPassFailure();
+      }
+      rewriter.replaceOp(epilogue,
+                         fused->replacements.lookup(epilogue->getResult(0)));
+      // The originals are dead now unless something else reads them.
+      if (contraction->use_empty())
+        rewriter.eraseOp(contraction);
+      if (fuseInit && init->use_empty())
+        rewriter.eraseOp(init);
+    }
+  }
+};
+} // namespace
