@@ -89,7 +89,7 @@ cl::opt<unsigned> optLevel("O",
                            cl::init(3), cl::Prefix, cl::cat(category));
 cl::opt<bool> noFuse(
     "no-fuse",
-    cl::desc("Skip fusion and matmul packing (tfm-fuse-elementwise, "
+    cl::desc("Skip fusion and matmul packing (the tfm-fuse-* passes, "
              "tfm-cpu-pack-matmuls, accumulator fills in matmul blocks): "
              "each op runs as lowered, to bisect a wrong result"),
     cl::cat(category));

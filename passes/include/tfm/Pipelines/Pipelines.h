@@ -36,9 +36,11 @@ struct TfmCpuPipelineOptions
       llvm::cl::init(32)};
   PassOptions::Option<bool> fuse{
       *this, "fuse",
-      llvm::cl::desc("Fuse elementwise producers, pack matmul operands and "
-                     "zero accumulators inside matmul blocks; off keeps each "
-                     "op as lowered, to bisect a wrong result"),
+      llvm::cl::desc("Fuse attention, residual adds with layer norms, "
+                     "elementwise producers and matmul epilogues, pack matmul "
+                     "operands and zero accumulators inside matmul blocks; "
+                     "off keeps each op as lowered, to bisect a wrong "
+                     "result"),
       llvm::cl::init(true)};
   PassOptions::Option<bool> openmp{
       *this, "openmp", llvm::cl::desc("Run parallel loops on OpenMP threads"),
