@@ -10,14 +10,14 @@
 //       CHECK:   %[[KT:.*]] = linalg.generic {{.*}} outs(%{{.*}} : tensor<1x2x16x128xf32>)
 //       CHECK:   scf.forall (%[[H:.*]], %[[I:.*]]) in (2, 2) shared_outs(%[[OUT:.*]] = %{{.*}}) -> (tensor<1x128x2x16xf32>)
 //       CHECK:     %[[Q0:.*]] = arith.muli %[[I]], %c64
-//       CHECK:     %[[Q:.*]] = tensor.extract_slice %{{.*}}[0, %[[Q0]], 0, %[[H]], 0] [1, 64, 1, 1, 16] {{.*}} to tensor<64x16xf32>
-//       CHECK:     %[[LAST:.*]] = arith.addi %[[Q0]], %c63
-//       CHECK:     %[[HI0:.*]] = arith.divui %[[LAST]], %c64
-//       CHECK:     %[[HI:.*]] = arith.addi %[[HI0]], %c1
 //       CHECK:     %[[NEXT:.*]] = arith.addi %[[Q0]], %c1
 //       CHECK:     %[[MAX:.*]] = arith.maxui %[[NEXT]], %c40
 //       CHECK:     %[[FIRST:.*]] = arith.subi %[[MAX]], %c40
 //       CHECK:     %[[LO:.*]] = arith.divui %[[FIRST]], %c64
+//       CHECK:     %[[LAST:.*]] = arith.addi %[[Q0]], %c63
+//       CHECK:     %[[HI0:.*]] = arith.divui %[[LAST]], %c64
+//       CHECK:     %[[HI:.*]] = arith.addi %[[HI0]], %c1
+//       CHECK:     %[[Q:.*]] = tensor.extract_slice %{{.*}}[0, %[[Q0]], 0, %[[H]], 0] [1, 64, 1, 1, 16] {{.*}} to tensor<64x16xf32>
 //       CHECK:     scf.for %[[J:.*]] = %[[LO]] to %[[HI]] step %c1 iter_args({{.*}}) -> (tensor<64xf32>, tensor<64xf32>, tensor<64x16xf32>)
 //       CHECK:       %[[K0:.*]] = arith.muli %[[J]], %c64
 //       CHECK:       %[[K:.*]] = tensor.extract_slice %[[KT]][0, %[[H]], 0, %[[K0]]] [1, 1, 16, 64] {{.*}} to tensor<16x64xf32>
@@ -41,14 +41,42 @@ func.func @banded(%qkv: tensor<1x128x96xf32>) -> tensor<1x128x32xf32> {
 // -----
 
 // Dense over T = 48, one block of queries and keys: the key loop has a
-// single trip and folds away; the mask is causal only (a window of T).
+// single trip and folds away; the mask is causal only.
 // CHECK-LABEL: func.func @dense
 //   CHECK-NOT:   arith.maxui
 //       CHECK:   scf.forall (%{{.*}}, %{{.*}}) in (2, 4) shared_outs
 //   CHECK-NOT:     scf.for
 //       CHECK:     linalg.contract {{.*}} -> tensor<48x48xf32>
-//       CHECK:       arith.cmpi slt, %{{.*}}, %c48
+//       CHECK:       arith.cmpi ule
 func.func @dense(%qkv: tensor<2x48x96xf32>) -> tensor<2x48x32xf32> {
   %0 = tfm.attention %qkv {num_heads = 4 : i64, pattern = #tfm.pattern<dense>} : tensor<2x48x96xf32> -> tensor<2x48x32xf32>
   return %0 : tensor<2x48x32xf32>
+}
+
+// -----
+
+// One decode step through a cache of 256 positions (blocks of 128): the
+// new key and value rows are stored in their slots (the one-row store loop
+// folds away), then each (batch, head)
+// is one parallel iteration over the cache blocks from 0 to the one
+// holding the new position, keys read in place.
+// CHECK-LABEL: func.func @decode
+//       CHECK:   %[[POS:.*]] = arith.index_cast
+//       CHECK:   %[[NEW:.*]] = arith.remui %[[POS]], %c256
+//       CHECK:   %[[K:.*]] = tensor.insert_slice %{{.*}} into %arg1[0, 0, %[[NEW]], 0] [1, 4, 1, 8]
+//       CHECK:   %[[V:.*]] = tensor.insert_slice %{{.*}} into %arg2[0, 0, %[[NEW]], 0] [1, 4, 1, 8]
+//       CHECK:   %[[HI0:.*]] = arith.divui %[[POS]], %c128
+//       CHECK:   %[[HI:.*]] = arith.addi %[[HI0]], %c1
+//       CHECK:   scf.forall (%[[H:.*]]) in (4) shared_outs
+//       CHECK:     tensor.extract_slice %{{.*}}[0, 0, 0, %[[H]], 0] [1, 1, 1, 1, 8] {{.*}} to tensor<1x8xf32>
+//       CHECK:     scf.for %[[B:.*]] = %c0 to %[[HI]] step %c1
+//       CHECK:       %[[OFF:.*]] = arith.muli %[[B]], %c128
+//       CHECK:       %[[SLOT:.*]] = arith.remui %[[OFF]], %c256
+//       CHECK:       tensor.extract_slice %[[K]][0, %[[H]], %[[SLOT]], 0] [1, 1, 128, 8] {{.*}} to tensor<128x8xf32>
+//       CHECK:       tensor.extract_slice %[[V]][0, %[[H]], %[[SLOT]], 0] [1, 1, 128, 8] {{.*}} to tensor<128x8xf32>
+//       CHECK:       linalg.contract {{.*}} -> tensor<1x128xf32>
+//       CHECK:   return {{.*}}, %[[K]], %[[V]]
+func.func @decode(%qkv: tensor<1x1x96xf32>, %kc: tensor<1x4x256x8xf32>, %vc: tensor<1x4x256x8xf32>, %pos: tensor<i32>) -> (tensor<1x1x32xf32>, tensor<1x4x256x8xf32>, tensor<1x4x256x8xf32>) {
+  %o:3 = tfm.cached_attention %qkv, %kc, %vc at %pos {num_heads = 4 : i64, pattern = #tfm.pattern<dense>} : (tensor<1x1x96xf32>, tensor<1x4x256x8xf32>, tensor<1x4x256x8xf32>, tensor<i32>) -> (tensor<1x1x32xf32>, tensor<1x4x256x8xf32>, tensor<1x4x256x8xf32>)
+  return %o#0, %o#1, %o#2 : tensor<1x1x32xf32>, tensor<1x4x256x8xf32>, tensor<1x4x256x8xf32>
 }

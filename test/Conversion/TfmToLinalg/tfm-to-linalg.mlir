@@ -204,7 +204,8 @@ func.func @cross_entropy(%l: tensor<2x8x100xf32>, %t: tensor<2x8xi32>) -> tensor
 //       CHECK:     tensor.extract_slice %{{.*}}[0, %{{.*}}, 2, 0, 0] [1, 1, 1, 4, 4]
 //       CHECK:   %[[HI0:.*]] = arith.divui %{{.*}}, %{{c8.*}} : index
 //       CHECK:   %[[HI:.*]] = arith.addi %[[HI0]], %{{c1.*}} : index
-//       CHECK:   %[[FIRST:.*]] = arith.maxsi
+//       CHECK:   %[[TOP:.*]] = arith.maxui %{{.*}}, %{{c3.*}} : index
+//       CHECK:   %[[FIRST:.*]] = arith.subi %[[TOP]], %{{c3.*}} : index
 //       CHECK:   %[[LO:.*]] = arith.divui %[[FIRST]], %{{c8.*}} : index
 //       CHECK:   %[[OUT:.*]]:3 = scf.for %[[B:.*]] = %[[LO]] to %[[HI]] step %{{c1.*}} iter_args
 //       CHECK:     %[[OFF:.*]] = arith.muli %[[B]], %{{c8.*}} : index

@@ -20,6 +20,7 @@
 #include "mlir/IR/PatternMatch.h"
 
 #include <cmath>
+#include <limits>
 
 namespace mlir::tfm {
 #define GEN_PASS_DEF_TFMFUSEATTENTIONPASS
@@ -36,102 +37,181 @@ namespace {
 constexpr int64_t kQueryBlock = 64;
 constexpr int64_t kKeyBlock = 64;
 
-class FusedAttentionBuilder {
-public:
-  FusedAttentionBuilder(RewriterBase &b, AttentionOp op)
-      : b(b), loc(op.getLoc()) {
-    RankedTensorType type = op.getType();
-    element = type.getElementType();
-    batch = type.getDimSize(0);
-    seq = type.getDimSize(1);
-    heads = op.getNumHeads();
-    headDim = type.getDimSize(2) / heads;
-    window = op.getPattern().getWindow();
-    queryBlock = largestDivisor(seq, kQueryBlock);
-    keyBlock = largestDivisor(seq, kKeyBlock);
-  }
+/// One block of keys: (D, K) when transposed, else (K, D); values (K, D);
+/// the position of its first key.
+struct KeyBlock {
+  Value keys, values, firstKey;
+};
+using KeyBlockFn = function_ref<KeyBlock(OpBuilder &, Location, Value)>;
 
-  Value build(Value qkv, RankedTensorType type) {
+/// Shared by both attention ops: the geometry, and the online softmax of
+/// one query tile over a range of key blocks.
+class AttentionBuilder {
+public:
+  AttentionBuilder(RewriterBase &b, Location loc, RankedTensorType type,
+                   int64_t heads, AttentionPatternAttr pattern)
+      : b(b), loc(loc), element(type.getElementType()),
+        batch(type.getDimSize(0)), seq(type.getDimSize(1)), heads(heads),
+        headDim(type.getDimSize(2) / heads), window(pattern.getWindow()) {}
+
+  /// tfm.attention: one parallel iteration per (batch, head, query block).
+  Value attention(Value qkv, RankedTensorType type) {
+    int64_t queryBlock = largestDivisor(seq, kQueryBlock);
+    int64_t keyBlock = largestDivisor(seq, kKeyBlock);
     Value packed = packHeads(b, loc, qkv, heads);
     Value kT = copyHeadPart(
         b, loc, packed, 1,
         emptyTensor(b, loc, {batch, heads, headDim, seq}, element),
         /*transposed=*/true);
+    return perHead(
+        type, {batch, heads, seq / queryBlock}, queryBlock,
+        [&](ValueRange ivs, Value dest) {
+          Value bi = ivs[0], h = ivs[1];
+          Value q0 = mul(ivs[2], queryBlock);
+          // Key blocks from the one holding the first key the first query
+          // sees, max(q0 + 1 - W, 0), to the one holding the last query.
+          Value lo = index(0);
+          if (window)
+            lo = arith::DivUIOp::create(b, loc, firstVisible(q0),
+                                        index(keyBlock));
+          Value hi = arith::AddIOp::create(
+              b, loc,
+              arith::DivUIOp::create(
+                  b, loc, arith::AddIOp::create(b, loc, q0, index(queryBlock - 1)),
+                  index(keyBlock)),
+              index(1));
+          Value q = headRows(packed, bi, q0, 0, h, queryBlock);
+          return attendBlocks(
+              q, q0, lo, hi, /*keysTransposed=*/true, dest,
+              [&](OpBuilder &nb, Location l, Value block) {
+                Value k0 = arith::MulIOp::create(
+                    nb, l, block, arith::ConstantIndexOp::create(nb, l, keyBlock));
+                Value keys = tensor::ExtractSliceOp::create(
+                    nb, l, RankedTensorType::get({headDim, keyBlock}, element),
+                    kT, SmallVector<OpFoldResult>{bi, h, nb.getIndexAttr(0), k0},
+                    getAsIndexOpFoldResult(nb.getContext(),
+                                           {1, 1, headDim, keyBlock}),
+                    getAsIndexOpFoldResult(nb.getContext(), {1, 1, 1, 1}));
+                return KeyBlock{keys, headRows(packed, bi, k0, 2, h, keyBlock),
+                                k0};
+              });
+        });
+  }
+
+  /// tfm.cached_attention: the new rows go into the caches as
+  /// convert-tfm-to-linalg stores them; each (batch, head) is one parallel
+  /// iteration over the cache blocks its queries see.
+  void cachedAttention(CachedAttentionOp op) {
+    RankedTensorType type = op.getResult().getType();
+    int64_t capacity = tensorType(op.getKeyCache()).getDimSize(2);
+    Value packed = packHeads(b, loc, op.getQkv(), heads);
+    Value start = indexOf(b, loc, op.getStart());
+    Value keys = storeInCache(b, loc, packed, 1, op.getKeyCache(), start);
+    Value values = storeInCache(b, loc, packed, 2, op.getValueCache(), start);
+    Value attended;
+    if (seq == capacity) {
+      // A prefill of the whole capacity sees only its own tokens.
+      attended = attention(op.getQkv(), type);
+    } else {
+      int64_t block = largestDivisor(capacity, kCacheBlock);
+      std::pair<Value, Value> range =
+          cacheBlockRange(b, loc, start, seq, block, window);
+      Value lo = range.first, hi = range.second;
+      attended = perHead(
+          type, {batch, heads}, seq, [&](ValueRange ivs, Value dest) {
+            Value bi = ivs[0], h = ivs[1];
+            Value q = headRows(packed, bi, index(0), 0, h, seq);
+            return attendBlocks(
+                q, start, lo, hi, /*keysTransposed=*/false, dest,
+                [&](OpBuilder &nb, Location l, Value blockIndex) {
+                  Value offset = arith::MulIOp::create(
+                      nb, l, blockIndex,
+                      arith::ConstantIndexOp::create(nb, l, block));
+                  // The block divides the capacity: contiguous in a ring.
+                  Value slot = arith::RemUIOp::create(
+                      nb, l, offset,
+                      arith::ConstantIndexOp::create(nb, l, capacity));
+                  auto rows = [&](Value cache) {
+                    return tensor::ExtractSliceOp::create(
+                        nb, l, RankedTensorType::get({block, headDim}, element),
+                        cache,
+                        SmallVector<OpFoldResult>{bi, h, slot,
+                                                  nb.getIndexAttr(0)},
+                        getAsIndexOpFoldResult(nb.getContext(),
+                                               {1, 1, block, headDim}),
+                        getAsIndexOpFoldResult(nb.getContext(), {1, 1, 1, 1}))
+                        .getResult();
+                  };
+                  return KeyBlock{rows(keys), rows(values), offset};
+                });
+          });
+    }
+    b.replaceOp(op, {attended, keys, values});
+  }
+
+private:
+  using TileFn = function_ref<Value(ValueRange ivs, Value dest)>;
+
+  /// An scf.forall over `counts` whose iteration writes the (rows, D) tile
+  /// `tile(ivs, dest)` of head ivs[1] in batch ivs[0], rows from
+  /// ivs[2] * rows, into (B, T, H, D); returns that viewed as `type`.
+  Value perHead(RankedTensorType type, ArrayRef<int64_t> counts, int64_t rows,
+                TileFn tile) {
+    MLIRContext *ctx = b.getContext();
     Value out = emptyTensor(b, loc, {batch, seq, heads, headDim}, element);
     auto forall = scf::ForallOp::create(
-        b, loc, getAsIndexOpFoldResult(b.getContext(), {0, 0, 0}),
-        getAsIndexOpFoldResult(b.getContext(),
-                               {batch, heads, seq / queryBlock}),
-        getAsIndexOpFoldResult(b.getContext(), {1, 1, 1}), ValueRange{out},
-        std::nullopt);
+        b, loc, getAsIndexOpFoldResult(ctx, SmallVector<int64_t>(counts.size(), 0)),
+        getAsIndexOpFoldResult(ctx, counts),
+        getAsIndexOpFoldResult(ctx, SmallVector<int64_t>(counts.size(), 1)),
+        ValueRange{out}, std::nullopt);
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(forall.getBody());
     SmallVector<Value> ivs = forall.getInductionVars();
-    Value bi = ivs[0], h = ivs[1];
-    Value q0 = mul(ivs[2], queryBlock);
-    Value tile = queryTile(packed, kT, bi, h, q0,
-                           slice(forall.getRegionIterArgs()[0], bi, q0, h));
+    Value first = ivs.size() > 2 ? mul(ivs[2], rows) : index(0);
+    SmallVector<OpFoldResult> offsets = {ivs[0], first, ivs[1],
+                                         b.getIndexAttr(0)};
+    SmallVector<OpFoldResult> sizes =
+        getAsIndexOpFoldResult(ctx, {1, rows, 1, headDim});
+    SmallVector<OpFoldResult> strides = getAsIndexOpFoldResult(ctx, {1, 1, 1, 1});
+    Value shared = forall.getRegionIterArgs()[0];
+    Value dest = tensor::ExtractSliceOp::create(
+        b, loc, RankedTensorType::get({rows, headDim}, element), shared,
+        offsets, sizes, strides);
+    Value result = tile(ivs, dest);
     b.setInsertionPointToStart(forall.getTerminator().getBody());
-    SmallVector<OpFoldResult> offsets = {bi, q0, h, b.getIndexAttr(0)};
-    tensor::ParallelInsertSliceOp::create(
-        b, loc, tile, forall.getRegionIterArgs()[0], offsets,
-        getAsIndexOpFoldResult(b.getContext(), {1, queryBlock, 1, headDim}),
-        getAsIndexOpFoldResult(b.getContext(), {1, 1, 1, 1}));
+    tensor::ParallelInsertSliceOp::create(b, loc, result, shared, offsets,
+                                          sizes, strides);
     b.setInsertionPointAfter(forall);
     return tensor::CollapseShapeOp::create(
         b, loc, type, forall.getResult(0),
         SmallVector<ReassociationIndices>{{0}, {1}, {2, 3}});
   }
 
-private:
-  /// The output rows [q0, q0 + Q) of head h in batch bi, written into
-  /// `dest` (Q, D).
-  Value queryTile(Value packed, Value kT, Value bi, Value h, Value q0,
-                  Value dest) {
-    Value q = sliceRows(packed, bi, q0, 0, h, queryBlock);
-    // Key blocks [lo, hi): from the one holding the first key the first
-    // query sees, max(q0 + 1 - W, 0), to the one holding the last query.
-    Value one = index(1);
-    Value hi = arith::AddIOp::create(
-        b, loc,
-        arith::DivUIOp::create(
-            b, loc, arith::AddIOp::create(b, loc, q0, index(queryBlock - 1)),
-            index(keyBlock)),
-        one);
-    Value lo = index(0);
-    if (window) {
-      Value firstKey = arith::SubIOp::create(
-          b, loc,
-          arith::MaxUIOp::create(
-              b, loc, arith::AddIOp::create(b, loc, q0, one), index(window)),
-          index(window));
-      lo = arith::DivUIOp::create(b, loc, firstKey, index(keyBlock));
-    }
+  /// The attention of queries q (Q, D) at positions q0 + i over key blocks
+  /// [lo, hi), normalized into `dest`.
+  Value attendBlocks(Value q, Value q0, Value lo, Value hi, bool keysTransposed,
+                     Value dest, KeyBlockFn blockAt) {
+    int64_t rows = tensorType(q).getDimSize(0);
     Value scale = floatConstant(b, loc, element,
                                 1.0 / std::sqrt(static_cast<double>(headDim)));
     Value hidden = floatConstant(b, loc, element, kHiddenScore);
-    Value windowIdx = index(window ? window : seq);
+    // A dense layer's queries see every earlier key: a window of all.
+    Value windowIdx = index(window ? window : std::numeric_limits<int32_t>::max());
     OnlineSoftmax initial = {
-        filledTensor(b, loc, {queryBlock}, element, kHiddenScore),
-        filledTensor(b, loc, {queryBlock}, element, 0.0),
-        filledTensor(b, loc, {queryBlock, headDim}, element, 0.0)};
+        filledTensor(b, loc, {rows}, element, kHiddenScore),
+        filledTensor(b, loc, {rows}, element, 0.0),
+        filledTensor(b, loc, {rows, headDim}, element, 0.0)};
     auto loop = scf::ForOp::create(
-        b, loc, lo, hi, one, ValueRange{initial.max, initial.sum, initial.acc},
-        [&](OpBuilder &nb, Location l, Value block, ValueRange carried) {
-          Value k0 = arith::MulIOp::create(nb, l, block, index(keyBlock));
-          Value keys = tensor::ExtractSliceOp::create(
-              nb, l, RankedTensorType::get({headDim, keyBlock}, element), kT,
-              SmallVector<OpFoldResult>{bi, h, nb.getIndexAttr(0), k0},
-              getAsIndexOpFoldResult(nb.getContext(),
-                                     {1, 1, headDim, keyBlock}),
-              getAsIndexOpFoldResult(nb.getContext(), {1, 1, 1, 1}));
-          Value values = sliceRows(packed, bi, k0, 2, h, keyBlock);
+        b, loc, lo, hi, index(1),
+        ValueRange{initial.max, initial.sum, initial.acc},
+        [&](OpBuilder &nb, Location l, Value blockIndex, ValueRange carried) {
+          KeyBlock block = blockAt(nb, l, blockIndex);
           OnlineSoftmax next = attendBlock(
-              nb, l, q, keys, /*keysTransposed=*/true, values,
+              nb, l, q, block.keys, keysTransposed, block.values,
               {carried[0], carried[1], carried[2]},
               [&](OpBuilder &mb, Location ml, Value score, Value row,
                   Value column) {
-                Value key = arith::AddIOp::create(mb, ml, k0, column);
+                Value key = arith::AddIOp::create(mb, ml, block.firstKey, column);
                 Value query = arith::AddIOp::create(mb, ml, q0, row);
                 return maskedScore(mb, ml, score, key, query, windowIdx, scale,
                                    hidden);
@@ -144,25 +224,25 @@ private:
         dest);
   }
 
+  /// max(q0 + 1 - W, 0): the first key query q0 sees.
+  Value firstVisible(Value q0) {
+    return arith::SubIOp::create(
+        b, loc,
+        arith::MaxUIOp::create(b, loc, arith::AddIOp::create(b, loc, q0, index(1)),
+                               index(window)),
+        index(window));
+  }
+
   /// Rows [t0, t0 + count) of part `which` of head h in batch bi of
   /// `packed` (B, T, 3, H, D), as (count, D): read in place.
-  Value sliceRows(Value packed, Value bi, Value t0, int64_t which, Value h,
-                  int64_t count) {
+  Value headRows(Value packed, Value bi, Value t0, int64_t which, Value h,
+                 int64_t count) {
     return tensor::ExtractSliceOp::create(
         b, loc, RankedTensorType::get({count, headDim}, element), packed,
         SmallVector<OpFoldResult>{bi, t0, b.getIndexAttr(which), h,
                                   b.getIndexAttr(0)},
         getAsIndexOpFoldResult(b.getContext(), {1, count, 1, 1, headDim}),
         getAsIndexOpFoldResult(b.getContext(), {1, 1, 1, 1, 1}));
-  }
-
-  /// The (Q, D) tile of `out` (B, T, H, D) at batch bi, rows q0, head h.
-  Value slice(Value out, Value bi, Value q0, Value h) {
-    return tensor::ExtractSliceOp::create(
-        b, loc, RankedTensorType::get({queryBlock, headDim}, element), out,
-        SmallVector<OpFoldResult>{bi, q0, h, b.getIndexAttr(0)},
-        getAsIndexOpFoldResult(b.getContext(), {1, queryBlock, 1, headDim}),
-        getAsIndexOpFoldResult(b.getContext(), {1, 1, 1, 1}));
   }
 
   Value index(int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
@@ -173,20 +253,34 @@ private:
   RewriterBase &b;
   Location loc;
   Type element;
-  int64_t batch, seq, heads, headDim, window, queryBlock, keyBlock;
+  int64_t batch, seq, heads, headDim, window;
 };
 
 struct TfmFuseAttentionPass
     : tfm::impl::TfmFuseAttentionPassBase<TfmFuseAttentionPass> {
   using Base::Base;
   void runOnOperation() override {
-    SmallVector<AttentionOp> ops;
-    getOperation().walk([&](AttentionOp op) { ops.push_back(op); });
+    SmallVector<Operation *> ops;
+    getOperation().walk([&](Operation *op) {
+      if (isa<AttentionOp, CachedAttentionOp>(op))
+        ops.push_back(op);
+    });
     IRRewriter rewriter(&getContext());
-    for (AttentionOp op : ops) {
+    for (Operation *op : ops) {
       rewriter.setInsertionPoint(op);
-      FusedAttentionBuilder builder(rewriter, op);
-      rewriter.replaceOp(op, builder.build(op.getQkv(), op.getType()));
+      if (auto attention = dyn_cast<AttentionOp>(op)) {
+        AttentionBuilder builder(rewriter, op->getLoc(), attention.getType(),
+                                 attention.getNumHeads(),
+                                 attention.getPattern());
+        rewriter.replaceOp(op, builder.attention(attention.getQkv(),
+                                                 attention.getType()));
+        continue;
+      }
+      auto cached = cast<CachedAttentionOp>(op);
+      AttentionBuilder builder(rewriter, op->getLoc(),
+                               cached.getResult().getType(),
+                               cached.getNumHeads(), cached.getPattern());
+      builder.cachedAttention(cached);
     }
   }
 };

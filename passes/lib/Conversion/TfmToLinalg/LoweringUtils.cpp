@@ -8,6 +8,7 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 
 #include <limits>
@@ -243,6 +244,64 @@ std::pair<Value, Value> layerNormStats(OpBuilder &b, Location loc, Value x,
                 return math::RsqrtOp::create(nb, l, shifted).getResult();
               });
   return {mean, rstd};
+}
+
+Value storeInCache(OpBuilder &b, Location loc, Value packed, int64_t which,
+                   Value cache, Value start) {
+  RankedTensorType packedType = tensorType(packed);
+  int64_t batch = packedType.getDimSize(0), fresh = packedType.getDimSize(1);
+  int64_t heads = packedType.getDimSize(3), headDim = packedType.getDimSize(4);
+  int64_t capacity = tensorType(cache).getDimSize(2);
+  Value capacityIdx = arith::ConstantIndexOp::create(b, loc, capacity);
+  auto index = [&](OpBuilder &nb, int64_t v) { return nb.getIndexAttr(v); };
+  auto rows = scf::ForOp::create(
+      b, loc, arith::ConstantIndexOp::create(b, loc, 0),
+      arith::ConstantIndexOp::create(b, loc, fresh),
+      arith::ConstantIndexOp::create(b, loc, 1), ValueRange{cache},
+      [&](OpBuilder &nb, Location l, Value row, ValueRange carried) {
+        Value slot = arith::RemUIOp::create(
+            nb, l, arith::AddIOp::create(nb, l, start, row), capacityIdx);
+        Value source = tensor::ExtractSliceOp::create(
+            nb, l, packed,
+            SmallVector<OpFoldResult>{index(nb, 0), row, index(nb, which),
+                                      index(nb, 0), index(nb, 0)},
+            SmallVector<OpFoldResult>{index(nb, batch), index(nb, 1),
+                                      index(nb, 1), index(nb, heads),
+                                      index(nb, headDim)},
+            SmallVector<OpFoldResult>(5, index(nb, 1)));
+        SmallVector<OpFoldResult> offsets = {index(nb, 0), index(nb, 0), slot,
+                                             index(nb, 0)};
+        SmallVector<OpFoldResult> sizes = {index(nb, batch), index(nb, heads),
+                                           index(nb, 1), index(nb, headDim)};
+        SmallVector<OpFoldResult> strides(4, index(nb, 1));
+        Value dest = tensor::ExtractSliceOp::create(nb, l, carried[0], offsets,
+                                                    sizes, strides);
+        Value updated = tensor::InsertSliceOp::create(
+            nb, l, copyHeadPart(nb, l, source, 0, dest), carried[0], offsets,
+            sizes, strides);
+        scf::YieldOp::create(nb, l, updated);
+      });
+  return rows.getResult(0);
+}
+
+std::pair<Value, Value> cacheBlockRange(OpBuilder &b, Location loc,
+                                        Value start, int64_t fresh,
+                                        int64_t block, int64_t window) {
+  auto index = [&](int64_t v) {
+    return arith::ConstantIndexOp::create(b, loc, v).getResult();
+  };
+  Value last = arith::AddIOp::create(b, loc, start, index(fresh - 1));
+  Value hi = arith::AddIOp::create(
+      b, loc, arith::DivUIOp::create(b, loc, last, index(block)), index(1));
+  if (!window)
+    return {index(0), hi};
+  Value first = arith::SubIOp::create(
+      b, loc,
+      arith::MaxUIOp::create(b, loc,
+                             arith::AddIOp::create(b, loc, start, index(1)),
+                             index(window)),
+      index(window));
+  return {arith::DivUIOp::create(b, loc, first, index(block)), hi};
 }
 
 Value normalizeLayer(OpBuilder &b, Location loc, Value x, Value mean,

@@ -97,6 +97,21 @@ Value mergeHeads(OpBuilder &b, Location loc, Value heads4,
 Value maskedScore(OpBuilder &b, Location loc, Value score, Value key,
                   Value query, Value window, Value scale, Value hidden);
 
+/// Copies each of the rows of part `which` of `packed` (B, S, 3, H, D)
+/// into its slot of `cache` (B, H, P, D): position start + s in slot
+/// (start + s) mod P, so a banded layer's ring wraps. An in-place update of
+/// the cache after bufferization.
+Value storeInCache(OpBuilder &b, Location loc, Value packed, int64_t which,
+                   Value cache, Value start);
+
+/// The cache blocks of `block` positions that queries start .. start +
+/// fresh - 1 may see, [lo, hi): from the block holding the first query's
+/// first visible key (max(start + 1 - window, 0), or 0 when dense) to the
+/// block holding the last query.
+std::pair<Value, Value> cacheBlockRange(OpBuilder &b, Location loc,
+                                        Value start, int64_t fresh,
+                                        int64_t block, int64_t window);
+
 /// The running state of an online softmax over blocks of keys: the row
 /// maximum and the sum of exponentials (..., Q), and the unnormalized
 /// output (..., Q, D).

@@ -324,44 +324,12 @@ struct CachedAttentionLowering : OpConversionPattern<CachedAttentionOp> {
     auto part = [&](int64_t which, Value dest) {
       return copyHeadPart(rewriter, loc, packed, which, dest);
     };
-    // Each new key and value row is copied straight into its slot of the
-    // caches, position p in slot p mod capacity (an in-place update after
-    // bufferization). The modulo only wraps for a banded layer's ring.
     Value start = indexOf(rewriter, loc, adaptor.getStart());
     Value capacityIdx = arith::ConstantIndexOp::create(rewriter, loc, capacity);
-    auto store = [&](int64_t which, Value cache) {
-      auto index = [&](OpBuilder &b, int64_t v) { return b.getIndexAttr(v); };
-      auto rows = scf::ForOp::create(
-          rewriter, loc, arith::ConstantIndexOp::create(rewriter, loc, 0),
-          arith::ConstantIndexOp::create(rewriter, loc, fresh),
-          arith::ConstantIndexOp::create(rewriter, loc, 1), ValueRange{cache},
-          [&](OpBuilder &b, Location l, Value row, ValueRange carried) {
-            Value slot = arith::RemUIOp::create(
-                b, l, arith::AddIOp::create(b, l, start, row), capacityIdx);
-            Value source = tensor::ExtractSliceOp::create(
-                b, l, packed,
-                SmallVector<OpFoldResult>{index(b, 0), row, index(b, which),
-                                          index(b, 0), index(b, 0)},
-                SmallVector<OpFoldResult>{index(b, batch), index(b, 1),
-                                          index(b, 1), index(b, heads),
-                                          index(b, headDim)},
-                SmallVector<OpFoldResult>(5, index(b, 1)));
-            SmallVector<OpFoldResult> offsets = {index(b, 0), index(b, 0), slot,
-                                                 index(b, 0)};
-            SmallVector<OpFoldResult> sizes = {index(b, batch), index(b, heads),
-                                               index(b, 1), index(b, headDim)};
-            SmallVector<OpFoldResult> strides(4, index(b, 1));
-            Value dest = tensor::ExtractSliceOp::create(
-                b, l, carried[0], offsets, sizes, strides);
-            Value updated = tensor::InsertSliceOp::create(
-                b, l, copyHeadPart(b, l, source, 0, dest), carried[0], offsets,
-                sizes, strides);
-            scf::YieldOp::create(b, l, updated);
-          });
-      return rows.getResult(0);
-    };
-    Value keys = store(1, adaptor.getKeyCache());
-    Value values = store(2, adaptor.getValueCache());
+    Value keys = storeInCache(rewriter, loc, packed, 1, adaptor.getKeyCache(),
+                              start);
+    Value values = storeInCache(rewriter, loc, packed, 2,
+                                adaptor.getValueCache(), start);
 
     if (fresh == capacity) {
       Value attended =
@@ -379,23 +347,7 @@ struct CachedAttentionLowering : OpConversionPattern<CachedAttentionOp> {
         0, emptyTensor(rewriter, loc, {batch, heads, fresh, headDim}, element));
     Value blockIdx = arith::ConstantIndexOp::create(rewriter, loc, block);
     Value one = arith::ConstantIndexOp::create(rewriter, loc, 1);
-    Value last = arith::AddIOp::create(
-        rewriter, loc, start,
-        arith::ConstantIndexOp::create(rewriter, loc, fresh - 1));
-    Value hi = arith::AddIOp::create(
-        rewriter, loc, arith::DivUIOp::create(rewriter, loc, last, blockIdx),
-        one);
-    Value lo = arith::ConstantIndexOp::create(rewriter, loc, 0);
-    if (window) {
-      // The first position the first query sees: max(start + 1 - W, 0).
-      Value first = arith::SubIOp::create(
-          rewriter, loc, arith::AddIOp::create(rewriter, loc, start, one),
-          arith::ConstantIndexOp::create(rewriter, loc, window));
-      first = arith::MaxSIOp::create(
-          rewriter, loc, first,
-          arith::ConstantIndexOp::create(rewriter, loc, 0));
-      lo = arith::DivUIOp::create(rewriter, loc, first, blockIdx);
-    }
+    auto [lo, hi] = cacheBlockRange(rewriter, loc, start, fresh, block, window);
     Value scale = floatConstant(rewriter, loc, element,
                                 1.0 / std::sqrt(static_cast<double>(headDim)));
     Value hidden = floatConstant(rewriter, loc, element, kHiddenScore);
