@@ -175,23 +175,28 @@ func.func @row_max_masked(%x: tensor<4x64xf32>, %init: tensor<4xf32>) -> tensor<
 
 // -----
 
-// The fill that zeroes a matmul's accumulator moves into the matmul's thread
-// blocks: one scf.forall, which writes a block's zeros just before the block
-// accumulates into them, not a pass over all of C first.
-// CHECK-LABEL: func.func @fill_in_blocks
-//       CHECK:   scf.forall
-//  CHECK-SAME:     = (0, 0) to (128, 768) step (64, 256)
+// A matmul block a fusion pass already placed in an scf.forall, with the
+// fill of its accumulator: no second level of threads, only register tiles.
+// CHECK-LABEL: func.func @in_thread_tile
+//       CHECK:   scf.forall (%{{.*}}) = (0) to (128) step (64)
+//   CHECK-NOT:     scf.forall
 //       CHECK:     vector.transfer_write %{{.*}} : vector<16xf32>
 //       CHECK:     vector.contract
 //       CHECK:     scf.forall.in_parallel
-//   CHECK-NOT:   scf.forall
 //   CHECK-NOT:   linalg.fill
-func.func @fill_in_blocks(%a: tensor<128x768xf32>, %b: tensor<768x768xf32>) -> tensor<128x768xf32> {
+func.func @in_thread_tile(%a: tensor<128x768xf32>, %b: tensor<768x256xf32>) -> tensor<128x256xf32> {
   %zero = arith.constant 0.0 : f32
-  %e = tensor.empty() : tensor<128x768xf32>
-  %c = linalg.fill ins(%zero : f32) outs(%e : tensor<128x768xf32>) -> tensor<128x768xf32>
-  %0 = linalg.matmul ins(%a, %b : tensor<128x768xf32>, tensor<768x768xf32>) outs(%c : tensor<128x768xf32>) -> tensor<128x768xf32>
-  return %0 : tensor<128x768xf32>
+  %e = tensor.empty() : tensor<128x256xf32>
+  %r = scf.forall (%i) = (0) to (128) step (64) shared_outs(%o = %e) -> (tensor<128x256xf32>) {
+    %ai = tensor.extract_slice %a[%i, 0] [64, 768] [1, 1] : tensor<128x768xf32> to tensor<64x768xf32>
+    %oi = tensor.extract_slice %o[%i, 0] [64, 256] [1, 1] : tensor<128x256xf32> to tensor<64x256xf32>
+    %c = linalg.fill ins(%zero : f32) outs(%oi : tensor<64x256xf32>) -> tensor<64x256xf32>
+    %mm = linalg.matmul ins(%ai, %b : tensor<64x768xf32>, tensor<768x256xf32>) outs(%c : tensor<64x256xf32>) -> tensor<64x256xf32>
+    scf.forall.in_parallel {
+      tensor.parallel_insert_slice %mm into %o[%i, 0] [64, 256] [1, 1] : tensor<64x256xf32> into tensor<128x256xf32>
+    }
+  }
+  return %r : tensor<128x256xf32>
 }
 
 // -----

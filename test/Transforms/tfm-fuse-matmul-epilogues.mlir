@@ -109,10 +109,15 @@ func.func @fill_exp(%x: tensor<32x64xf32>, %w: tensor<64x64xf32>) -> tensor<32x6
 
 #id2 = affine_map<(d0, d1) -> (d0, d1)>
 
-// A matmul whose result is read twice keeps its own blocks: nothing fused.
+// A matmul whose result is read twice keeps its epilogue apart; its blocks
+// still zero their own accumulators.
 // CHECK-LABEL: func.func @two_readers
-//   CHECK-NOT:   scf.forall
-//       CHECK:   linalg.matmul
+//       CHECK:   %[[F:.*]] = scf.forall
+//       CHECK:     linalg.fill
+//       CHECK:     linalg.matmul
+//   CHECK-NOT:     math.exp
+//       CHECK:   linalg.generic {{.*}} ins(%[[F]] : tensor<32x64xf32>)
+//       CHECK:     math.exp
 func.func @two_readers(%x: tensor<32x64xf32>, %w: tensor<64x64xf32>) -> (tensor<32x64xf32>, tensor<32x64xf32>) {
   %cst = arith.constant 0.0 : f32
   %0 = tensor.empty() : tensor<32x64xf32>

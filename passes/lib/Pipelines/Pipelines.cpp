@@ -92,7 +92,6 @@ void tfm::buildTfmToCpuPipeline(OpPassManager &pm,
   tiling.threadTileN = options.threadTileN;
   tiling.regTileM = options.regTileM;
   tiling.regTileN = options.regTileN;
-  tiling.fuseFills = options.fuse;
   funcPm.addPass(tfm::createTfmCpuTileAndVectorizePass(tiling));
   addCleanup(funcPm);
 

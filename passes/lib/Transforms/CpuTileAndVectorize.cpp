@@ -71,37 +71,6 @@ Operation *tile(RewriterBase &rewriter, TilingInterface op,
   return tiled->tiledOps.back();
 }
 
-/// Moves the fill that initialises the accumulator of thread tile `tile`
-/// into the tile's scf.forall, so a block's zeros are written to cache just
-/// before the block accumulates into them rather than in a pass over all of
-/// C. Returns the fill of the tile, or null when the accumulator is not
-/// the fill's alone; the original fill is erased and added to `erased`.
-Operation *fuseFillIntoTile(RewriterBase &rewriter, linalg::LinalgOp tile,
-                            DenseSet<Operation *> &erased) {
-  auto forall = tile->getParentOfType<scf::ForallOp>();
-  if (!forall || tile.getNumDpsInits() != 1)
-    return nullptr;
-  auto slice =
-      tile.getDpsInitOperand(0)->get().getDefiningOp<tensor::ExtractSliceOp>();
-  auto shared =
-      dyn_cast_or_null<BlockArgument>(slice ? slice.getSource() : Value());
-  if (!shared || shared.getOwner()->getParentOp() != forall)
-    return nullptr;
-  OpOperand *init = forall.getTiedOpOperand(shared);
-  auto fill = init->get().getDefiningOp<linalg::FillOp>();
-  if (!fill || !init->get().hasOneUse() || !slice->hasOneUse())
-    return nullptr;
-  rewriter.modifyOpInPlace(forall, [&] { init->set(fill.getOutputs()[0]); });
-  rewriter.setInsertionPointAfter(slice);
-  auto tileFill = linalg::FillOp::create(rewriter, fill.getLoc(),
-                                         fill.getInputs(), slice.getResult());
-  rewriter.modifyOpInPlace(
-      tile, [&] { tile.getDpsInitOperand(0)->set(tileFill.getResult(0)); });
-  erased.insert(fill);
-  rewriter.eraseOp(fill);
-  return tileFill;
-}
-
 struct TfmCpuTileAndVectorizePass
     : tfm::impl::TfmCpuTileAndVectorizePassBase<TfmCpuTileAndVectorizePass> {
   using Base::Base;
@@ -353,30 +322,15 @@ struct TfmCpuTileAndVectorizePass
   void runOnOperation() override {
     func::FuncOp func = getOperation();
     specializeContractions(func);
-    // Fills of a contraction's accumulator come last: most move into the
-    // contraction's thread tiles and are gone by then.
-    SmallVector<linalg::LinalgOp> ops, accumulatorFills;
+    SmallVector<linalg::LinalgOp> ops;
     func.walk([&](linalg::LinalgOp op) {
-      if (!op.hasPureTensorSemantics() || op.getNumLoops() == 0)
-        return;
-      auto consumer = op->hasOneUse()
-                          ? dyn_cast<linalg::LinalgOp>(*op->getUsers().begin())
-                          : linalg::LinalgOp();
-      if (isa<linalg::FillOp>(op) && consumer &&
-          linalg::isaContractionOpInterface(consumer))
-        accumulatorFills.push_back(op);
-      else
+      if (op.hasPureTensorSemantics() && op.getNumLoops() > 0)
         ops.push_back(op);
     });
 
     IRRewriter rewriter(&getContext());
-    DenseSet<Operation *> fused;
-    for (linalg::LinalgOp fill : accumulatorFills)
-      ops.push_back(fill);
     ops = splitVectorTails(rewriter, ops);
     for (linalg::LinalgOp op : ops) {
-      if (fused.contains(op))
-        continue;
       SmallVector<int64_t> ranges = op.getStaticLoopRanges();
       if (llvm::any_of(ranges, ShapedType::isDynamic))
         continue;
@@ -395,9 +349,6 @@ struct TfmCpuTileAndVectorizePass
         return signalPassFailure();
       }
       auto tileOp = cast<linalg::LinalgOp>(threadTile);
-      Operation *fill = contraction && fuseFills && !inThreadTile
-                            ? fuseFillIntoTile(rewriter, tileOp, fused)
-                            : nullptr;
       LogicalResult done =
           !contraction && isPartialReductionCandidate(
                               tileOp, tileOp.getStaticLoopRanges())
@@ -405,13 +356,6 @@ struct TfmCpuTileAndVectorizePass
               : registerTileAndVectorize(rewriter, threadTile, sizes);
       if (failed(done))
         return signalPassFailure();
-      if (fill) {
-        auto fillOp = cast<linalg::LinalgOp>(fill);
-        if (failed(registerTileAndVectorize(
-                rewriter, fill,
-                genericTiles(fillOp, fillOp.getStaticLoopRanges()))))
-          return signalPassFailure();
-      }
     }
 
     // Tiles of ops with batch or split dimensions carry unit vector

@@ -124,31 +124,34 @@ struct TfmFuseMatmulEpiloguesPass
     if (failed(alignLayouts(func)))
       return signalPassFailure();
 
-    SmallVector<std::pair<linalg::LinalgOp, linalg::LinalgOp>> fusions;
+    SmallVector<linalg::LinalgOp> contractions;
     func.walk([&](linalg::LinalgOp op) {
-      if (!isContraction(op) || op->getParentOfType<scf::ForallOp>())
-        return;
-      linalg::LinalgOp epilogue = epilogueOf(op);
-      if (epilogue &&
-          epilogue->getResult(0).getType() == op->getResult(0).getType())
-        fusions.push_back({op, epilogue});
+      if (isContraction(op) && !op->getParentOfType<scf::ForallOp>())
+        contractions.push_back(op);
     });
 
     IRRewriter rewriter(&getContext());
-    for (auto &fusion : fusions) {
-      linalg::LinalgOp contraction = fusion.first, epilogue = fusion.second;
+    for (linalg::LinalgOp contraction : contractions) {
       std::optional<SmallVector<int64_t>> threads = tfm::contractionThreadTiles(
           contraction, contraction.getStaticLoopRanges(), threadTileM,
           threadTileN);
       if (!threads)
         continue;
-      // The epilogue's loops are the contraction's result dimensions.
-      AffineMap result =
-          contraction.getMatchingIndexingMap(contraction.getDpsInitOperand(0));
+      // The tiled op is the epilogue, whose loops are the contraction's
+      // result dimensions, or without one the contraction itself.
+      linalg::LinalgOp root = epilogueOf(contraction);
       SmallVector<OpFoldResult> sizes;
-      for (AffineExpr dim : result.getResults())
-        sizes.push_back(rewriter.getIndexAttr(
-            (*threads)[cast<AffineDimExpr>(dim).getPosition()]));
+      if (root &&
+          root->getResult(0).getType() == contraction->getResult(0).getType()) {
+        AffineMap result = contraction.getMatchingIndexingMap(
+            contraction.getDpsInitOperand(0));
+        for (AffineExpr dim : result.getResults())
+          sizes.push_back(rewriter.getIndexAttr(
+              (*threads)[cast<AffineDimExpr>(dim).getPosition()]));
+      } else {
+        root = contraction;
+        sizes = getAsIndexOpFoldResult(&getContext(), *threads);
+      }
       Operation *init = contraction.getDpsInitOperand(0)->get().getDefiningOp();
       bool fuseInit = init && init->hasOneUse() &&
                       (isa<linalg::FillOp>(init) || isElementwise(init));
@@ -165,19 +168,17 @@ struct TfmFuseMatmulEpiloguesPass
               return scf::SCFTileAndFuseOptions::ControlFnResult{};
             return std::nullopt;
           });
-      rewriter.setInsertionPoint(epilogue);
+      rewriter.setInsertionPoint(root);
       FailureOr<scf::SCFTileAndFuseResult> fused =
           scf::tileConsumerAndFuseProducersUsingSCF(
-              rewriter, cast<TilingInterface>(epilogue.getOperation()),
-              options);
+              rewriter, cast<TilingInterface>(root.getOperation()), options);
       if (failed(fused)) {
-        epilogue->emitError("could not be fused into its matmul's blocks");
+        root->emitError("could not be tiled into its matmul's blocks");
         return signalPassFailure();
       }
-      rewriter.replaceOp(epilogue,
-                         fused->replacements.lookup(epilogue->getResult(0)));
+      rewriter.replaceOp(root, fused->replacements.lookup(root->getResult(0)));
       // The originals are dead now unless something else reads them.
-      if (contraction->use_empty())
+      if (root != contraction && contraction->use_empty())
         rewriter.eraseOp(contraction);
       if (fuseInit && init->use_empty())
         rewriter.eraseOp(init);

@@ -120,8 +120,8 @@ def TfmCpuPackMatmulsPass : Pass<"tfm-cpu-pack-matmuls", "func::FuncOp"> {
 
 def TfmFuseMatmulEpiloguesPass
     : Pass<"tfm-fuse-matmul-epilogues", "func::FuncOp"> {
-  let summary = "Compute a matmul's elementwise consumer, and its bias, in "
-                "the matmul's thread blocks";
+  let summary = "Compute a matmul's initial value (bias or zeros) and its "
+                "elementwise consumer in the matmul's thread blocks";
   let description = [{
     A linear layer's result is read once, at once, by an elementwise op:
     the GELU of an MLP (`gelu(x @ W + b)`), or a residual add
@@ -132,8 +132,10 @@ def TfmFuseMatmulEpiloguesPass
     its accumulator (the broadcast bias, or zeros). Each block is then
     written as bias, accumulated, and transformed while it is in cache: one
     parallel region instead of three, and two fewer passes over the output.
-    `tfm-cpu-tile-and-vectorize` keeps the blocks and register-tiles each
-    op in them.
+    A matmul without an elementwise consumer (the attention's q, k, v
+    projection, the output projection) is tiled the same way with its
+    initial value alone. `tfm-cpu-tile-and-vectorize` keeps the blocks and
+    register-tiles each op in them.
 
     The packed layout (`tfm-cpu-pack-matmuls`) views the result as
     `(rows, N / 32, 32)`; the epilogue and the bias broadcast are first
@@ -181,7 +183,9 @@ def TfmCpuTileAndVectorizePass
     1. Thread level: `scf.forall` over the parallel dimensions. Matmuls use
        `thread-tile-m x thread-tile-n` blocks; other ops split their first
        parallel dimension into about `chunks` pieces. `scf.forall` becomes an
-       OpenMP parallel loop later in the pipeline.
+       OpenMP parallel loop later in the pipeline. Ops that a fusion pass
+       already placed in an `scf.forall` (a fused kernel's tiles, a matmul
+       block with its bias and epilogue) keep that loop and only get step 2.
     2. Register level: `scf.for` loops. Matmuls use an
        `reg-tile-m x reg-tile-n x 1` tile so the `8 x 32` accumulator stays
        in 16 AVX-512 registers across the reduction loop (once transfers are
@@ -199,9 +203,8 @@ def TfmCpuTileAndVectorizePass
 
     Around these steps: generic contractions (reshape propagation makes
     them of `x @ W`) become `linalg.contract` first, so a register-tile step
-    is a `vector.contract` (FMAs) rather than a multiply and an add; the
-    fill that zeroes a contraction's accumulator moves into its thread
-    blocks; and an op whose innermost dimension has no divisor of at least
+    is a `vector.contract` (FMAs) rather than a multiply and an add; and an
+    op whose innermost dimension has no divisor of at least
     half a vector (the vocabulary, 50257) is split into whole vectors and a
     tail, rather than tiled one lane at a time.
 
@@ -233,8 +236,6 @@ def TfmCpuTileAndVectorizePass
            "Columns of the matmul register tile">,
     Option<"vectorWidth", "vector-width", "int64_t", "16",
            "Lanes of the innermost dimension of non-matmul tiles">,
-    Option<"fuseFills", "fuse-fills", "bool", "true",
-           "Zero a contraction's accumulator inside its thread blocks">,
     Option<"chunks", "chunks", "int64_t", "8",
            "Pieces the first parallel dimension of a non-matmul op is cut "
            "into for threads">,
