@@ -24,12 +24,22 @@ torch=(env LD_LIBRARY_PATH=/usr/lib/x86_64-linux-gnu/openblas-openmp
   /usr/bin/python3 bench/torch_gpt3.py --threads 2)
 export OMP_NUM_THREADS=2
 
-# Limits.
-measure_fma_peak >/dev/null
-peak1=$(awk '/1thread/ {print $2}' "$work/fma_peak.txt")
-measure_read_bandwidth >/dev/null
-run_probe triad_bandwidth -ffast-math >/dev/null
-triad=$(awk '{print $2}' "$work/triad_bandwidth.txt")
+# Limits, measured at the start and again at the end, keeping the larger
+# of each: on a shared machine a neighbour can hold a core through one
+# measurement, which would make every fraction of it look too good.
+larger() { awk -v a="$1" -v b="$2" 'BEGIN {print (a > b) ? a : b}'; }
+peak1=0 peak=0 bandwidth=0 triad=0
+measure_limits() {
+  local before_peak=$peak before_bandwidth=$bandwidth
+  measure_fma_peak >/dev/null
+  peak=$(larger "$peak" "$before_peak")
+  peak1=$(larger "$peak1" "$(awk '/1thread/ {print $2}' "$work/fma_peak.txt")")
+  measure_read_bandwidth >/dev/null
+  bandwidth=$(larger "$bandwidth" "$before_bandwidth")
+  run_probe triad_bandwidth -ffast-math >/dev/null
+  triad=$(larger "$triad" "$(awk '{print $2}' "$work/triad_bandwidth.txt")")
+}
+measure_limits
 
 # Compiles the func.func @kernel in $1 with our CPU pipeline and links it
 # with harness bench/$2.c into $work/$2; sets $workspace.
@@ -81,8 +91,13 @@ median() { sort -g | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (
 field() { sed -n "s|.*$1 \([0-9.]*\) $2.*|\1|p"; }
 ratio() { printf "%.3f" "$(echo "scale=6; $1 / $2" | bc)"; }
 
-rows=()
-row() { rows+=("$(printf '| %s | %s | %s | %s | %s | %s |' "$@")"); }
+# row NAME OURS PEER RATIO VALUE LIMIT LABEL TARGET: the fraction VALUE /
+# $LIMIT is taken when the table is printed, against the final limits.
+rows=() fractions=()
+row() {
+  rows+=("$(printf '| %s | %s | %s | %s | @ | %s |' "$1" "$2" "$3" "$4" "$8")")
+  fractions+=("$5 $6 $7")
+}
 
 # Kernels.
 for shape in "768 768 768" "1024 3072 768" "4096 768 3072" "256 2304 768"; do
@@ -93,10 +108,10 @@ for shape in "768 768 768" "1024 3072 768" "4096 768 3072" "256 2304 768"; do
     line=$(OMP_NUM_THREADS=$threads "$work/matmul" "$m" "$n" "$k" N "$workspace")
     ours=$(field ours GFLOP <<<"$line")
     theirs=$(field oneDNN GFLOP <<<"$line")
-    limit=$([ "$threads" = 1 ] && echo "$peak1" || echo "$peak")
+    limit=$([ "$threads" = 1 ] && echo peak1 || echo peak)
     row "matmul ${m}x${n}x${k}, $threads thread$([ "$threads" = 2 ] && echo s)" \
       "$ours GFLOP/s" "oneDNN $theirs" "$(ratio "$ours" "$theirs")x" \
-      "$(ratio "$ours" "$limit") of FMA peak" \
+      "$ours" "$limit" "of FMA peak" \
       "$([ "$threads" = 1 ] && echo '>= 0.85' || echo '>= 0.80'), >= 1.0x"
   done
 done
@@ -107,7 +122,7 @@ gbs=$(field ours GB/s <<<"$line")
 row "output projection 1x50304x768 (table in place)" "$gbs GB/s" \
   "oneDNN $(field oneDNN GFLOP <<<"$line") GFLOP/s" \
   "$(ratio "$(field ours GFLOP <<<"$line")" "$(field oneDNN GFLOP <<<"$line")")x" \
-  "$(ratio "$gbs" "$bandwidth") of read bandwidth" ">= 0.80"
+  "$gbs" bandwidth "of read bandwidth" ">= 0.80"
 
 adamw_rows=4096 adamw_cols=8192
 adamw_ir "$adamw_rows" "$adamw_cols" >"$work/adamw.mlir"
@@ -119,7 +134,7 @@ peer_ms=$("${torch[@]}" adamw --elements $((adamw_rows * adamw_cols)) --iters 5 
   field median ms)
 row "AdamW, $((adamw_rows * adamw_cols)) parameters" "$ours_ms ms, $gbs GB/s" \
   "PyTorch $peer_ms ms" "$(ratio "$ours_ms" "$peer_ms") of the time" \
-  "$(ratio "$gbs" "$triad") of triad bandwidth" ">= 0.75"
+  "$gbs" triad "of triad bandwidth" ">= 0.75"
 
 # The model: one binary per shape.
 gpt3() {
@@ -144,8 +159,8 @@ model_row() {
   peer=$(awk '{print $2}' "$work/pairs.txt" | median)
   r=$(awk '{print $1 / $2}' "$work/pairs.txt" | median)
   row "$name" "$ours ms" "PyTorch $peer ms" "$(printf '%.3f' "$r") of the time" \
-    "$(ratio "$(echo "scale=6; $flops / ($ours / 1000) / 1000000000" | bc)" "$peak") of FMA peak" \
-    "$target"
+    "$(echo "scale=6; $flops / ($ours / 1000) / 1000000000" | bc)" peak \
+    "of FMA peak" "$target"
 }
 flops_of() { "$1" bench --entry "$2" --iters 1 | sed -n 's/.*(\([0-9.]*\) GFLOP per.*/\1/p' |
   awk '{printf "%.0f\n", $1 * 1e9}'; }
@@ -171,12 +186,16 @@ speedup=$(awk '{print $2 / $1}' "$work/decode.txt" | median)
 mb=$(awk 'NR == 1 {print $3}' "$work/decode.txt")
 row "decode B=1 pos=128" "$(echo "scale=1; 1000 / $ours" | bc) tokens/s" \
   "PyTorch $(echo "scale=1; 1000 / $peer" | bc) tokens/s" "$(printf '%.2f' "$speedup")x" \
-  "$(ratio "$(echo "scale=6; $mb / 1000 / $bandwidth" | bc)" "$(echo "scale=6; $ours / 1000" | bc)") of bandwidth bound" \
+  "$(echo "scale=6; $mb / $ours" | bc)" bandwidth "of bandwidth bound" \
   ">= 2x, >= 0.70"
 
+measure_limits
 print_machine
-echo "limits: FMA peak $peak1 GFLOP/s on 1 thread, $peak on 2; read $bandwidth GB/s; triad $triad GB/s"
+echo "limits (the larger of two measurements): FMA peak $peak1 GFLOP/s on 1 thread, $peak on 2; read $bandwidth GB/s; triad $triad GB/s"
 echo
 echo "| case | ours | peer | ratio | of measured limit | target |"
 echo "| --- | --- | --- | --- | --- | --- |"
-printf '%s\n' "${rows[@]}"
+for i in "${!rows[@]}"; do
+  read -r value limit label <<<"${fractions[$i]}"
+  echo "${rows[$i]/@/$(ratio "$value" "${!limit}") $label}"
+done

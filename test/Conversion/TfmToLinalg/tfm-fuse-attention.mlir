@@ -10,13 +10,13 @@
 //       CHECK:   %[[KT:.*]] = linalg.generic {{.*}} outs(%{{.*}} : tensor<1x2x16x128xf32>)
 //       CHECK:   scf.forall (%[[H:.*]], %[[I:.*]]) in (2, 2) shared_outs(%[[OUT:.*]] = %{{.*}}) -> (tensor<1x128x2x16xf32>)
 //       CHECK:     %[[Q0:.*]] = arith.muli %[[I]], %c64
+//       CHECK:     %[[LAST:.*]] = arith.addi %[[Q0]], %c63
+//       CHECK:     %[[HI0:.*]] = arith.divui %[[LAST]], %c64
+//       CHECK:     %[[HI:.*]] = arith.addi %[[HI0]], %c1
 //       CHECK:     %[[NEXT:.*]] = arith.addi %[[Q0]], %c1
 //       CHECK:     %[[MAX:.*]] = arith.maxui %[[NEXT]], %c40
 //       CHECK:     %[[FIRST:.*]] = arith.subi %[[MAX]], %c40
 //       CHECK:     %[[LO:.*]] = arith.divui %[[FIRST]], %c64
-//       CHECK:     %[[LAST:.*]] = arith.addi %[[Q0]], %c63
-//       CHECK:     %[[HI0:.*]] = arith.divui %[[LAST]], %c64
-//       CHECK:     %[[HI:.*]] = arith.addi %[[HI0]], %c1
 //       CHECK:     %[[Q:.*]] = tensor.extract_slice %{{.*}}[0, %[[Q0]], 0, %[[H]], 0] [1, 64, 1, 1, 16] {{.*}} to tensor<64x16xf32>
 //       CHECK:     scf.for %[[J:.*]] = %[[LO]] to %[[HI]] step %c1 iter_args({{.*}}) -> (tensor<64xf32>, tensor<64xf32>, tensor<64x16xf32>)
 //       CHECK:       %[[K0:.*]] = arith.muli %[[J]], %c64

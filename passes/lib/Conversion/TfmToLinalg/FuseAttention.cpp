@@ -59,36 +59,28 @@ public:
     int64_t queryBlock = largestDivisor(seq, kQueryBlock);
     int64_t keyBlock = largestDivisor(seq, kKeyBlock);
     Value packed = packHeads(b, loc, qkv, heads);
-    Value kT = copyHeadPart(
-        b, loc, packed, 1,
-        emptyTensor(b, loc, {batch, heads, headDim, seq}, element),
-        /*transposed=*/true);
+    Value kT =
+        copyHeadPart(b, loc, packed, 1,
+                     emptyTensor(b, loc, {batch, heads, headDim, seq}, element),
+                     /*transposed=*/true);
     return perHead(
         type, {batch, heads, seq / queryBlock}, queryBlock,
         [&](ValueRange ivs, Value dest) {
           Value bi = ivs[0], h = ivs[1];
           Value q0 = mul(ivs[2], queryBlock);
-          // Key blocks from the one holding the first key the first query
-          // sees, max(q0 + 1 - W, 0), to the one holding the last query.
-          Value lo = index(0);
-          if (window)
-            lo = arith::DivUIOp::create(b, loc, firstVisible(q0),
-                                        index(keyBlock));
-          Value hi = arith::AddIOp::create(
-              b, loc,
-              arith::DivUIOp::create(
-                  b, loc, arith::AddIOp::create(b, loc, q0, index(queryBlock - 1)),
-                  index(keyBlock)),
-              index(1));
+          std::pair<Value, Value> range =
+              cacheBlockRange(b, loc, q0, queryBlock, keyBlock, window);
           Value q = headRows(packed, bi, q0, 0, h, queryBlock);
           return attendBlocks(
-              q, q0, lo, hi, /*keysTransposed=*/true, dest,
+              q, q0, range.first, range.second, /*keysTransposed=*/true, dest,
               [&](OpBuilder &nb, Location l, Value block) {
                 Value k0 = arith::MulIOp::create(
-                    nb, l, block, arith::ConstantIndexOp::create(nb, l, keyBlock));
+                    nb, l, block,
+                    arith::ConstantIndexOp::create(nb, l, keyBlock));
                 Value keys = tensor::ExtractSliceOp::create(
                     nb, l, RankedTensorType::get({headDim, keyBlock}, element),
-                    kT, SmallVector<OpFoldResult>{bi, h, nb.getIndexAttr(0), k0},
+                    kT,
+                    SmallVector<OpFoldResult>{bi, h, nb.getIndexAttr(0), k0},
                     getAsIndexOpFoldResult(nb.getContext(),
                                            {1, 1, headDim, keyBlock}),
                     getAsIndexOpFoldResult(nb.getContext(), {1, 1, 1, 1}));
@@ -117,8 +109,8 @@ public:
       std::pair<Value, Value> range =
           cacheBlockRange(b, loc, start, seq, block, window);
       Value lo = range.first, hi = range.second;
-      attended = perHead(
-          type, {batch, heads}, seq, [&](ValueRange ivs, Value dest) {
+      attended =
+          perHead(type, {batch, heads}, seq, [&](ValueRange ivs, Value dest) {
             Value bi = ivs[0], h = ivs[1];
             Value q = headRows(packed, bi, index(0), 0, h, seq);
             return attendBlocks(
@@ -133,13 +125,15 @@ public:
                       arith::ConstantIndexOp::create(nb, l, capacity));
                   auto rows = [&](Value cache) {
                     return tensor::ExtractSliceOp::create(
-                        nb, l, RankedTensorType::get({block, headDim}, element),
-                        cache,
-                        SmallVector<OpFoldResult>{bi, h, slot,
-                                                  nb.getIndexAttr(0)},
-                        getAsIndexOpFoldResult(nb.getContext(),
-                                               {1, 1, block, headDim}),
-                        getAsIndexOpFoldResult(nb.getContext(), {1, 1, 1, 1}))
+                               nb, l,
+                               RankedTensorType::get({block, headDim}, element),
+                               cache,
+                               SmallVector<OpFoldResult>{bi, h, slot,
+                                                         nb.getIndexAttr(0)},
+                               getAsIndexOpFoldResult(nb.getContext(),
+                                                      {1, 1, block, headDim}),
+                               getAsIndexOpFoldResult(nb.getContext(),
+                                                      {1, 1, 1, 1}))
                         .getResult();
                   };
                   return KeyBlock{rows(keys), rows(values), offset};
@@ -160,7 +154,8 @@ private:
     MLIRContext *ctx = b.getContext();
     Value out = emptyTensor(b, loc, {batch, seq, heads, headDim}, element);
     auto forall = scf::ForallOp::create(
-        b, loc, getAsIndexOpFoldResult(ctx, SmallVector<int64_t>(counts.size(), 0)),
+        b, loc,
+        getAsIndexOpFoldResult(ctx, SmallVector<int64_t>(counts.size(), 0)),
         getAsIndexOpFoldResult(ctx, counts),
         getAsIndexOpFoldResult(ctx, SmallVector<int64_t>(counts.size(), 1)),
         ValueRange{out}, std::nullopt);
@@ -172,7 +167,8 @@ private:
                                          b.getIndexAttr(0)};
     SmallVector<OpFoldResult> sizes =
         getAsIndexOpFoldResult(ctx, {1, rows, 1, headDim});
-    SmallVector<OpFoldResult> strides = getAsIndexOpFoldResult(ctx, {1, 1, 1, 1});
+    SmallVector<OpFoldResult> strides =
+        getAsIndexOpFoldResult(ctx, {1, 1, 1, 1});
     Value shared = forall.getRegionIterArgs()[0];
     Value dest = tensor::ExtractSliceOp::create(
         b, loc, RankedTensorType::get({rows, headDim}, element), shared,
@@ -196,7 +192,8 @@ private:
                                 1.0 / std::sqrt(static_cast<double>(headDim)));
     Value hidden = floatConstant(b, loc, element, kHiddenScore);
     // A dense layer's queries see every earlier key: a window of all.
-    Value windowIdx = index(window ? window : std::numeric_limits<int32_t>::max());
+    Value windowIdx =
+        index(window ? window : std::numeric_limits<int32_t>::max());
     OnlineSoftmax initial = {
         filledTensor(b, loc, {rows}, element, kHiddenScore),
         filledTensor(b, loc, {rows}, element, 0.0),
@@ -211,26 +208,17 @@ private:
               {carried[0], carried[1], carried[2]},
               [&](OpBuilder &mb, Location ml, Value score, Value row,
                   Value column) {
-                Value key = arith::AddIOp::create(mb, ml, block.firstKey, column);
+                Value key =
+                    arith::AddIOp::create(mb, ml, block.firstKey, column);
                 Value query = arith::AddIOp::create(mb, ml, q0, row);
                 return maskedScore(mb, ml, score, key, query, windowIdx, scale,
                                    hidden);
               });
-          scf::YieldOp::create(nb, l,
-                               ValueRange{next.max, next.sum, next.acc});
+          scf::YieldOp::create(nb, l, ValueRange{next.max, next.sum, next.acc});
         });
     return normalizeRows(
         b, loc, {loop.getResult(0), loop.getResult(1), loop.getResult(2)},
         dest);
-  }
-
-  /// max(q0 + 1 - W, 0): the first key query q0 sees.
-  Value firstVisible(Value q0) {
-    return arith::SubIOp::create(
-        b, loc,
-        arith::MaxUIOp::create(b, loc, arith::AddIOp::create(b, loc, q0, index(1)),
-                               index(window)),
-        index(window));
   }
 
   /// Rows [t0, t0 + count) of part `which` of head h in batch bi of
@@ -272,8 +260,8 @@ struct TfmFuseAttentionPass
         AttentionBuilder builder(rewriter, op->getLoc(), attention.getType(),
                                  attention.getNumHeads(),
                                  attention.getPattern());
-        rewriter.replaceOp(op, builder.attention(attention.getQkv(),
-                                                 attention.getType()));
+        rewriter.replaceOp(
+            op, builder.attention(attention.getQkv(), attention.getType()));
         continue;
       }
       auto cached = cast<CachedAttentionOp>(op);

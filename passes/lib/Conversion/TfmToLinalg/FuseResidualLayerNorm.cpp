@@ -59,9 +59,9 @@ void fuse(RewriterBase &b, LayerNormOp norm, AddOp add) {
       ArrayRef<OpFoldResult>{b.getIndexAttr(1)}, outs, std::nullopt);
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPointToStart(forall.getBody());
-  Value first = arith::MulIOp::create(
-      b, loc, forall.getInductionVars()[0],
-      arith::ConstantIndexOp::create(b, loc, block));
+  Value first =
+      arith::MulIOp::create(b, loc, forall.getInductionVars()[0],
+                            arith::ConstantIndexOp::create(b, loc, block));
   SmallVector<OpFoldResult> offsets = {first, b.getIndexAttr(0)};
   SmallVector<OpFoldResult> sizes = getAsIndexOpFoldResult(ctx, {block, width});
   SmallVector<OpFoldResult> strides = getAsIndexOpFoldResult(ctx, {1, 1});
@@ -74,9 +74,8 @@ void fuse(RewriterBase &b, LayerNormOp norm, AddOp add) {
   Value x = rowsOf(inputs[0]);
   if (add) {
     AffineMap id = AffineMap::getMultiDimIdentityMap(2, ctx);
-    x = generic(b, loc, {x, rowsOf(inputs[1])}, rowsOf(shared[1]),
-                {id, id, id}, {kPar, kPar},
-                [](OpBuilder &nb, Location l, ValueRange a) {
+    x = generic(b, loc, {x, rowsOf(inputs[1])}, rowsOf(shared[1]), {id, id, id},
+                {kPar, kPar}, [](OpBuilder &nb, Location l, ValueRange a) {
                   return arith::AddFOp::create(nb, l, a[0], a[1]).getResult();
                 });
   }

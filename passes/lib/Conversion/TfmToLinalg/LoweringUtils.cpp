@@ -284,9 +284,9 @@ Value storeInCache(OpBuilder &b, Location loc, Value packed, int64_t which,
   return rows.getResult(0);
 }
 
-std::pair<Value, Value> cacheBlockRange(OpBuilder &b, Location loc,
-                                        Value start, int64_t fresh,
-                                        int64_t block, int64_t window) {
+std::pair<Value, Value> cacheBlockRange(OpBuilder &b, Location loc, Value start,
+                                        int64_t fresh, int64_t block,
+                                        int64_t window) {
   auto index = [&](int64_t v) {
     return arith::ConstantIndexOp::create(b, loc, v).getResult();
   };
@@ -307,16 +307,16 @@ std::pair<Value, Value> cacheBlockRange(OpBuilder &b, Location loc,
 Value normalizeLayer(OpBuilder &b, Location loc, Value x, Value mean,
                      Value rstd, Value gamma, Value beta, Value dest) {
   MLIRContext *ctx = b.getContext();
-  return generic(
-      b, loc, {x, mean, rstd, gamma, beta}, dest,
-      {dimsMap(ctx, 2, {0, 1}), dimsMap(ctx, 2, {0}), dimsMap(ctx, 2, {0}),
-       dimsMap(ctx, 2, {1}), dimsMap(ctx, 2, {1}), dimsMap(ctx, 2, {0, 1})},
-      {kPar, kPar}, [](OpBuilder &nb, Location l, ValueRange a) {
-        Value centred = arith::SubFOp::create(nb, l, a[0], a[1]);
-        Value scaled = arith::MulFOp::create(nb, l, centred, a[2]);
-        Value gamma = arith::MulFOp::create(nb, l, scaled, a[3]);
-        return arith::AddFOp::create(nb, l, gamma, a[4]).getResult();
-      });
+  return generic(b, loc, {x, mean, rstd, gamma, beta}, dest,
+                 {dimsMap(ctx, 2, {0, 1}), dimsMap(ctx, 2, {0}),
+                  dimsMap(ctx, 2, {0}), dimsMap(ctx, 2, {1}),
+                  dimsMap(ctx, 2, {1}), dimsMap(ctx, 2, {0, 1})},
+                 {kPar, kPar}, [](OpBuilder &nb, Location l, ValueRange a) {
+                   Value centred = arith::SubFOp::create(nb, l, a[0], a[1]);
+                   Value scaled = arith::MulFOp::create(nb, l, centred, a[2]);
+                   Value gamma = arith::MulFOp::create(nb, l, scaled, a[3]);
+                   return arith::AddFOp::create(nb, l, gamma, a[4]).getResult();
+                 });
 }
 
 OnlineSoftmax attendBlock(OpBuilder &b, Location loc, Value q, Value keys,
@@ -354,23 +354,21 @@ OnlineSoftmax attendBlock(OpBuilder &b, Location loc, Value q, Value keys,
   SmallVector<IteratorType> reduceLast(parFull);
   reduceLast.back() = kRed;
 
-  Value scores = contract(
-      q, keys, filledTensor(b, loc, scoreShape, element, 0.0), keyMap);
-  Value masked = generic(b, loc, scores, emptyTensor(b, loc, scoreShape, element),
-                         {full, full}, parFull,
-                         [&](OpBuilder &nb, Location nl, ValueRange a) {
-                           return mask(nb, nl, a[0],
-                                       linalg::IndexOp::create(nb, nl, i),
-                                       linalg::IndexOp::create(nb, nl, j));
-                         });
+  Value scores =
+      contract(q, keys, filledTensor(b, loc, scoreShape, element, 0.0), keyMap);
+  Value masked = generic(
+      b, loc, scores, emptyTensor(b, loc, scoreShape, element), {full, full},
+      parFull, [&](OpBuilder &nb, Location nl, ValueRange a) {
+        return mask(nb, nl, a[0], linalg::IndexOp::create(nb, nl, i),
+                    linalg::IndexOp::create(nb, nl, j));
+      });
   // Every read of the running values comes before the op that overwrites
   // them, so each update happens in its loop-carried buffer.
-  Value blockMax =
-      generic(b, loc, masked, filledTensor(b, loc, rowShape, element, kHiddenScore),
-              {full, rowOf}, reduceLast,
-              [](OpBuilder &nb, Location nl, ValueRange a) {
-                return maxF(nb, nl, a[0], a[1]);
-              });
+  Value blockMax = generic(
+      b, loc, masked, filledTensor(b, loc, rowShape, element, kHiddenScore),
+      {full, rowOf}, reduceLast, [](OpBuilder &nb, Location nl, ValueRange a) {
+        return maxF(nb, nl, a[0], a[1]);
+      });
   auto expMinusMax = [](OpBuilder &nb, Location nl, Value x, Value m1,
                         Value m2) {
     Value top = maxF(nb, nl, m1, m2);

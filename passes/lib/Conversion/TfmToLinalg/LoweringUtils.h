@@ -104,13 +104,13 @@ Value maskedScore(OpBuilder &b, Location loc, Value score, Value key,
 Value storeInCache(OpBuilder &b, Location loc, Value packed, int64_t which,
                    Value cache, Value start);
 
-/// The cache blocks of `block` positions that queries start .. start +
-/// fresh - 1 may see, [lo, hi): from the block holding the first query's
-/// first visible key (max(start + 1 - window, 0), or 0 when dense) to the
-/// block holding the last query.
-std::pair<Value, Value> cacheBlockRange(OpBuilder &b, Location loc,
-                                        Value start, int64_t fresh,
-                                        int64_t block, int64_t window);
+/// The blocks of `block` keys that queries start .. start + fresh - 1 may
+/// see, [lo, hi): from the block holding the first query's first visible
+/// key (max(start + 1 - window, 0), or 0 when dense) to the block holding
+/// the last query.
+std::pair<Value, Value> cacheBlockRange(OpBuilder &b, Location loc, Value start,
+                                        int64_t fresh, int64_t block,
+                                        int64_t window);
 
 /// The running state of an online softmax over blocks of keys: the row
 /// maximum and the sum of exponentials (..., Q), and the unnormalized
@@ -122,8 +122,8 @@ struct OnlineSoftmax {
 /// Scores one block of keys, given as (score, query row, key column) with
 /// the last two the block's linalg.index values: the scaled score when the
 /// key is visible, else kHiddenScore.
-using MaskFn = function_ref<Value(OpBuilder &, Location, Value score,
-                                  Value row, Value column)>;
+using MaskFn = function_ref<Value(OpBuilder &, Location, Value score, Value row,
+                                  Value column)>;
 
 /// Folds one block of keys into `state`: q (..., Q, D), keys (..., K, D) or
 /// (..., D, K) when `keysTransposed`, values (..., K, D), with the leading

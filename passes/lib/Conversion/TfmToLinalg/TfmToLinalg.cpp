@@ -326,10 +326,10 @@ struct CachedAttentionLowering : OpConversionPattern<CachedAttentionOp> {
     };
     Value start = indexOf(rewriter, loc, adaptor.getStart());
     Value capacityIdx = arith::ConstantIndexOp::create(rewriter, loc, capacity);
-    Value keys = storeInCache(rewriter, loc, packed, 1, adaptor.getKeyCache(),
-                              start);
-    Value values = storeInCache(rewriter, loc, packed, 2,
-                                adaptor.getValueCache(), start);
+    Value keys =
+        storeInCache(rewriter, loc, packed, 1, adaptor.getKeyCache(), start);
+    Value values =
+        storeInCache(rewriter, loc, packed, 2, adaptor.getValueCache(), start);
 
     if (fresh == capacity) {
       Value attended =
@@ -383,8 +383,8 @@ struct CachedAttentionLowering : OpConversionPattern<CachedAttentionOp> {
                   Value column) {
                 Value key = arith::AddIOp::create(nb, nl, offset, column);
                 Value query = arith::AddIOp::create(nb, nl, start, row);
-                return maskedScore(nb, nl, score, key, query, windowIdx,
-                                   scale, hidden);
+                return maskedScore(nb, nl, score, key, query, windowIdx, scale,
+                                   hidden);
               });
           scf::YieldOp::create(b, l, ValueRange{next.max, next.sum, next.acc});
         });
