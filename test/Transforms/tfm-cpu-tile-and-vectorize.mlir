@@ -225,3 +225,18 @@ func.func @vector_tail(%a: tensor<4x49xf32>, %b: tensor<4x49xf32>, %init: tensor
     }
   return %0, %1 : tensor<4x49xf32>, tensor<4xf32>
 }
+
+// -----
+
+// A reduction longer than 2048 runs in pieces of 2048 around the register
+// loops, so the piece of each 32-column panel of B stays in L2 while the
+// block's row tiles pass over it. (One 16 x 32 block: no scf.forall.)
+// CHECK-LABEL: func.func @long_reduction
+//       CHECK:   scf.for %{{.*}} = %c0 to %c8192 step %c2048
+//       CHECK:     scf.for %{{.*}} = %c0 to %c16 step %c8
+//       CHECK:       scf.for %{{.*}} = %c0 to %c2048 step %c1
+//       CHECK:         vector.contract
+func.func @long_reduction(%a: tensor<16x8192xf32>, %b: tensor<8192x32xf32>, %c: tensor<16x32xf32>) -> tensor<16x32xf32> {
+  %0 = linalg.matmul ins(%a, %b : tensor<16x8192xf32>, tensor<8192x32xf32>) outs(%c : tensor<16x32xf32>) -> tensor<16x32xf32>
+  return %0 : tensor<16x32xf32>
+}

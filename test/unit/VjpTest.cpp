@@ -233,6 +233,16 @@ TEST(VjpTest, LinearWithoutBias) {
            {2, 4, 8});
 }
 
+// A reduction of 4096 runs as two blocks of 2048 (the CPU tiling's cut of
+// long reductions); a block dropped or counted twice changes the loss but
+// not the analytic gradient of W.
+TEST(VjpTest, LinearOverALongReduction) {
+  checkVjp({{"x", {1, 2, 4096}}, {"w", {4096, 8}}},
+           "    %y = tfm.linear %x, %w : (tensor<1x2x4096xf64>, "
+           "tensor<4096x8xf64>) -> tensor<1x2x8xf64>\n",
+           {1, 2, 8});
+}
+
 TEST(VjpTest, DenseAttention) {
   checkVjp({{"qkv", {2, 5, 24}}},
            "    %y = tfm.attention %qkv {num_heads = 2 : i64, pattern = "

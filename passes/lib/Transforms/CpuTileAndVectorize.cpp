@@ -37,9 +37,15 @@ namespace {
 
 /// Columns of a one-row matmul's register tile: 16 zmm accumulators.
 constexpr int64_t kMatvecTileN = 256;
+/// Longest reduction a matmul block runs in one sweep: a 32-column panel of
+/// B over 2048 steps is 256 KiB, which stays in L2 while the block's row
+/// tiles pass over it. Longer ones (the vocabulary, 50257, in the output
+/// projection's backward) are cut into pieces of about this length.
+constexpr int64_t kReductionBlock = 2048;
 
 struct TileSizes {
   SmallVector<int64_t> threads;   // scf.forall tile per loop; 0 = untiled
+  SmallVector<int64_t> reduction; // scf.for tile of a long reduction, or empty
   SmallVector<int64_t> registers; // scf.for tile per loop, then vectorized
   SmallVector<int64_t> order;     // scf.for loop order; empty = as is
   bool isContraction = false;
@@ -112,6 +118,13 @@ struct TfmCpuTileAndVectorizePass
         t.order.push_back(d);
     t.order.append({n, m});
     llvm::append_range(t.order, dims.k);
+    unsigned k = dims.k.back();
+    int64_t piece = largestDivisorAtMost(ranges[k], kReductionBlock);
+    if (dims.k.size() == 1 && ranges[k] > kReductionBlock &&
+        4 * piece >= kReductionBlock) {
+      t.reduction.assign(ranges.size(), 0);
+      t.reduction[k] = piece;
+    }
     return t;
   }
 
@@ -171,6 +184,12 @@ struct TfmCpuTileAndVectorizePass
       for (auto [size, range] : llvm::zip(registers, tileRanges))
         if (!ShapedType::isDynamic(range))
           size = largestDivisorAtMost(range, size);
+    if (!sizes.reduction.empty()) {
+      op = tile(rewriter, cast<TilingInterface>(op), sizes.reduction,
+                scf::SCFTilingOptions::LoopType::ForOp);
+      if (!op)
+        return failure();
+    }
     Operation *registerTile =
         tile(rewriter, cast<TilingInterface>(op), registers,
              scf::SCFTilingOptions::LoopType::ForOp, sizes.order);
