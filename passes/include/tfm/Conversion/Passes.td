@@ -59,7 +59,8 @@ def ConvertTfmToLinalgPass : Pass<"convert-tfm-to-linalg", "func::FuncOp"> {
 }
 
 def TfmFuseAttentionPass : Pass<"tfm-fuse-attention", "func::FuncOp"> {
-  let summary = "Lower tfm.attention as one tiled online-softmax kernel";
+  let summary = "Lower tfm.attention and tfm.cached_attention as tiled "
+                "online-softmax kernels";
   let description = [{
     Rewrites each `tfm.attention` as a single kernel: an `scf.forall` over
     (batch, head, block of queries), and inside it an `scf.for` over the
@@ -74,7 +75,10 @@ def TfmFuseAttentionPass : Pass<"tfm-fuse-attention", "func::FuncOp"> {
     `W`, not `T`. q and v are read in place from `qkv`; only k is copied,
     transposed to `(B, H, D, T)`, so that every score tile is a plain
     matmul tile. The output is written straight into `(B, T, H, D)`, which
-    is `(B, T, C)` without a copy.
+    is `(B, T, C)` without a copy. `tfm.cached_attention` (prefill and
+    decode) stores its new keys and values as `convert-tfm-to-linalg` does
+    and then runs one parallel iteration per (batch, head) over the cache
+    blocks its queries see, instead of one parallel loop per op and block.
 
     Before:
     ```mlir
