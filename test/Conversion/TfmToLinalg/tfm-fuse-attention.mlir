@@ -80,3 +80,15 @@ func.func @decode(%qkv: tensor<1x1x96xf32>, %kc: tensor<1x4x256x8xf32>, %vc: ten
   %o:3 = tfm.cached_attention %qkv, %kc, %vc at %pos {num_heads = 4 : i64, pattern = #tfm.pattern<dense>} : (tensor<1x1x96xf32>, tensor<1x4x256x8xf32>, tensor<1x4x256x8xf32>, tensor<i32>) -> (tensor<1x1x32xf32>, tensor<1x4x256x8xf32>, tensor<1x4x256x8xf32>)
   return %o#0, %o#1, %o#2 : tensor<1x1x32xf32>, tensor<1x4x256x8xf32>, tensor<1x4x256x8xf32>
 }
+
+// -----
+
+// T = 97 has no divisor between 16 and 64 to tile by: the op is left to
+// convert-tfm-to-linalg.
+// CHECK-LABEL: func.func @prime_length
+//   CHECK-NOT:   scf.forall
+//       CHECK:   tfm.attention
+func.func @prime_length(%qkv: tensor<1x97x24xf32>) -> tensor<1x97x8xf32> {
+  %0 = tfm.attention %qkv {num_heads = 2 : i64, pattern = #tfm.pattern<dense>} : tensor<1x97x24xf32> -> tensor<1x97x8xf32>
+  return %0 : tensor<1x97x8xf32>
+}

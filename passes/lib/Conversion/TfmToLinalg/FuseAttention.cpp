@@ -36,6 +36,13 @@ namespace {
 /// scores, probabilities and output stay in L1 through a key step.
 constexpr int64_t kQueryBlock = 64;
 constexpr int64_t kKeyBlock = 64;
+/// Below this many rows a tile does too little work per step: a sequence
+/// without such a divisor (a prime T) keeps the unfused lowering.
+constexpr int64_t kMinBlock = 16;
+
+bool tilesEvenly(int64_t seq) {
+  return largestDivisor(seq, kQueryBlock) >= std::min(seq, kMinBlock);
+}
 
 /// One block of keys: (D, K) when transposed, else (K, D); values (K, D);
 /// the position of its first key.
@@ -255,6 +262,13 @@ struct TfmFuseAttentionPass
     });
     IRRewriter rewriter(&getContext());
     for (Operation *op : ops) {
+      auto type = cast<RankedTensorType>(op->getResult(0).getType());
+      int64_t seq = type.getDimSize(1);
+      auto cachedOp = dyn_cast<CachedAttentionOp>(op);
+      bool whole =
+          !cachedOp || tensorType(cachedOp.getKeyCache()).getDimSize(2) == seq;
+      if (whole && !tilesEvenly(seq))
+        continue;
       rewriter.setInsertionPoint(op);
       if (auto attention = dyn_cast<AttentionOp>(op)) {
         AttentionBuilder builder(rewriter, op->getLoc(), attention.getType(),
