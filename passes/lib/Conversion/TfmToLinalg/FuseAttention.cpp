@@ -19,9 +19,6 @@
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/PatternMatch.h"
 
-#include <cmath>
-#include <limits>
-
 namespace mlir::tfm {
 #define GEN_PASS_DEF_TFMFUSEATTENTIONPASS
 #include "tfm/Conversion/Passes.h.inc"
@@ -43,13 +40,6 @@ constexpr int64_t kMinBlock = 16;
 bool tilesEvenly(int64_t seq) {
   return largestDivisor(seq, kQueryBlock) >= std::min(seq, kMinBlock);
 }
-
-/// One block of keys: (D, K) when transposed, else (K, D); values (K, D);
-/// the position of its first key.
-struct KeyBlock {
-  Value keys, values, firstKey;
-};
-using KeyBlockFn = function_ref<KeyBlock(OpBuilder &, Location, Value)>;
 
 /// Shared by both attention ops: the geometry, and the online softmax of
 /// one query tile over a range of key blocks.
@@ -78,8 +68,9 @@ public:
           std::pair<Value, Value> range =
               cacheBlockRange(b, loc, q0, queryBlock, keyBlock, window);
           Value q = headRows(packed, bi, q0, 0, h, queryBlock);
-          return attendBlocks(
-              q, q0, range.first, range.second, /*keysTransposed=*/true, dest,
+          return attendKeyBlocks(
+              b, loc, q, q0, range.first, range.second,
+              /*keysTransposed=*/true, window, dest,
               [&](OpBuilder &nb, Location l, Value block) {
                 Value k0 = arith::MulIOp::create(
                     nb, l, block,
@@ -120,9 +111,9 @@ public:
           perHead(type, {batch, heads}, seq, [&](ValueRange ivs, Value dest) {
             Value bi = ivs[0], h = ivs[1];
             Value q = headRows(packed, bi, index(0), 0, h, seq);
-            return attendBlocks(
-                q, start, lo, hi, /*keysTransposed=*/false, dest,
-                [&](OpBuilder &nb, Location l, Value blockIndex) {
+            return attendKeyBlocks(
+                b, loc, q, start, lo, hi, /*keysTransposed=*/false, window,
+                dest, [&](OpBuilder &nb, Location l, Value blockIndex) {
                   Value offset = arith::MulIOp::create(
                       nb, l, blockIndex,
                       arith::ConstantIndexOp::create(nb, l, block));
@@ -188,44 +179,6 @@ private:
     return tensor::CollapseShapeOp::create(
         b, loc, type, forall.getResult(0),
         SmallVector<ReassociationIndices>{{0}, {1}, {2, 3}});
-  }
-
-  /// The attention of queries q (Q, D) at positions q0 + i over key blocks
-  /// [lo, hi), normalized into `dest`.
-  Value attendBlocks(Value q, Value q0, Value lo, Value hi, bool keysTransposed,
-                     Value dest, KeyBlockFn blockAt) {
-    int64_t rows = tensorType(q).getDimSize(0);
-    Value scale = floatConstant(b, loc, element,
-                                1.0 / std::sqrt(static_cast<double>(headDim)));
-    Value hidden = floatConstant(b, loc, element, kHiddenScore);
-    // A dense layer's queries see every earlier key: a window of all.
-    Value windowIdx =
-        index(window ? window : std::numeric_limits<int32_t>::max());
-    OnlineSoftmax initial = {
-        filledTensor(b, loc, {rows}, element, kHiddenScore),
-        filledTensor(b, loc, {rows}, element, 0.0),
-        filledTensor(b, loc, {rows, headDim}, element, 0.0)};
-    auto loop = scf::ForOp::create(
-        b, loc, lo, hi, index(1),
-        ValueRange{initial.max, initial.sum, initial.acc},
-        [&](OpBuilder &nb, Location l, Value blockIndex, ValueRange carried) {
-          KeyBlock block = blockAt(nb, l, blockIndex);
-          OnlineSoftmax next = attendBlock(
-              nb, l, q, block.keys, keysTransposed, block.values,
-              {carried[0], carried[1], carried[2]},
-              [&](OpBuilder &mb, Location ml, Value score, Value row,
-                  Value column) {
-                Value key =
-                    arith::AddIOp::create(mb, ml, block.firstKey, column);
-                Value query = arith::AddIOp::create(mb, ml, q0, row);
-                return maskedScore(mb, ml, score, key, query, windowIdx, scale,
-                                   hidden);
-              });
-          scf::YieldOp::create(nb, l, ValueRange{next.max, next.sum, next.acc});
-        });
-    return normalizeRows(
-        b, loc, {loop.getResult(0), loop.getResult(1), loop.getResult(2)},
-        dest);
   }
 
   /// Rows [t0, t0 + count) of part `which` of head h in batch bi of

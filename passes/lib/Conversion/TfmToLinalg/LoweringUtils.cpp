@@ -11,6 +11,7 @@
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 
+#include <cmath>
 #include <limits>
 
 namespace mlir::tfm::lowering {
@@ -319,6 +320,25 @@ Value normalizeLayer(OpBuilder &b, Location loc, Value x, Value mean,
                  });
 }
 
+namespace {
+/// The running state of an online softmax over blocks of keys: the row
+/// maximum and the sum of exponentials (..., Q), and the unnormalized
+/// output (..., Q, D).
+struct OnlineSoftmax {
+  Value max, sum, acc;
+};
+
+/// Scores one block of keys, given as (score, query row, key column) with
+/// the last two the block's linalg.index values: the scaled score when the
+/// key is visible, else kHiddenScore.
+using MaskFn = function_ref<Value(OpBuilder &, Location, Value score, Value row,
+                                  Value column)>;
+
+/// Folds one block of keys into `state`: q (..., Q, D), keys (..., K, D) or
+/// (..., D, K) when `keysTransposed`, values (..., K, D), with the leading
+/// dimensions shared.
+///   s = mask(q . k); m' = max(m, rowmax s); c = exp(m - m')
+///   p = exp(s - m'); l' = l c + rowsum p; acc' = acc c + p . v
 OnlineSoftmax attendBlock(OpBuilder &b, Location loc, Value q, Value keys,
                           bool keysTransposed, Value values,
                           const OnlineSoftmax &state, MaskFn mask) {
@@ -411,6 +431,7 @@ OnlineSoftmax attendBlock(OpBuilder &b, Location loc, Value q, Value keys,
   return {newMax, newSum, newAcc};
 }
 
+/// acc / sum, row by row, written into `dest` (the shape of acc).
 Value normalizeRows(OpBuilder &b, Location loc, const OnlineSoftmax &state,
                     Value dest) {
   unsigned rank = tensorType(state.acc).getRank();
@@ -421,6 +442,49 @@ Value normalizeRows(OpBuilder &b, Location loc, const OnlineSoftmax &state,
                  [](OpBuilder &nb, Location nl, ValueRange a) {
                    return arith::DivFOp::create(nb, nl, a[0], a[1]).getResult();
                  });
+}
+
+} // namespace
+
+Value attendKeyBlocks(OpBuilder &b, Location loc, Value q, Value q0, Value lo,
+                      Value hi, bool keysTransposed, int64_t window, Value dest,
+                      KeyBlockFn blockAt) {
+  RankedTensorType qType = tensorType(q);
+  Type element = qType.getElementType();
+  int64_t headDim = qType.getShape().back();
+  SmallVector<int64_t> rowShape(qType.getShape().drop_back());
+  auto index = [&](int64_t v) {
+    return arith::ConstantIndexOp::create(b, loc, v).getResult();
+  };
+  Value scale = floatConstant(b, loc, element,
+                              1.0 / std::sqrt(static_cast<double>(headDim)));
+  Value hidden = floatConstant(b, loc, element, kHiddenScore);
+  // A dense layer's queries see every earlier key: a window of all.
+  Value windowIdx =
+      index(window ? window : std::numeric_limits<int32_t>::max());
+  OnlineSoftmax initial = {
+      filledTensor(b, loc, rowShape, element, kHiddenScore),
+      filledTensor(b, loc, rowShape, element, 0.0),
+      filledTensor(b, loc, qType.getShape(), element, 0.0)};
+  auto loop = scf::ForOp::create(
+      b, loc, lo, hi, index(1),
+      ValueRange{initial.max, initial.sum, initial.acc},
+      [&](OpBuilder &nb, Location l, Value blockIndex, ValueRange carried) {
+        KeyBlock block = blockAt(nb, l, blockIndex);
+        OnlineSoftmax next = attendBlock(
+            nb, l, q, block.keys, keysTransposed, block.values,
+            {carried[0], carried[1], carried[2]},
+            [&](OpBuilder &mb, Location ml, Value score, Value row,
+                Value column) {
+              Value key = arith::AddIOp::create(mb, ml, block.firstKey, column);
+              Value query = arith::AddIOp::create(mb, ml, q0, row);
+              return maskedScore(mb, ml, score, key, query, windowIdx, scale,
+                                 hidden);
+            });
+        scf::YieldOp::create(nb, l, ValueRange{next.max, next.sum, next.acc});
+      });
+  return normalizeRows(
+      b, loc, {loop.getResult(0), loop.getResult(1), loop.getResult(2)}, dest);
 }
 
 } // namespace mlir::tfm::lowering

@@ -112,31 +112,21 @@ std::pair<Value, Value> cacheBlockRange(OpBuilder &b, Location loc, Value start,
                                         int64_t fresh, int64_t block,
                                         int64_t window);
 
-/// The running state of an online softmax over blocks of keys: the row
-/// maximum and the sum of exponentials (..., Q), and the unnormalized
-/// output (..., Q, D).
-struct OnlineSoftmax {
-  Value max, sum, acc;
+/// One block of keys for attendKeyBlocks: keys (..., K, D), or (..., D, K)
+/// when transposed; values (..., K, D); the position of its first key.
+struct KeyBlock {
+  Value keys, values, firstKey;
 };
+using KeyBlockFn = function_ref<KeyBlock(OpBuilder &, Location, Value index)>;
 
-/// Scores one block of keys, given as (score, query row, key column) with
-/// the last two the block's linalg.index values: the scaled score when the
-/// key is visible, else kHiddenScore.
-using MaskFn = function_ref<Value(OpBuilder &, Location, Value score, Value row,
-                                  Value column)>;
-
-/// Folds one block of keys into `state`: q (..., Q, D), keys (..., K, D) or
-/// (..., D, K) when `keysTransposed`, values (..., K, D), with the leading
-/// dimensions shared.
-///   s = mask(q . k); m' = max(m, rowmax s); c = exp(m - m')
-///   p = exp(s - m'); l' = l c + rowsum p; acc' = acc c + p . v
-OnlineSoftmax attendBlock(OpBuilder &b, Location loc, Value q, Value keys,
-                          bool keysTransposed, Value values,
-                          const OnlineSoftmax &state, MaskFn mask);
-
-/// acc / sum, row by row, written into `dest` (the shape of acc).
-Value normalizeRows(OpBuilder &b, Location loc, const OnlineSoftmax &state,
-                    Value dest);
+/// Attention of the queries q (..., Q, D) at positions q0 + i over the key
+/// blocks `blockAt(index)` for index in [lo, hi), by an online softmax (a
+/// running max, sum and output per row, FlashAttention's forward), keys
+/// masked to the causal band of `window` (0: dense). Normalized into
+/// `dest`, the shape of q.
+Value attendKeyBlocks(OpBuilder &b, Location loc, Value q, Value q0, Value lo,
+                      Value hi, bool keysTransposed, int64_t window, Value dest,
+                      KeyBlockFn blockAt);
 
 /// The mean and 1 / sqrt(variance + epsilon) of each row of the (N, C) `x`,
 /// both (N): two passes, so the variance does not cancel.

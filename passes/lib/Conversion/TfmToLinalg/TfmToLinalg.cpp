@@ -339,31 +339,19 @@ struct CachedAttentionLowering : OpConversionPattern<CachedAttentionOp> {
       return success();
     }
 
-    // Online softmax (attendBlock) over blocks of the cache, only the
-    // blocks holding positions some query may see: [lo, hi) with hi past
-    // the last new position and lo at the start of the band.
+    // Online softmax over blocks of the cache, only the blocks holding
+    // positions some query may see: [lo, hi) with hi past the last new
+    // position and lo at the start of the band.
     int64_t block = largestDivisor(capacity, kCacheBlock);
     Value q = part(
         0, emptyTensor(rewriter, loc, {batch, heads, fresh, headDim}, element));
-    Value blockIdx = arith::ConstantIndexOp::create(rewriter, loc, block);
-    Value one = arith::ConstantIndexOp::create(rewriter, loc, 1);
     auto [lo, hi] = cacheBlockRange(rewriter, loc, start, fresh, block, window);
-    Value scale = floatConstant(rewriter, loc, element,
-                                1.0 / std::sqrt(static_cast<double>(headDim)));
-    Value hidden = floatConstant(rewriter, loc, element, kHiddenScore);
-    Value windowIdx = arith::ConstantIndexOp::create(
-        rewriter, loc, window ? window : capacity);
-    OnlineSoftmax initial = {
-        filledTensor(rewriter, loc, {batch, heads, fresh}, element,
-                     kHiddenScore),
-        filledTensor(rewriter, loc, {batch, heads, fresh}, element, 0.0),
-        filledTensor(rewriter, loc, {batch, heads, fresh, headDim}, element,
-                     0.0)};
-    auto loop = scf::ForOp::create(
-        rewriter, loc, lo, hi, one,
-        ValueRange{initial.max, initial.sum, initial.acc},
-        [&](OpBuilder &b, Location l, Value index, ValueRange carried) {
-          Value offset = arith::MulIOp::create(b, l, index, blockIdx);
+    Value heads4 = attendKeyBlocks(
+        rewriter, loc, q, start, lo, hi, /*keysTransposed=*/false, window,
+        emptyTensor(rewriter, loc, {batch, heads, fresh, headDim}, element),
+        [&](OpBuilder &b, Location l, Value index) {
+          Value offset = arith::MulIOp::create(
+              b, l, index, arith::ConstantIndexOp::create(b, l, block));
           // The block divides the capacity, so it is contiguous in a ring.
           Value slot = arith::RemUIOp::create(b, l, offset, capacityIdx);
           SmallVector<OpFoldResult> offs = {
@@ -372,26 +360,11 @@ struct CachedAttentionLowering : OpConversionPattern<CachedAttentionOp> {
               b.getIndexAttr(batch), b.getIndexAttr(heads),
               b.getIndexAttr(block), b.getIndexAttr(headDim)};
           SmallVector<OpFoldResult> ones(4, b.getIndexAttr(1));
-          Value kb =
-              tensor::ExtractSliceOp::create(b, l, keys, offs, szs, ones);
-          Value vb =
-              tensor::ExtractSliceOp::create(b, l, values, offs, szs, ones);
-          OnlineSoftmax next = attendBlock(
-              b, l, q, kb, /*keysTransposed=*/false, vb,
-              {carried[0], carried[1], carried[2]},
-              [&](OpBuilder &nb, Location nl, Value score, Value row,
-                  Value column) {
-                Value key = arith::AddIOp::create(nb, nl, offset, column);
-                Value query = arith::AddIOp::create(nb, nl, start, row);
-                return maskedScore(nb, nl, score, key, query, windowIdx, scale,
-                                   hidden);
-              });
-          scf::YieldOp::create(b, l, ValueRange{next.max, next.sum, next.acc});
+          return KeyBlock{
+              tensor::ExtractSliceOp::create(b, l, keys, offs, szs, ones),
+              tensor::ExtractSliceOp::create(b, l, values, offs, szs, ones),
+              offset};
         });
-    Value heads4 = normalizeRows(
-        rewriter, loc,
-        {loop.getResult(0), loop.getResult(1), loop.getResult(2)},
-        emptyTensor(rewriter, loc, {batch, heads, fresh, headDim}, element));
     rewriter.replaceOp(op,
                        {mergeHeads(rewriter, loc, heads4, type), keys, values});
     return success();
