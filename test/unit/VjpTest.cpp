@@ -267,6 +267,17 @@ TEST(VjpTest, BandedAttentionOverKeyBlocks) {
            {1, 160, 4});
 }
 
+// Two batch rows of two heads over 128 positions: four parallel
+// iterations, each over two query and two key blocks of 64, with the
+// diagonal blocks masked and the block above them skipped.
+TEST(VjpTest, DenseAttentionOverQueryAndKeyBlocks) {
+  checkVjp({{"qkv", {2, 128, 24}}},
+           "    %y = tfm.attention %qkv {num_heads = 2 : i64, pattern = "
+           "#tfm.pattern<dense>} : tensor<2x128x24xf64> -> "
+           "tensor<2x128x8xf64>\n",
+           {2, 128, 8});
+}
+
 TEST(VjpTest, EmbeddingScattersIntoRepeatedTokens) {
   checkVjp({{"tokens", {2, 4}, false, 3}, {"wte", {3, 8}}, {"wpe", {6, 8}}},
            "    %y = tfm.embedding %tokens, %wte, %wpe : (tensor<2x4xi32>, "

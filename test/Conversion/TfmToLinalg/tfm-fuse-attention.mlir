@@ -92,3 +92,82 @@ func.func @prime_length(%qkv: tensor<1x97x24xf32>) -> tensor<1x97x8xf32> {
   %0 = tfm.attention %qkv {num_heads = 2 : i64, pattern = #tfm.pattern<dense>} : tensor<1x97x24xf32> -> tensor<1x97x8xf32>
   return %0 : tensor<1x97x8xf32>
 }
+
+// -----
+
+// The backward of the banded attention above: one parallel iteration per
+// head, no 128 x 128 buffer. q, k and dO are copied as (B, H, D, T). The
+// head's dQ, dK, dV are one (T, 3, D) tile of the packed result, carried
+// through the loops and updated one row block at a time. For each query
+// block, the same key blocks as the forward's: a first sweep finds the
+// rows' log-sum-exp, a second recomputes the probabilities transposed
+// (keys by queries) and accumulates the key block's dV and dK rows and the
+// query block's dQ^T, transposed into its dQ rows once.
+// CHECK-LABEL: func.func @grad_banded
+//   CHECK-NOT:   128x128
+//       CHECK:   %[[QT:.*]] = linalg.generic {{.*}} outs(%{{.*}} : tensor<1x2x16x128xf32>)
+//       CHECK:   %[[KT:.*]] = linalg.generic {{.*}} outs(%{{.*}} : tensor<1x2x16x128xf32>)
+//       CHECK:   %[[DOT:.*]] = linalg.generic {{.*}} outs(%{{.*}} : tensor<1x2x16x128xf32>)
+//       CHECK:   scf.forall (%[[H:.*]]) in (2) shared_outs(%[[OUT:.*]] = %{{.*}}) -> (tensor<1x128x3x2x16xf32>)
+//       CHECK:     %[[TILE:.*]] = tensor.extract_slice %[[OUT]][0, 0, 0, %[[H]], 0] [1, 128, 3, 1, 16] {{.*}} to tensor<128x3x16xf32>
+//       CHECK:     %[[DK0:.*]] = tensor.extract_slice %[[TILE]][0, 1, 0] [128, 1, 16]
+//       CHECK:     %[[ZK:.*]] = linalg.fill {{.*}} outs(%[[DK0]]
+//       CHECK:     %[[T1:.*]] = tensor.insert_slice %[[ZK]] into %[[TILE]][0, 1, 0] [128, 1, 16]
+//       CHECK:     %[[ZV:.*]] = linalg.fill
+//       CHECK:     %[[T2:.*]] = tensor.insert_slice %[[ZV]] into %[[T1]][0, 2, 0] [128, 1, 16]
+//       CHECK:     %[[GRADS:.*]] = scf.for %[[I:.*]] = %c0 to %c2 step %c1 iter_args(%[[G:.*]] = %[[T2]]) -> (tensor<128x3x16xf32>)
+//       CHECK:       %[[Q0:.*]] = arith.muli %[[I]], %c64
+//       CHECK:       %[[HI:.*]] = arith.addi {{.*}}, %c1
+//       CHECK:       arith.maxui {{.*}}, %c40
+//       CHECK:       %[[LO:.*]] = arith.divui
+//       CHECK:       %[[Q:.*]] = tensor.extract_slice %{{.*}}[0, %[[Q0]], 0, %[[H]], 0] [1, 64, 1, 1, 16] {{.*}} to tensor<64x16xf32>
+//       CHECK:       %[[QTI:.*]] = tensor.extract_slice %[[QT]][0, %[[H]], 0, %[[Q0]]] [1, 1, 16, 64]
+//       CHECK:       %[[DOI:.*]] = tensor.extract_slice %{{.*}}[0, %[[Q0]], 0, %[[H]], 0] [1, 64, 1, 1, 16] {{.*}} to tensor<64x16xf32>
+//       CHECK:       %[[DOTI:.*]] = tensor.extract_slice %[[DOT]][0, %[[H]], 0, %[[Q0]]] [1, 1, 16, 64]
+//       CHECK:       scf.for %{{.*}} = %[[LO]] to %[[HI]] step %c1 iter_args({{.*}}) -> (tensor<64xf32>, tensor<64xf32>)
+//       CHECK:         %[[KTJ:.*]] = tensor.extract_slice %[[KT]]
+//       CHECK:         linalg.matmul ins(%[[Q]], %[[KTJ]] : tensor<64x16xf32>, tensor<16x64xf32>) {{.*}} -> tensor<64x64xf32>
+//       CHECK:         arith.cmpi slt, %{{.*}}, %c40
+//       CHECK:       math.log
+//       CHECK:       %[[KEYS:.*]]:2 = scf.for %[[J:.*]] = %[[LO]] to %[[HI]] step %c1 iter_args(%[[ACC:.*]] = %[[G]], %[[DQT:.*]] = %{{.*}}) -> (tensor<128x3x16xf32>, tensor<16x64xf32>)
+//       CHECK:         %[[K0:.*]] = arith.muli %[[J]], %c64
+//       CHECK:         %[[K:.*]] = tensor.extract_slice %{{.*}}[0, %[[K0]], 1, %[[H]], 0] [1, 64, 1, 1, 16]
+//       CHECK:         %[[V:.*]] = tensor.extract_slice %{{.*}}[0, %[[K0]], 2, %[[H]], 0] [1, 64, 1, 1, 16]
+//       CHECK:         %[[ST:.*]] = linalg.matmul ins(%[[K]], %[[QTI]] : {{.*}}) {{.*}} -> tensor<64x64xf32>
+//       CHECK:         %[[PT:.*]] = linalg.generic {{.*}} ins(%[[ST]], %{{.*}} : tensor<64x64xf32>, tensor<64xf32>)
+//       CHECK:           math.exp
+//       CHECK:         %[[DPT:.*]] = linalg.matmul ins(%[[V]], %[[DOTI]] : {{.*}}) {{.*}} -> tensor<64x64xf32>
+//       CHECK:         %[[DST:.*]] = linalg.generic {{.*}} ins(%[[PT]], %[[DPT]], %{{.*}} : tensor<64x64xf32>, tensor<64x64xf32>, tensor<64xf32>)
+//       CHECK:         %[[DVJ:.*]] = tensor.extract_slice %[[ACC]][%[[K0]], 2, 0] [64, 1, 16]
+//       CHECK:         %[[DVJ2:.*]] = linalg.matmul ins(%[[PT]], %[[DOI]] : {{.*}}) outs(%[[DVJ]] : tensor<64x16xf32>)
+//       CHECK:         %[[A1:.*]] = tensor.insert_slice %[[DVJ2]] into %[[ACC]][%[[K0]], 2, 0] [64, 1, 16]
+//       CHECK:         %[[DKJ:.*]] = tensor.extract_slice %[[A1]][%[[K0]], 1, 0] [64, 1, 16]
+//       CHECK:         %[[DKJ2:.*]] = linalg.matmul ins(%[[DST]], %[[Q]] : {{.*}}) outs(%[[DKJ]] : tensor<64x16xf32>)
+//       CHECK:         %[[A2:.*]] = tensor.insert_slice %[[DKJ2]] into %[[A1]][%[[K0]], 1, 0] [64, 1, 16]
+//       CHECK:         %[[DQT2:.*]] = linalg.matmul ins(%{{.*}}, %[[DST]] : tensor<16x64xf32>, tensor<64x64xf32>) outs(%[[DQT]] : tensor<16x64xf32>)
+//       CHECK:         scf.yield %[[A2]], %[[DQT2]]
+//       CHECK:       %[[DQI:.*]] = tensor.extract_slice %[[KEYS]]#0[%[[Q0]], 0, 0] [64, 1, 16]
+//       CHECK:       %[[DQ:.*]] = linalg.transpose ins(%[[KEYS]]#1 : tensor<16x64xf32>) outs(%[[DQI]] : tensor<64x16xf32>) permutation = [1, 0]
+//       CHECK:       tensor.insert_slice %[[DQ]] into %[[KEYS]]#0[%[[Q0]], 0, 0] [64, 1, 16]
+//       CHECK:     tensor.parallel_insert_slice %[[GRADS]] into %[[OUT]][0, 0, 0, %[[H]], 0] [1, 128, 3, 1, 16]
+//       CHECK:   tensor.collapse_shape {{.*}} into tensor<1x128x96xf32>
+func.func @grad_banded(%qkv: tensor<1x128x96xf32>, %y: tensor<1x128x32xf32>, %dy: tensor<1x128x32xf32>) -> tensor<1x128x96xf32> {
+  %0 = tfm.attention_grad %qkv, %y, %dy {num_heads = 2 : i64, pattern = #tfm.pattern<local, window = 40>} : (tensor<1x128x96xf32>, tensor<1x128x32xf32>, tensor<1x128x32xf32>) -> tensor<1x128x96xf32>
+  return %0 : tensor<1x128x96xf32>
+}
+
+// -----
+
+// Dense over two batch rows and one block: the key loops have a single
+// trip and fold away, the mask is causal only.
+// CHECK-LABEL: func.func @grad_dense
+//   CHECK-NOT:   arith.maxui
+//       CHECK:   scf.forall (%{{.*}}, %{{.*}}) in (2, 4) shared_outs
+//   CHECK-NOT:     scf.for
+//       CHECK:     linalg.matmul {{.*}} -> tensor<48x48xf32>
+//       CHECK:       arith.cmpi ule
+//       CHECK:     math.log
+func.func @grad_dense(%qkv: tensor<2x48x96xf32>, %y: tensor<2x48x32xf32>, %dy: tensor<2x48x32xf32>) -> tensor<2x48x96xf32> {
+  %0 = tfm.attention_grad %qkv, %y, %dy {num_heads = 4 : i64, pattern = #tfm.pattern<dense>} : (tensor<2x48x96xf32>, tensor<2x48x32xf32>, tensor<2x48x32xf32>) -> tensor<2x48x96xf32>
+  return %0 : tensor<2x48x96xf32>
+}

@@ -59,8 +59,8 @@ def ConvertTfmToLinalgPass : Pass<"convert-tfm-to-linalg", "func::FuncOp"> {
 }
 
 def TfmFuseAttentionPass : Pass<"tfm-fuse-attention", "func::FuncOp"> {
-  let summary = "Lower tfm.attention and tfm.cached_attention as tiled "
-                "online-softmax kernels";
+  let summary = "Lower tfm.attention, its gradient and tfm.cached_attention "
+                "as tiled online-softmax kernels";
   let description = [{
     Rewrites each `tfm.attention` as a single kernel: an `scf.forall` over
     (batch, head, block of queries), and inside it an `scf.for` over the
@@ -79,6 +79,18 @@ def TfmFuseAttentionPass : Pass<"tfm-fuse-attention", "func::FuncOp"> {
     decode) stores its new keys and values as `convert-tfm-to-linalg` does
     and then runs one parallel iteration per (batch, head) over the cache
     blocks its queries see, instead of one parallel loop per op and block.
+
+    `tfm.attention_grad` becomes FlashAttention-2's backward as one kernel:
+    an `scf.forall` over (batch, head) whose iteration walks its query
+    blocks. For each, a first sweep over the key blocks it sees (the same
+    range as the forward's) finds the rows' log-sum-exp; a second
+    recomputes each probability tile, transposed (keys by queries), and
+    accumulates `dV += P^T dO` and `dK += dS^T q` into the key block's rows
+    of the result in place and `dQ^T += k^T dS^T` for the query block. A
+    head's dK and dV have one writer, so no atomics and no second pass
+    over the keys are needed. q, k and dO are copied once as
+    `(B, H, D, T)`, so every product is a plain matmul tile; dQ, dK and dV
+    land in the head's `(T, 3, D)` tile of the packed `(B, T, 3C)` result.
 
     Before:
     ```mlir
@@ -101,7 +113,9 @@ def TfmFuseAttentionPass : Pass<"tfm-fuse-attention", "func::FuncOp"> {
     }
     ```
 
-    Preconditions: verifier-valid `tfm.attention` on static shapes.
+    Preconditions: verifier-valid ops on static shapes. A sequence with no
+    divisor of at least 16 up to 64 (a prime `T`) is left to
+    `convert-tfm-to-linalg`.
   }];
   let dependentDialects = [
     "arith::ArithDialect", "linalg::LinalgDialect", "math::MathDialect",

@@ -5,7 +5,8 @@
 // tfm.attention as FlashAttention's forward: each (batch, head, query block)
 // is one parallel iteration that walks only the key blocks its queries can
 // see with an online softmax, so neither the T x T scores nor the blocks a
-// causal or banded mask hides are ever computed.
+// causal or banded mask hides are ever computed. The pass also hands
+// tfm.attention_grad to its kernel in FuseAttentionGrad.cpp.
 //
 //===----------------------------------------------------------------------===//
 
@@ -67,7 +68,7 @@ public:
           Value q0 = mul(ivs[2], queryBlock);
           std::pair<Value, Value> range =
               cacheBlockRange(b, loc, q0, queryBlock, keyBlock, window);
-          Value q = headRows(packed, bi, q0, 0, h, queryBlock);
+          Value q = headRows(b, loc, packed, bi, q0, 0, h, queryBlock);
           return attendKeyBlocks(
               b, loc, q, q0, range.first, range.second,
               /*keysTransposed=*/true, window, dest,
@@ -75,15 +76,9 @@ public:
                 Value k0 = arith::MulIOp::create(
                     nb, l, block,
                     arith::ConstantIndexOp::create(nb, l, keyBlock));
-                Value keys = tensor::ExtractSliceOp::create(
-                    nb, l, RankedTensorType::get({headDim, keyBlock}, element),
-                    kT,
-                    SmallVector<OpFoldResult>{bi, h, nb.getIndexAttr(0), k0},
-                    getAsIndexOpFoldResult(nb.getContext(),
-                                           {1, 1, headDim, keyBlock}),
-                    getAsIndexOpFoldResult(nb.getContext(), {1, 1, 1, 1}));
-                return KeyBlock{keys, headRows(packed, bi, k0, 2, h, keyBlock),
-                                k0};
+                Value keys = headColumns(nb, l, kT, bi, h, k0, keyBlock);
+                return KeyBlock{
+                    keys, headRows(nb, l, packed, bi, k0, 2, h, keyBlock), k0};
               });
         });
   }
@@ -110,7 +105,7 @@ public:
       attended =
           perHead(type, {batch, heads}, seq, [&](ValueRange ivs, Value dest) {
             Value bi = ivs[0], h = ivs[1];
-            Value q = headRows(packed, bi, index(0), 0, h, seq);
+            Value q = headRows(b, loc, packed, bi, index(0), 0, h, seq);
             return attendKeyBlocks(
                 b, loc, q, start, lo, hi, /*keysTransposed=*/false, window,
                 dest, [&](OpBuilder &nb, Location l, Value blockIndex) {
@@ -181,18 +176,6 @@ private:
         SmallVector<ReassociationIndices>{{0}, {1}, {2, 3}});
   }
 
-  /// Rows [t0, t0 + count) of part `which` of head h in batch bi of
-  /// `packed` (B, T, 3, H, D), as (count, D): read in place.
-  Value headRows(Value packed, Value bi, Value t0, int64_t which, Value h,
-                 int64_t count) {
-    return tensor::ExtractSliceOp::create(
-        b, loc, RankedTensorType::get({count, headDim}, element), packed,
-        SmallVector<OpFoldResult>{bi, t0, b.getIndexAttr(which), h,
-                                  b.getIndexAttr(0)},
-        getAsIndexOpFoldResult(b.getContext(), {1, count, 1, 1, headDim}),
-        getAsIndexOpFoldResult(b.getContext(), {1, 1, 1, 1, 1}));
-  }
-
   Value index(int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
   Value mul(Value v, int64_t c) {
     return arith::MulIOp::create(b, loc, v, index(c));
@@ -210,7 +193,7 @@ struct TfmFuseAttentionPass
   void runOnOperation() override {
     SmallVector<Operation *> ops;
     getOperation().walk([&](Operation *op) {
-      if (isa<AttentionOp, CachedAttentionOp>(op))
+      if (isa<AttentionOp, CachedAttentionOp, AttentionGradOp>(op))
         ops.push_back(op);
     });
     IRRewriter rewriter(&getContext());
@@ -222,6 +205,10 @@ struct TfmFuseAttentionPass
           !cachedOp || tensorType(cachedOp.getKeyCache()).getDimSize(2) == seq;
       if (whole && !tilesEvenly(seq))
         continue;
+      if (auto grad = dyn_cast<AttentionGradOp>(op)) {
+        fuseAttentionGrad(rewriter, grad);
+        continue;
+      }
       rewriter.setInsertionPoint(op);
       if (auto attention = dyn_cast<AttentionOp>(op)) {
         AttentionBuilder builder(rewriter, op->getLoc(), attention.getType(),

@@ -137,15 +137,40 @@ Value softmaxRows(OpBuilder &b, Location loc, Value x) {
                  });
 }
 
-Value packHeads(OpBuilder &b, Location loc, Value qkv, int64_t heads) {
+Value packHeads(OpBuilder &b, Location loc, Value qkv, int64_t heads,
+                int64_t parts) {
   RankedTensorType type = tensorType(qkv);
-  int64_t headDim = type.getDimSize(2) / 3 / heads;
+  int64_t headDim = type.getDimSize(2) / parts / heads;
   return tensor::ExpandShapeOp::create(
       b, loc,
       RankedTensorType::get(
-          {type.getDimSize(0), type.getDimSize(1), 3, heads, headDim},
+          {type.getDimSize(0), type.getDimSize(1), parts, heads, headDim},
           type.getElementType()),
       qkv, SmallVector<ReassociationIndices>{{0}, {1}, {2, 3, 4}});
+}
+
+Value headRows(OpBuilder &b, Location loc, Value packed, Value bi, Value t0,
+               int64_t which, Value h, int64_t count) {
+  RankedTensorType type = tensorType(packed);
+  int64_t headDim = type.getDimSize(4);
+  return tensor::ExtractSliceOp::create(
+      b, loc, RankedTensorType::get({count, headDim}, type.getElementType()),
+      packed,
+      SmallVector<OpFoldResult>{bi, t0, b.getIndexAttr(which), h,
+                                b.getIndexAttr(0)},
+      getAsIndexOpFoldResult(b.getContext(), {1, count, 1, 1, headDim}),
+      getAsIndexOpFoldResult(b.getContext(), {1, 1, 1, 1, 1}));
+}
+
+Value headColumns(OpBuilder &b, Location loc, Value x, Value bi, Value h,
+                  Value t0, int64_t count) {
+  RankedTensorType type = tensorType(x);
+  int64_t headDim = type.getDimSize(2);
+  return tensor::ExtractSliceOp::create(
+      b, loc, RankedTensorType::get({headDim, count}, type.getElementType()),
+      x, SmallVector<OpFoldResult>{bi, h, b.getIndexAttr(0), t0},
+      getAsIndexOpFoldResult(b.getContext(), {1, 1, headDim, count}),
+      getAsIndexOpFoldResult(b.getContext(), {1, 1, 1, 1}));
 }
 
 Value copyHeadPart(OpBuilder &b, Location loc, Value packed, int64_t which,

@@ -16,7 +16,10 @@
 
 namespace mlir {
 class RewritePatternSet;
-namespace tfm::lowering {
+class RewriterBase;
+namespace tfm {
+class AttentionGradOp;
+namespace lowering {
 
 using utils::IteratorType;
 constexpr IteratorType kPar = IteratorType::parallel;
@@ -80,8 +83,20 @@ Value softmaxRows(OpBuilder &b, Location loc, Value x);
 /// the row, both (N): the stable log-sum-exp is max + log(sum).
 std::pair<Value, Value> rowMaxAndSumExp(OpBuilder &b, Location loc, Value x);
 
-/// qkv (B, T, 3C) viewed as (B, T, 3, H, D).
-Value packHeads(OpBuilder &b, Location loc, Value qkv, int64_t heads);
+/// qkv (B, T, 3C) viewed as (B, T, 3, H, D); with `parts` = 1, a
+/// (B, T, C) activation viewed as (B, T, 1, H, D).
+Value packHeads(OpBuilder &b, Location loc, Value qkv, int64_t heads,
+                int64_t parts = 3);
+
+/// Rows [t0, t0 + count) of part `which` of head h in batch bi of
+/// `packed` (B, T, parts, H, D), as (count, D): a view, read in place.
+Value headRows(OpBuilder &b, Location loc, Value packed, Value bi, Value t0,
+               int64_t which, Value h, int64_t count);
+
+/// Columns [t0, t0 + count) of head h in batch bi of the transposed
+/// heads `x` (B, H, D, T), as (D, count).
+Value headColumns(OpBuilder &b, Location loc, Value x, Value bi, Value h,
+                  Value t0, int64_t count);
 
 /// Copies part `which` (0 = q, 1 = k, 2 = v) of `packed` (B, T, 3, H, D)
 /// into `dest`, (B, H, T, D), or (B, H, D, T) when `transposed`.
@@ -144,7 +159,12 @@ void populateTrainLoweringPatterns(RewritePatternSet &patterns);
 /// Adds the lowering of tfm.attention_grad.
 void populateAttentionGradLoweringPatterns(RewritePatternSet &patterns);
 
-} // namespace tfm::lowering
+/// Replaces `op` with FlashAttention-2's backward as one kernel (an
+/// scf.forall over batch and heads).
+void fuseAttentionGrad(RewriterBase &rewriter, AttentionGradOp op);
+
+} // namespace lowering
+} // namespace tfm
 } // namespace mlir
 
 #endif // TFM_CONVERSION_TFMTOLINALG_LOWERINGUTILS_H
