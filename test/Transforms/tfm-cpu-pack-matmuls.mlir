@@ -98,3 +98,28 @@ func.func @split_groups(%x: tensor<2x32x4x16xf32>, %w: tensor<4x16x96xf32>, %acc
   return %0, %1 : tensor<2x32x96xf32>, tensor<2x32x3x4x32xf32>
 }
 
+
+// -----
+
+// A decode step's split forms have too few rows to pack, but their groups
+// are still collapsed: the register tiling vectorizes (b, t, n, k), not
+// (b, t, n, heads, head size).
+// CHECK-LABEL: func.func @split_groups_unpacked
+//   CHECK-NOT:   linalg.transpose
+//       CHECK:   %[[X:.*]] = tensor.collapse_shape %{{.*}} {{\[}}[0], [1], [2, 3]] : tensor<1x1x4x16xf32> into tensor<1x1x64xf32>
+//       CHECK:   %[[W:.*]] = tensor.collapse_shape %{{.*}} {{\[}}[0, 1], [2]] : tensor<4x16x96xf32> into tensor<64x96xf32>
+//       CHECK:   linalg.contract {{.*}} ins(%[[X]], %[[W]] : tensor<1x1x64xf32>, tensor<64x96xf32>) outs(%{{.*}} : tensor<1x1x96xf32>)
+//   CHECK-NOT:   linalg.generic
+#x4 = affine_map<(b, t, n, h, d) -> (b, t, h, d)>
+#w4 = affine_map<(b, t, n, h, d) -> (h, d, n)>
+#o4 = affine_map<(b, t, n, h, d) -> (b, t, n)>
+func.func @split_groups_unpacked(%x: tensor<1x1x4x16xf32>, %w: tensor<4x16x96xf32>, %acc: tensor<1x1x96xf32>) -> tensor<1x1x96xf32> {
+  %0 = linalg.generic {indexing_maps = [#x4, #w4, #o4], iterator_types = ["parallel", "parallel", "parallel", "reduction", "reduction"]}
+       ins(%x, %w : tensor<1x1x4x16xf32>, tensor<4x16x96xf32>) outs(%acc : tensor<1x1x96xf32>) {
+  ^bb0(%a: f32, %b: f32, %c: f32):
+    %m = arith.mulf %a, %b : f32
+    %s = arith.addf %c, %m : f32
+    linalg.yield %s : f32
+  } -> tensor<1x1x96xf32>
+  return %0 : tensor<1x1x96xf32>
+}

@@ -158,10 +158,10 @@ struct TfmCpuPackMatmulsPass
     return transpose.getInput();
   }
 
-  /// x viewed as (rows..., K), W as (K, N) packed into panels, the result
-  /// as (rows..., N / P, P); one linalg.contract over (rows..., j, p, k),
-  /// its result reshaped back.
-  void rewrite(IRRewriter &rewriter, const MatmulForm &form) const {
+  /// x viewed as (rows..., K), W as (K, N), packed into panels when `pack`
+  /// (the result then as (rows..., N / P, P)); one linalg.contract over
+  /// (rows..., j, p, k), or (rows..., n, k), its result reshaped back.
+  void rewrite(IRRewriter &rewriter, const MatmulForm &form, bool pack) const {
     linalg::LinalgOp op = form.op;
     Location loc = op.getLoc();
     rewriter.setInsertionPoint(op);
@@ -178,22 +178,14 @@ struct TfmCpuPackMatmulsPass
     SmallVector<ReassociationIndices> nGroups = joinTail(outRank, form.nGroup);
     Value init2 = collapse(rewriter, loc, init, nGroups);
     int64_t rows = outRank - form.nGroup;
-    SmallVector<int64_t> splitShape(outType.getShape().take_front(rows));
-    splitShape.append({form.n / panelWidth, panelWidth});
-    auto splitType =
-        RankedTensorType::get(splitShape, outType.getElementType());
-    SmallVector<ReassociationIndices> columns = joinTail(rows + 2, 2);
-    Value splitInit =
-        tensor::ExpandShapeOp::create(rewriter, loc, splitType, init2, columns);
-    Value source = transposedSource(rhs2);
-    Value packed = copyToPanels(rewriter, loc, source ? source : rhs2,
-                                /*transposed=*/source != nullptr);
 
-    // Loops: the result's rows in its order, then j, p, k.
+    // Loops: the result's rows in its order, then the columns (j, p when
+    // packed), then k.
     MLIRContext *ctx = rewriter.getContext();
     AffineMap lhsMap = op.getMatchingIndexingMap(op.getDpsInputOperand(0));
     AffineMap outMap = op.getMatchingIndexingMap(op.getDpsInitOperand(0));
-    unsigned dims = rows + 3;
+    unsigned columnDims = pack ? 2 : 1;
+    unsigned dims = rows + columnDims + 1;
     auto dim = [&](unsigned d) { return getAffineDimExpr(d, ctx); };
     auto rowOf = [&](unsigned oldDim) {
       for (unsigned i = 0; i < rows; ++i)
@@ -201,24 +193,46 @@ struct TfmCpuPackMatmulsPass
           return dim(i);
       llvm_unreachable("rows of x are rows of the result");
     };
+    AffineExpr k = dim(dims - 1);
     SmallVector<AffineExpr> lhsExprs, outExprs;
     for (unsigned i = 0; i + form.kGroup < lhsMap.getNumResults(); ++i)
       lhsExprs.push_back(rowOf(lhsMap.getDimPosition(i)));
-    lhsExprs.push_back(dim(rows + 2));
-    for (unsigned i = 0; i < rows; ++i)
+    lhsExprs.push_back(k);
+    for (unsigned i = 0; i < rows + columnDims; ++i)
       outExprs.push_back(dim(i));
-    outExprs.append({dim(rows), dim(rows + 1)});
-    SmallVector<AffineMap> maps = {
-        AffineMap::get(dims, 0, lhsExprs, ctx),
-        AffineMap::get(dims, 0, {dim(rows), dim(rows + 2), dim(rows + 1)}, ctx),
-        AffineMap::get(dims, 0, outExprs, ctx)};
-    Value product =
-        linalg::ContractOp::create(
-            rewriter, loc, TypeRange{splitType}, ValueRange{lhs2, packed},
-            ValueRange{splitInit}, rewriter.getAffineMapArrayAttr(maps))
-            .getResult(0);
-    Value result =
-        tensor::CollapseShapeOp::create(rewriter, loc, product, columns);
+    AffineMap lhsAffine = AffineMap::get(dims, 0, lhsExprs, ctx);
+    AffineMap outAffine = AffineMap::get(dims, 0, outExprs, ctx);
+
+    Value result;
+    if (pack) {
+      SmallVector<int64_t> splitShape(outType.getShape().take_front(rows));
+      splitShape.append({form.n / panelWidth, panelWidth});
+      auto splitType =
+          RankedTensorType::get(splitShape, outType.getElementType());
+      SmallVector<ReassociationIndices> columns = joinTail(rows + 2, 2);
+      Value splitInit = tensor::ExpandShapeOp::create(rewriter, loc, splitType,
+                                                      init2, columns);
+      Value source = transposedSource(rhs2);
+      Value packed = copyToPanels(rewriter, loc, source ? source : rhs2,
+                                  /*transposed=*/source != nullptr);
+      AffineMap panelMap =
+          AffineMap::get(dims, 0, {dim(rows), k, dim(rows + 1)}, ctx);
+      Value product =
+          linalg::ContractOp::create(
+              rewriter, loc, TypeRange{splitType}, ValueRange{lhs2, packed},
+              ValueRange{splitInit},
+              rewriter.getAffineMapArrayAttr({lhsAffine, panelMap, outAffine}))
+              .getResult(0);
+      result = tensor::CollapseShapeOp::create(rewriter, loc, product, columns);
+    } else {
+      AffineMap rhsMap = AffineMap::get(dims, 0, {k, dim(rows)}, ctx);
+      result =
+          linalg::ContractOp::create(
+              rewriter, loc, TypeRange{init2.getType()}, ValueRange{lhs2, rhs2},
+              ValueRange{init2},
+              rewriter.getAffineMapArrayAttr({lhsAffine, rhsMap, outAffine}))
+              .getResult(0);
+    }
     if (result.getType() != outType)
       result = tensor::ExpandShapeOp::create(rewriter, loc, outType, result,
                                              nGroups);
@@ -228,14 +242,19 @@ struct TfmCpuPackMatmulsPass
   void runOnOperation() override {
     IRRewriter rewriter(&getContext());
     narrowTransposes(rewriter);
-    SmallVector<MatmulForm> matmuls;
+    // A form left unpacked still has its groups collapsed: the register
+    // tiling vectorizes (rows, n, k), not (rows, 3, heads, head size, k).
+    SmallVector<std::pair<MatmulForm, bool>> matmuls;
     getOperation().walk([&](linalg::LinalgOp op) {
-      if (std::optional<MatmulForm> form = matchMatmul(op))
-        if (shouldPack(*form))
-          matmuls.push_back(*form);
+      std::optional<MatmulForm> form = matchMatmul(op);
+      if (!form)
+        return;
+      bool pack = shouldPack(*form);
+      if (pack || form->kGroup > 1 || form->nGroup > 1)
+        matmuls.push_back({*form, pack});
     });
-    for (const MatmulForm &form : matmuls)
-      rewrite(rewriter, form);
+    for (auto [form, pack] : matmuls)
+      rewrite(rewriter, form, pack);
   }
 
   /// A slice of a transpose (the output projection slices the transposed

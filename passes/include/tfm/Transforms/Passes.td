@@ -85,7 +85,9 @@ def TfmCpuPackMatmulsPass : Pass<"tfm-cpu-pack-matmuls", "func::FuncOp"> {
     rows are packed: fewer rows do not amortise the copy. Any `x @ W` form
     qualifies: `linalg.matmul`, or the generic that reshape propagation
     makes of it, whose `W` may be split into `(heads, head size, N)` or
-    `(K, 3, heads, head size)`; the groups are collapsed back first. A `W`
+    `(K, 3, heads, head size)`; the groups are collapsed back first, also
+    in a form too short to pack (a decode step), so that the register
+    tiling sees one `n` and one `k` loop. A `W`
     that is the transpose of an `(N, K)` matrix (or a slice of one: the
     output projection's tied table, the weights of a backward product) is
     packed from that matrix in one transposing copy, and any other slice
