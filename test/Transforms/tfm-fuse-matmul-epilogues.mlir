@@ -130,3 +130,22 @@ func.func @two_readers(%x: tensor<32x64xf32>, %w: tensor<64x64xf32>) -> (tensor<
   } -> tensor<32x64xf32>
   return %2, %3 : tensor<32x64xf32>, tensor<32x64xf32>
 }
+
+// -----
+
+// One row (a decode step): 192 columns would make three blocks of 64, one
+// thread of a pair idle for the last; halved to 32, six. 256 columns make
+// four blocks already.
+// CHECK-LABEL: func.func @single_row_even_blocks
+//       CHECK:   scf.forall (%{{.*}}) = (0) to (192) step (32)
+//       CHECK:   scf.forall (%{{.*}}) = (0) to (256) step (64)
+func.func @single_row_even_blocks(%x: tensor<1x64xf32>, %w: tensor<64x192xf32>, %w2: tensor<64x256xf32>) -> (tensor<1x192xf32>, tensor<1x256xf32>) {
+  %cst = arith.constant 0.0 : f32
+  %0 = tensor.empty() : tensor<1x192xf32>
+  %1 = linalg.fill ins(%cst : f32) outs(%0 : tensor<1x192xf32>) -> tensor<1x192xf32>
+  %2 = linalg.matmul ins(%x, %w : tensor<1x64xf32>, tensor<64x192xf32>) outs(%1 : tensor<1x192xf32>) -> tensor<1x192xf32>
+  %3 = tensor.empty() : tensor<1x256xf32>
+  %4 = linalg.fill ins(%cst : f32) outs(%3 : tensor<1x256xf32>) -> tensor<1x256xf32>
+  %5 = linalg.matmul ins(%x, %w2 : tensor<1x64xf32>, tensor<64x256xf32>) outs(%4 : tensor<1x256xf32>) -> tensor<1x256xf32>
+  return %2, %5 : tensor<1x192xf32>, tensor<1x256xf32>
+}
