@@ -1,4 +1,8 @@
-// RUN: gpt3-opt %s --split-input-file --tfm-cpu-tile-and-vectorize --canonicalize | FileCheck %s
+// RUN: gpt3-opt %s --split-input-file --tfm-cpu-tile-and-vectorize="min-parallel-iterations=0" --canonicalize | FileCheck %s
+// RUN: gpt3-opt %s --split-input-file --tfm-cpu-tile-and-vectorize --canonicalize | FileCheck %s --check-prefix=SERIAL
+
+// The cases below but the last run with every op split among threads
+// (min-parallel-iterations=0), so that small shapes show the thread tiles.
 
 // A matmul becomes thread blocks (scf.forall, 64 x 256), register tiles
 // (8 x 32 x 1, columns outside rows, k innermost) and a vector.contract; no
@@ -239,4 +243,21 @@ func.func @vector_tail(%a: tensor<4x49xf32>, %b: tensor<4x49xf32>, %init: tensor
 func.func @long_reduction(%a: tensor<16x8192xf32>, %b: tensor<8192x32xf32>, %c: tensor<16x32xf32>) -> tensor<16x32xf32> {
   %0 = linalg.matmul ins(%a, %b : tensor<16x8192xf32>, tensor<8192x32xf32>) outs(%c : tensor<16x32xf32>) -> tensor<16x32xf32>
   return %0 : tensor<16x32xf32>
+}
+
+// -----
+
+// With the default threshold, a decode step's row ops (768 iterations)
+// run on the calling thread: no scf.forall, only register tiles; a
+// 64 x 1024 one is split among threads.
+// SERIAL-LABEL: func.func @small_on_one_thread
+//   SERIAL-NOT:   scf.forall
+//       SERIAL:   scf.for
+//       SERIAL:   arith.addf {{.*}} : vector<16xf32>
+//       SERIAL:   scf.forall
+//       SERIAL:   arith.addf {{.*}} : vector<16xf32>
+func.func @small_on_one_thread(%a: tensor<1x768xf32>, %b: tensor<1x768xf32>, %c: tensor<64x1024xf32>, %d: tensor<64x1024xf32>) -> (tensor<1x768xf32>, tensor<64x1024xf32>) {
+  %0 = linalg.add ins(%a, %b : tensor<1x768xf32>, tensor<1x768xf32>) outs(%a : tensor<1x768xf32>) -> tensor<1x768xf32>
+  %1 = linalg.add ins(%c, %d : tensor<64x1024xf32>, tensor<64x1024xf32>) outs(%c : tensor<64x1024xf32>) -> tensor<64x1024xf32>
+  return %0, %1 : tensor<1x768xf32>, tensor<64x1024xf32>
 }

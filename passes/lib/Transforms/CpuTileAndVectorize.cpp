@@ -128,15 +128,21 @@ struct TfmCpuTileAndVectorizePass
     return t;
   }
 
-  /// Elementwise ops and reductions: threads share the first parallel loop;
-  /// the register tile is one row of up to `vectorWidth` lanes. Both sizes
-  /// divide their dimension, so no tile is partial and none needs masks.
+  /// Elementwise ops and reductions: threads share the first parallel loop,
+  /// unless the op is too small to pay for waking them; the register tile
+  /// is one row of up to `vectorWidth` lanes. Both sizes divide their
+  /// dimension, so no tile is partial and none needs masks.
   TileSizes genericTiles(linalg::LinalgOp op, ArrayRef<int64_t> ranges) const {
     TileSizes t;
     t.threads.assign(ranges.size(), 0);
     t.registers.assign(ranges.size(), 1);
     SmallVector<utils::IteratorType> iterators = op.getIteratorTypesArray();
+    int64_t iterations = 1;
+    for (int64_t range : ranges)
+      iterations *= range;
     for (auto [i, range] : llvm::enumerate(ranges)) {
+      if (iterations < minParallelIterations)
+        break;
       if (iterators[i] == utils::IteratorType::parallel && range > 1) {
         t.threads[i] =
             largestDivisorAtMost(range, llvm::divideCeil(range, chunks));

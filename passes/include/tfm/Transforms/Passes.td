@@ -184,7 +184,10 @@ def TfmCpuTileAndVectorizePass
 
     1. Thread level: `scf.forall` over the parallel dimensions. Matmuls use
        `thread-tile-m x thread-tile-n` blocks; other ops split their first
-       parallel dimension into about `chunks` pieces. `scf.forall` becomes an
+       parallel dimension into about `chunks` pieces, unless they have
+       fewer than `min-parallel-iterations` iterations (a decode step's
+       layer norm, 768): waking the other threads and the barrier after
+       them would cost more than the few microseconds of work. `scf.forall` becomes an
        OpenMP parallel loop later in the pipeline. Ops that a fusion pass
        already placed in an `scf.forall` (a fused kernel's tiles, a matmul
        block with its bias and epilogue) keep that loop and only get step 2.
@@ -241,6 +244,10 @@ def TfmCpuTileAndVectorizePass
     Option<"chunks", "chunks", "int64_t", "8",
            "Pieces the first parallel dimension of a non-matmul op is cut "
            "into for threads">,
+    Option<"minParallelIterations", "min-parallel-iterations", "int64_t",
+           "16384",
+           "Fewest iterations for which a non-matmul op is split among "
+           "threads; smaller ones run on the calling thread">,
   ];
   let dependentDialects = [
     "affine::AffineDialect", "arith::ArithDialect", "scf::SCFDialect",
