@@ -31,20 +31,14 @@ using namespace mlir::tfm::lowering;
 
 namespace {
 
-class AttentionGradBuilder {
+class AttentionGradBuilder : AttentionGeometry {
 public:
   AttentionGradBuilder(OpBuilder &b, Location loc, AttentionGradOp op)
-      : b(b), loc(loc), ctx(b.getContext()) {
-    RankedTensorType type = op.getDOut().getType();
-    element = type.getElementType();
-    batch = type.getDimSize(0);
-    seq = type.getDimSize(1);
-    heads = op.getNumHeads();
-    headDim = type.getDimSize(2) / heads;
-    window = op.getPattern().getWindow();
-    block = largestDivisor(seq, kCacheBlock);
-    scale = 1.0 / std::sqrt(static_cast<double>(headDim));
-  }
+      : AttentionGeometry(op.getDOut().getType(), op.getNumHeads(),
+                          op.getPattern().getWindow()),
+        b(b), loc(loc), ctx(b.getContext()),
+        block(largestDivisor(seq, kCacheBlock)),
+        scale(1.0 / std::sqrt(static_cast<double>(headDim))) {}
 
   Value build(Value qkv, Value out, Value dOut, RankedTensorType qkvType) {
     Value packed = packHeads(b, loc, qkv, heads);
@@ -291,8 +285,7 @@ private:
   OpBuilder &b;
   Location loc;
   MLIRContext *ctx;
-  Type element;
-  int64_t batch, seq, heads, headDim, window, block;
+  int64_t block;
   double scale;
 };
 

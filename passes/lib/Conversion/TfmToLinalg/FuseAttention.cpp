@@ -44,13 +44,11 @@ bool tilesEvenly(int64_t seq) {
 
 /// Shared by both attention ops: the geometry, and the online softmax of
 /// one query tile over a range of key blocks.
-class AttentionBuilder {
+class AttentionBuilder : AttentionGeometry {
 public:
   AttentionBuilder(RewriterBase &b, Location loc, RankedTensorType type,
                    int64_t heads, AttentionPatternAttr pattern)
-      : b(b), loc(loc), element(type.getElementType()),
-        batch(type.getDimSize(0)), seq(type.getDimSize(1)), heads(heads),
-        headDim(type.getDimSize(2) / heads), window(pattern.getWindow()) {}
+      : AttentionGeometry(type, heads, pattern.getWindow()), b(b), loc(loc) {}
 
   /// tfm.attention: one parallel iteration per (batch, head, query block).
   Value attention(Value qkv, RankedTensorType type) {
@@ -183,8 +181,6 @@ private:
 
   RewriterBase &b;
   Location loc;
-  Type element;
-  int64_t batch, seq, heads, headDim, window;
 };
 
 struct TfmFuseAttentionPass

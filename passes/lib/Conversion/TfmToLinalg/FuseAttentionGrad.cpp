@@ -42,19 +42,13 @@ constexpr int64_t kBlock = 64;
 /// The parts of qkv, and of its gradient.
 enum Part : int64_t { kQuery, kKey, kValue };
 
-class AttentionGradKernel {
+class AttentionGradKernel : AttentionGeometry {
 public:
   AttentionGradKernel(RewriterBase &b, AttentionGradOp op)
-      : b(b), loc(op.getLoc()), ctx(b.getContext()) {
-    RankedTensorType type = op.getDOut().getType();
-    element = type.getElementType();
-    batch = type.getDimSize(0);
-    seq = type.getDimSize(1);
-    heads = op.getNumHeads();
-    headDim = type.getDimSize(2) / heads;
-    window = op.getPattern().getWindow();
-    block = largestDivisor(seq, kBlock);
-  }
+      : AttentionGeometry(op.getDOut().getType(), op.getNumHeads(),
+                          op.getPattern().getWindow()),
+        b(b), loc(op.getLoc()), ctx(b.getContext()),
+        block(largestDivisor(seq, kBlock)) {}
 
   Value build(Value qkv, Value out, Value dOut, RankedTensorType qkvType) {
     packed = packHeads(b, loc, qkv, heads);
@@ -313,8 +307,7 @@ private:
   RewriterBase &b;
   Location loc;
   MLIRContext *ctx;
-  Type element;
-  int64_t batch, seq, heads, headDim, window, block;
+  int64_t block;
   // Set by build: the views and copies every tile reads, and constants.
   Value packed, o, dO, qT, kT, dOT, scale, hidden, windowIdx;
   Value bi, h; // the (batch, head) of the parallel iteration
