@@ -8,11 +8,12 @@
 
 // gelu(x @ W + b) with W packed in 32-column panels: one parallel loop over
 // 16-row x 64-column blocks (two panels) of the packed (2, 32, 4, 32)
-// result, each writing its bias, accumulating and applying GELU. The
+// result, column blocks outermost so that consecutive blocks share a panel,
+// each writing its bias, accumulating and applying GELU. The
 // epilogue and the bias were expanded into the packed view; the only
 // collapse left is of the loop's result.
 // CHECK-LABEL: func.func @bias_gelu
-//       CHECK:   %[[F:.*]] = scf.forall (%[[B:.*]], %[[I:.*]], %[[J:.*]]) = (0, 0, 0) to (2, 32, 4) step (1, 16, 2) shared_outs(%[[O:.*]] = %{{.*}}) -> (tensor<2x32x4x32xf32>)
+//       CHECK:   %[[F:.*]] = scf.forall (%[[J:.*]], %[[B:.*]], %[[I:.*]]) = (0, 0, 0) to (4, 2, 32) step (2, 1, 16) shared_outs(%[[O:.*]] = %{{.*}}) -> (tensor<2x32x4x32xf32>)
 //       CHECK:     %[[BIAS:.*]] = linalg.generic {{.*}} outs(%{{.*}} : tensor<1x16x2x32xf32>)
 //       CHECK:     %[[MM:.*]] = linalg.contract {{.*}} outs(%[[BIAS]] : tensor<1x16x2x32xf32>)
 //       CHECK:     %[[G:.*]] = linalg.generic {{.*}} ins(%[[MM]] : tensor<1x16x2x32xf32>)

@@ -119,6 +119,23 @@ struct TfmFuseMatmulEpiloguesPass
     return applyPatternsGreedily(func, std::move(patterns));
   }
 
+  /// The order of the root's loops (`loops`: the contraction's loop behind
+  /// each) with the contraction's column loops first. The blocks a thread
+  /// runs one after another then share a column panel of B, which stays in
+  /// L2 while the thread walks the row blocks; rows outermost would stream
+  /// all of B past every row block (256 x 2304 x 768 on 2 threads: from
+  /// 0.75x to 0.87x oneDNN's time, 4096 x 768 x 3072: 0.96x to 1.02x).
+  static SmallVector<int64_t> columnsFirst(linalg::LinalgOp contraction,
+                                           ArrayRef<unsigned> loops) {
+    linalg::ContractionDimensions dims =
+        *linalg::inferContractionDims(contraction);
+    SmallVector<int64_t> order, rest;
+    for (auto [i, loop] : llvm::enumerate(loops))
+      (llvm::is_contained(dims.n, loop) ? order : rest).push_back(i);
+    llvm::append_range(order, rest);
+    return order;
+  }
+
   void runOnOperation() override {
     func::FuncOp func = getOperation();
     if (failed(alignLayouts(func)))
@@ -140,24 +157,28 @@ struct TfmFuseMatmulEpiloguesPass
       // The tiled op is the epilogue, whose loops are the contraction's
       // result dimensions, or without one the contraction itself.
       linalg::LinalgOp root = epilogueOf(contraction);
-      SmallVector<OpFoldResult> sizes;
+      // The contraction's loop behind each of the root's loops.
+      SmallVector<unsigned> loops;
       if (root &&
           root->getResult(0).getType() == contraction->getResult(0).getType()) {
         AffineMap result = contraction.getMatchingIndexingMap(
             contraction.getDpsInitOperand(0));
         for (AffineExpr dim : result.getResults())
-          sizes.push_back(rewriter.getIndexAttr(
-              (*threads)[cast<AffineDimExpr>(dim).getPosition()]));
+          loops.push_back(cast<AffineDimExpr>(dim).getPosition());
       } else {
         root = contraction;
-        sizes = getAsIndexOpFoldResult(&getContext(), *threads);
+        loops = llvm::to_vector(llvm::seq(contraction.getNumLoops()));
       }
+      SmallVector<OpFoldResult> sizes;
+      for (unsigned loop : loops)
+        sizes.push_back(rewriter.getIndexAttr((*threads)[loop]));
       Operation *init = contraction.getDpsInitOperand(0)->get().getDefiningOp();
       bool fuseInit = init && init->hasOneUse() &&
                       (isa<linalg::FillOp>(init) || isElementwise(init));
 
       scf::SCFTileAndFuseOptions options;
       options.tilingOptions.setTileSizes(sizes);
+      options.tilingOptions.setInterchange(columnsFirst(contraction, loops));
       options.tilingOptions.setLoopType(
           scf::SCFTilingOptions::LoopType::ForallOp);
       options.setFusionControlFn(
