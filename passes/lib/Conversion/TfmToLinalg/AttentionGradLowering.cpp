@@ -162,42 +162,12 @@ private:
                                            s, constant(nb, kHiddenScore))
                 .getResult();
           });
-      Value ms = rowSlice(m, lo, rows), ls = rowSlice(l, lo, rows);
-      Value blockMax = generic(b, loc, masked, filled3(rows, kHiddenScore),
-                               {id4(), rows4()}, {kPar, kPar, kPar, kRed},
-                               [](OpBuilder &nb, Location nl, ValueRange a) {
-                                 return maxF(nb, nl, a[0], a[1]);
-                               });
-      Value newMax = generic(b, loc, {ms, blockMax}, empty3(rows),
-                             {id3(), id3(), id3()}, {kPar, kPar, kPar},
-                             [](OpBuilder &nb, Location nl, ValueRange a) {
-                               return maxF(nb, nl, a[0], a[1]);
-                             });
-      // l' = l exp(m - m') + sum exp(s - m').
-      Value scaled = generic(
-          b, loc, {ls, ms, newMax}, empty3(rows), {id3(), id3(), id3(), id3()},
-          {kPar, kPar, kPar}, [](OpBuilder &nb, Location nl, ValueRange a) {
-            Value c = math::ExpOp::create(
-                nb, nl, arith::SubFOp::create(nb, nl, a[1], a[2]));
-            return arith::MulFOp::create(nb, nl, a[0], c).getResult();
-          });
-      Value newSum =
-          generic(b, loc, {masked, newMax}, scaled, {id4(), rows4(), rows4()},
-                  {kPar, kPar, kPar, kRed},
-                  [](OpBuilder &nb, Location nl, ValueRange a) {
-                    Value e = math::ExpOp::create(
-                        nb, nl, arith::SubFOp::create(nb, nl, a[0], a[1]));
-                    return arith::AddFOp::create(nb, nl, e, a[2]).getResult();
-                  });
+      auto [newMax, newSum] = foldIntoLogSumExp(
+          b, loc, masked, rowSlice(m, lo, rows), rowSlice(l, lo, rows));
       m = insertRows(newMax, m, lo);
       l = insertRows(newSum, l, lo);
     }
-    return generic(
-        b, loc, {m, l}, empty3(seq), {id3(), id3(), id3()}, {kPar, kPar, kPar},
-        [](OpBuilder &nb, Location nl, ValueRange a) {
-          Value log = math::LogOp::create(nb, nl, a[1]);
-          return arith::AddFOp::create(nb, nl, a[0], log).getResult();
-        });
+    return logSumExpOf(b, loc, m, l, empty3(seq));
   }
 
   /// (B, T, C) as (B, H, T, D).
@@ -278,7 +248,6 @@ private:
   Value filled4(int64_t rows, int64_t cols, double v) {
     return filledTensor(b, loc, {batch, heads, rows, cols}, element, v);
   }
-  AffineMap id3() { return AffineMap::getMultiDimIdentityMap(3, ctx); }
   AffineMap id4() { return AffineMap::getMultiDimIdentityMap(4, ctx); }
   AffineMap rows4() { return dimsMap(ctx, 4, {0, 1, 2}); }
 

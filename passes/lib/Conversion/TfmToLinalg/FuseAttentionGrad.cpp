@@ -28,7 +28,6 @@
 #include "mlir/IR/PatternMatch.h"
 
 #include <cmath>
-#include <limits>
 
 using namespace mlir;
 using namespace mlir::tfm;
@@ -60,8 +59,7 @@ public:
     scale = floatConstant(b, loc, element,
                           1.0 / std::sqrt(static_cast<double>(headDim)));
     hidden = floatConstant(b, loc, element, kHiddenScore);
-    // A dense layer's queries see every earlier key: a window of all.
-    windowIdx = index(window ? window : std::numeric_limits<int32_t>::max());
+    windowIdx = windowIndex(b, loc, window);
 
     Value grads = emptyTensor(b, loc, {batch, seq, 3, heads, headDim}, element);
     auto forall = scf::ForallOp::create(
@@ -174,8 +172,7 @@ private:
   }
 
   /// The log-sum-exp of each query row of the block starting at q0 over
-  /// the key blocks [lo, hi), by an online softmax: a running max m and
-  /// sum l, l' = l exp(m - m') + rowsum exp(s - m'). (block)
+  /// the key blocks [lo, hi), folded in one block at a time. (block)
   Value logSumExp(Value q, Value q0, Value lo, Value hi) {
     scf::ForOp keys = loop(
         lo, hi, {filled({block}, kHiddenScore), filled({block}, 0.0)},
@@ -190,40 +187,12 @@ private:
                                    linalg::IndexOp::create(nb, l, 1), q0,
                                    linalg::IndexOp::create(nb, l, 0));
               });
-          Value blockMax = generic(
-              b, loc, masked, filled({block}, kHiddenScore), {id(2), rowOf()},
-              {kPar, kRed}, [](OpBuilder &nb, Location l, ValueRange a) {
-                return maxF(nb, l, a[0], a[1]);
-              });
-          // Each update writes its running value's buffer after the last
-          // read of the old one.
-          Value m = state[0], l = state[1];
-          Value scaledSum = generic(
-              b, loc, {m, blockMax}, l, {id(1), id(1), id(1)}, {kPar},
-              [](OpBuilder &nb, Location nl, ValueRange a) {
-                return arith::MulFOp::create(
-                           nb, nl, a[2], expMinus(nb, nl, a[0], a[0], a[1]))
-                    .getResult();
-              });
-          Value sum = generic(
-              b, loc, {masked, m, blockMax}, scaledSum,
-              {id(2), rowOf(), rowOf(), rowOf()}, {kPar, kRed},
-              [](OpBuilder &nb, Location nl, ValueRange a) {
-                Value e = expMinus(nb, nl, a[0], a[1], a[2]);
-                return arith::AddFOp::create(nb, nl, e, a[3]).getResult();
-              });
-          Value max = generic(b, loc, blockMax, m, {id(1), id(1)}, {kPar},
-                              [](OpBuilder &nb, Location nl, ValueRange a) {
-                                return maxF(nb, nl, a[0], a[1]);
-                              });
+          auto [max, sum] =
+              foldIntoLogSumExp(b, loc, masked, state[0], state[1]);
           return SmallVector<Value>{max, sum};
         });
-    return generic(b, loc, keys.getResults(), empty({block}),
-                   {id(1), id(1), id(1)}, {kPar},
-                   [](OpBuilder &nb, Location l, ValueRange a) {
-                     Value log = math::LogOp::create(nb, l, a[1]);
-                     return arith::AddFOp::create(nb, l, a[0], log).getResult();
-                   });
+    return logSumExpOf(b, loc, keys.getResult(0), keys.getResult(1),
+                       empty({block}));
   }
 
   using StepFn = function_ref<SmallVector<Value>(Value iv, ValueRange)>;
@@ -238,14 +207,6 @@ private:
           b.setInsertionPoint(nb.getInsertionBlock(), nb.getInsertionPoint());
           scf::YieldOp::create(b, loc, step(iv, carried));
         });
-  }
-
-  /// exp(x - max(m1, m2)).
-  static Value expMinus(OpBuilder &b, Location loc, Value x, Value m1,
-                        Value m2) {
-    Value top = maxF(b, loc, m1, m2);
-    return math::ExpOp::create(b, loc, arith::SubFOp::create(b, loc, x, top))
-        .getResult();
   }
 
   /// The score of the tile element at (key k0 + key, query q0 + query).

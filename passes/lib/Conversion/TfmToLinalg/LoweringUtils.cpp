@@ -346,6 +346,13 @@ Value normalizeLayer(OpBuilder &b, Location loc, Value x, Value mean,
 }
 
 namespace {
+/// exp(x - max(m1, m2)): a score against the larger of two row maxima.
+Value expMinusMax(OpBuilder &b, Location loc, Value x, Value m1, Value m2) {
+  Value top = maxF(b, loc, m1, m2);
+  return math::ExpOp::create(b, loc, arith::SubFOp::create(b, loc, x, top))
+      .getResult();
+}
+
 /// The running state of an online softmax over blocks of keys: the row
 /// maximum and the sum of exponentials (..., Q), and the unnormalized
 /// output (..., Q, D).
@@ -414,12 +421,6 @@ OnlineSoftmax attendBlock(OpBuilder &b, Location loc, Value q, Value keys,
       {full, rowOf}, reduceLast, [](OpBuilder &nb, Location nl, ValueRange a) {
         return maxF(nb, nl, a[0], a[1]);
       });
-  auto expMinusMax = [](OpBuilder &nb, Location nl, Value x, Value m1,
-                        Value m2) {
-    Value top = maxF(nb, nl, m1, m2);
-    return math::ExpOp::create(nb, nl, arith::SubFOp::create(nb, nl, x, top))
-        .getResult();
-  };
   Value correction =
       generic(b, loc, {state.max, blockMax},
               emptyTensor(b, loc, rowShape, element), {rows, rows, rows},
@@ -471,6 +472,61 @@ Value normalizeRows(OpBuilder &b, Location loc, const OnlineSoftmax &state,
 
 } // namespace
 
+Value windowIndex(OpBuilder &b, Location loc, int64_t window) {
+  return arith::ConstantIndexOp::create(
+      b, loc, window ? window : std::numeric_limits<int32_t>::max());
+}
+
+std::pair<Value, Value> foldIntoLogSumExp(OpBuilder &b, Location loc, Value s,
+                                          Value m, Value l) {
+  unsigned rank = tensorType(m).getRank();
+  MLIRContext *ctx = b.getContext();
+  AffineMap full = AffineMap::getMultiDimIdentityMap(rank + 1, ctx);
+  AffineMap rowOf = full.dropResult(rank);
+  AffineMap rows = AffineMap::getMultiDimIdentityMap(rank, ctx);
+  SmallVector<IteratorType> reduceLast(rank + 1, kPar), parRows(rank, kPar);
+  reduceLast.back() = kRed;
+  Value blockMax = generic(
+      b, loc, s,
+      filledTensor(b, loc, tensorType(m).getShape(),
+                   tensorType(m).getElementType(), kHiddenScore),
+      {full, rowOf}, reduceLast, [](OpBuilder &nb, Location nl, ValueRange a) {
+        return maxF(nb, nl, a[0], a[1]);
+      });
+  // Each update writes its running value's buffer after the last read of
+  // the old one.
+  Value scaledSum = generic(
+      b, loc, {m, blockMax}, l, {rows, rows, rows}, parRows,
+      [](OpBuilder &nb, Location nl, ValueRange a) {
+        return arith::MulFOp::create(nb, nl, a[2],
+                                     expMinusMax(nb, nl, a[0], a[0], a[1]))
+            .getResult();
+      });
+  Value sum = generic(b, loc, {s, m, blockMax}, scaledSum,
+                      {full, rowOf, rowOf, rowOf}, reduceLast,
+                      [](OpBuilder &nb, Location nl, ValueRange a) {
+                        Value e = expMinusMax(nb, nl, a[0], a[1], a[2]);
+                        return arith::AddFOp::create(nb, nl, e, a[3])
+                            .getResult();
+                      });
+  Value max = generic(b, loc, blockMax, m, {rows, rows}, parRows,
+                      [](OpBuilder &nb, Location nl, ValueRange a) {
+                        return maxF(nb, nl, a[0], a[1]);
+                      });
+  return {max, sum};
+}
+
+Value logSumExpOf(OpBuilder &b, Location loc, Value m, Value l, Value dest) {
+  unsigned rank = tensorType(m).getRank();
+  AffineMap rows = AffineMap::getMultiDimIdentityMap(rank, b.getContext());
+  return generic(b, loc, {m, l}, dest, {rows, rows, rows},
+                 SmallVector<IteratorType>(rank, kPar),
+                 [](OpBuilder &nb, Location nl, ValueRange a) {
+                   Value log = math::LogOp::create(nb, nl, a[1]);
+                   return arith::AddFOp::create(nb, nl, a[0], log).getResult();
+                 });
+}
+
 Value attendKeyBlocks(OpBuilder &b, Location loc, Value q, Value q0, Value lo,
                       Value hi, bool keysTransposed, int64_t window, Value dest,
                       KeyBlockFn blockAt) {
@@ -484,9 +540,7 @@ Value attendKeyBlocks(OpBuilder &b, Location loc, Value q, Value q0, Value lo,
   Value scale = floatConstant(b, loc, element,
                               1.0 / std::sqrt(static_cast<double>(headDim)));
   Value hidden = floatConstant(b, loc, element, kHiddenScore);
-  // A dense layer's queries see every earlier key: a window of all.
-  Value windowIdx =
-      index(window ? window : std::numeric_limits<int32_t>::max());
+  Value windowIdx = windowIndex(b, loc, window);
   OnlineSoftmax initial = {
       filledTensor(b, loc, rowShape, element, kHiddenScore),
       filledTensor(b, loc, rowShape, element, 0.0),

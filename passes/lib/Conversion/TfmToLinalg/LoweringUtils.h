@@ -141,6 +141,21 @@ std::pair<Value, Value> cacheBlockRange(OpBuilder &b, Location loc, Value start,
                                         int64_t fresh, int64_t block,
                                         int64_t window);
 
+/// The index of an attention band of `window` keys for maskedScore; a
+/// dense layer's (0) queries see every earlier key, a window of all.
+Value windowIndex(OpBuilder &b, Location loc, int64_t window);
+
+/// Folds the masked scores `s` (..., Q, K) into an online log-sum-exp: the
+/// running row maximum `m` and sum of exponentials `l` (..., Q) become
+/// m' = max(m, rowmax s) and l' = l exp(m - m') + rowsum exp(s - m'),
+/// written into the buffers of `m` and `l`.
+std::pair<Value, Value> foldIntoLogSumExp(OpBuilder &b, Location loc, Value s,
+                                          Value m, Value l);
+
+/// m + log(l), elementwise, into `dest`: a log-sum-exp from its running
+/// maximum and sum.
+Value logSumExpOf(OpBuilder &b, Location loc, Value m, Value l, Value dest);
+
 /// One block of keys for attendKeyBlocks: keys (..., K, D), or (..., D, K)
 /// when transposed; values (..., K, D); the position of its first key.
 struct KeyBlock {
