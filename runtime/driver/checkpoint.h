@@ -2,11 +2,16 @@
 //
 // Part of the GPT-3 compiler, under the Apache License v2.0.
 //
-// A checkpoint directory holds model.safetensors (the parameters, Hugging
-// Face names, so `generate --weights DIR` reads it), optimizer.safetensors
-// (the AdamW moments) and checkpoint.json (step, data-loader state, RNG
-// state, settings), each written atomically and checkpoint.json last: a
-// checkpoint.json names only files that are complete.
+// A checkpoint is one atomic unit. Its tensors go to files unique to it,
+// model-<step>.safetensors (the parameters, Hugging Face names) and
+// optimizer-<step>.safetensors (the AdamW moments); then checkpoint.json,
+// which names them with their sizes and XXH3-64 checksums, replaces the
+// previous one atomically. That rename is the commit: a kill at any instant
+// leaves the previous checkpoint or the new one, never a mix. The previous
+// checkpoint's files are removed only after the commit, and
+// model.safetensors is then linked to the new weights so that
+// `generate --weights DIR` reads them. Resuming verifies every checksum,
+// checkpoint.json's own included, and names the file that differs.
 //
 //===----------------------------------------------------------------------===//
 
@@ -39,14 +44,16 @@ gpt3_status_t saveTensors(const std::string &path,
                           const std::vector<std::string> &names,
                           const std::vector<gpt3_tensor_t> &tensors);
 
-/// Writes the parameters, the moments `m.*` and `v.*`, and `state` into
-/// `dir`.
+/// Commits a checkpoint of the parameters, the moments `m.*` and `v.*`, and
+/// `state` in `dir`, then removes the previous one. On failure the previous
+/// checkpoint is intact and the status says so.
 gpt3_status_t saveCheckpoint(Context &ctx, const std::string &dir,
                              const std::vector<std::string> &params,
                              const TrainState &state);
 
-/// Reads a checkpoint written by saveCheckpoint back into the context (the
-/// weights must be bound) and `state`.
+/// Verifies the checkpoint committed in `dir` and reads it back into the
+/// context (the weights must be bound) and `state`; then removes what an
+/// interrupted checkpoint left behind.
 gpt3_status_t loadCheckpoint(Context &ctx, const std::string &dir,
                              TrainState &state);
 

@@ -221,6 +221,22 @@ void truncateLog(const std::string &path, int64_t step) {
     gpt3_status_free(s);
 }
 
+/// `why` a checkpoint at `step` failed, and what `dir` still holds: the
+/// checkpoint committed at step `committed`, if any.
+gpt3_status_t notCheckpointed(gpt3_status_t why, int64_t step,
+                              int64_t committed, const std::string &dir) {
+  std::string message =
+      "checkpoint at step " + std::to_string(step) +
+      " not written: " + gpt3_status_message(why) + "; " +
+      (committed < 0 ? "no checkpoint was committed in " + dir
+                     : dir + " keeps the checkpoint of step " +
+                           std::to_string(committed));
+  gpt3_status_t status =
+      gpt3_status_create(gpt3_status_code(why), message.c_str());
+  gpt3_status_free(why);
+  return status;
+}
+
 /// Reads the flags into `s`; an empty string when they are valid.
 std::string parseSettings(const Flags &flags, Settings &s) {
   std::string error;
@@ -396,6 +412,7 @@ int gpt3::commandTrain(Context &ctx, const Flags &flags) {
   bool progress = isatty(STDERR_FILENO);
   std::vector<int32_t> tokens(numElements(shape)), targets(tokens.size());
 
+  int64_t committed = resume ? state.step : -1;
   auto checkpoint = [&]() {
     std::ostringstream saved;
     saved << rng;
@@ -449,7 +466,8 @@ int gpt3::commandTrain(Context &ctx, const Flags &flags) {
          state.step % settings.checkpointEvery == 0) ||
         state.step == settings.steps) {
       if (gpt3_status_t s = checkpoint())
-        return report(s);
+        return report(notCheckpointed(s, state.step, committed, dir));
+      committed = state.step;
       std::printf("checkpoint at step %lld in %s\n",
                   static_cast<long long>(state.step), dir.c_str());
       std::fflush(stdout);
