@@ -4,19 +4,25 @@
 //
 // Reads the `config.json` of a Hugging Face GPT-2 (`model_type: gpt2`) or
 // GPT-Neo (`model_type: gpt_neo`) model. Every diagnostic starts with the file
-// name and names the offending field; unknown fields are ignored because
-// Hugging Face configs carry many that do not affect the graph.
+// name and names the offending field. A field that changes the model is
+// honoured or rejected, never ignored: each family's fields are read, the
+// other family's are refused, and fields with no effect on the computation
+// (token ids, library metadata, the classification head) are accepted.
+// Anything else is listed in one warning, as are dropout rates (training
+// runs without dropout).
 //
 //===----------------------------------------------------------------------===//
 
 #include "tfm/Frontend/ModelConfig.h"
 
 #include "llvm/ADT/StringExtras.h"
+#include "llvm/ADT/StringSet.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/JSON.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/Regex.h"
 
+#include <cstdio>
 #include <optional>
 
 using namespace llvm;
@@ -51,13 +57,29 @@ public:
       : object(object), fileName(fileName) {}
 
   Error error(const Twine &message) const {
-    return createStringError(inconvertibleErrorCode(),
-                             fileName + ": " + message);
+    return createStringError(inconvertibleErrorCode(), located(message));
   }
 
+  /// `message` prefixed with the file name.
+  std::string located(const Twine &message) const {
+    return (fileName + ": " + message).str();
+  }
+
+  /// Whether `key` is present and not null; either way it counts as read.
   bool has(StringRef key) const {
+    read.insert(key);
     const json::Value *value = object.get(key);
     return value && value->kind() != json::Value::Null;
+  }
+
+  /// The present keys that nothing has read, sorted.
+  SmallVector<StringRef> unread() const {
+    SmallVector<StringRef> keys;
+    for (const auto &entry : object)
+      if (!read.contains(entry.first))
+        keys.push_back(entry.first);
+    llvm::sort(keys);
+    return keys;
   }
 
   /// A required integer field.
@@ -111,11 +133,15 @@ public:
                  describe(value));
   }
 
-  const json::Value *get(StringRef key) const { return object.get(key); }
+  const json::Value *get(StringRef key) const {
+    read.insert(key);
+    return object.get(key);
+  }
 
 private:
   const json::Object &object;
   StringRef fileName;
+  mutable StringSet<> read;
 };
 
 /// Reads the fields GPT-2 and GPT-Neo share under different names: the MLP
@@ -172,12 +198,35 @@ Error readGpt2(const Fields &fields, ModelConfig &config) {
     return context.takeError();
   config.contextSize = *context;
 
-  Expected<std::optional<bool>> scaleByLayer =
-      fields.optionalBool("scale_attn_by_inverse_layer_idx");
-  if (!scaleByLayer)
-    return scaleByLayer.takeError();
-  if (*scaleByLayer && **scaleByLayer)
-    return fields.error("scale_attn_by_inverse_layer_idx is not supported");
+  // Older configs carry both; they must agree.
+  if (fields.has("n_positions") && fields.has("n_ctx")) {
+    Expected<int64_t> ctx = fields.integer("n_ctx");
+    if (!ctx)
+      return ctx.takeError();
+    if (*ctx != config.contextSize)
+      return fields.error("n_ctx " + Twine(*ctx) +
+                          " differs from n_positions " +
+                          Twine(config.contextSize));
+  }
+
+  // Variants of GPT-2's attention that the model does not compute.
+  for (auto [key, supported] :
+       {std::pair<StringRef, bool>{"scale_attn_by_inverse_layer_idx", false},
+        {"scale_attn_weights", true},
+        {"add_cross_attention", false},
+        {"is_encoder_decoder", false}}) {
+    Expected<std::optional<bool>> value = fields.optionalBool(key);
+    if (!value)
+      return value.takeError();
+    if (*value && **value != supported)
+      return fields.error(key + " " + (**value ? "true" : "false") +
+                          " is not supported");
+  }
+  // Attention in f32 already computes what the upcast asks for.
+  if (Expected<std::optional<bool>> upcast =
+          fields.optionalBool("reorder_and_upcast_attn");
+      !upcast)
+    return upcast.takeError();
 
   // An absurd layer count is left for validate() to report, not allocated.
   if (config.numLayers >= 1 && config.numLayers <= 1024)
@@ -185,11 +234,12 @@ Error readGpt2(const Fields &fields, ModelConfig &config) {
   return readCommon(fields, "n_inner", config);
 }
 
-/// Reads GPT-Neo's per-layer pattern, either the expanded `attention_layers`
-/// list or the run-length `attention_types` ([[["global", "local"], 12]]).
+/// Reads GPT-Neo's per-layer pattern from the expanded `attention_layers`
+/// list and the run-length `attention_types` ([[["global", "local"], 12]]);
+/// where a config has both, they must agree.
 Expected<std::vector<std::string>> readNeoLayerKinds(const Fields &fields) {
-  std::vector<std::string> kinds;
-  auto kindOf = [&](const json::Value &value) -> Error {
+  auto kindOf = [&](const json::Value &value,
+                    std::vector<std::string> &kinds) -> Error {
     std::optional<StringRef> kind = value.getAsString();
     if (!kind || (*kind != "global" && *kind != "local"))
       return fields.error("attention layer kinds must be \"global\" or "
@@ -198,19 +248,22 @@ Expected<std::vector<std::string>> readNeoLayerKinds(const Fields &fields) {
     kinds.push_back(kind->str());
     return Error::success();
   };
+  std::vector<std::string> listed, expanded;
   if (fields.has("attention_layers")) {
     const json::Array *layers = fields.get("attention_layers")->getAsArray();
     if (!layers)
       return fields.error("field 'attention_layers' must be an array, got " +
                           describe(*fields.get("attention_layers")));
     for (const json::Value &layer : *layers)
-      if (Error e = kindOf(layer))
+      if (Error e = kindOf(layer, listed))
         return std::move(e);
-    return kinds;
   }
-  if (!fields.has("attention_types"))
+  if (!fields.has("attention_types")) {
+    if (fields.has("attention_layers"))
+      return listed;
     return fields.error(
         "missing required field 'attention_types' (or 'attention_layers')");
+  }
   const json::Array *groups = fields.get("attention_types")->getAsArray();
   if (!groups)
     return fields.error("field 'attention_types' must be an array, got " +
@@ -227,10 +280,13 @@ Expected<std::vector<std::string>> readNeoLayerKinds(const Fields &fields) {
                           formatv("{0}", group).str());
     for (int64_t r = 0; r < *repeat; ++r)
       for (const json::Value &kind : *pattern)
-        if (Error e = kindOf(kind))
+        if (Error e = kindOf(kind, expanded))
           return std::move(e);
   }
-  return kinds;
+  if (fields.has("attention_layers") && listed != expanded)
+    return fields.error("'attention_layers' and 'attention_types' describe "
+                        "different layer patterns");
+  return expanded;
 }
 
 Error readGptNeo(const Fields &fields, ModelConfig &config) {
@@ -253,7 +309,8 @@ Error readGptNeo(const Fields &fields, ModelConfig &config) {
                         " layers, but num_layers is " +
                         Twine(config.numLayers));
   int64_t window = 0;
-  if (is_contained(*kinds, "local")) {
+  // Without a local layer the window changes nothing.
+  if (is_contained(*kinds, "local") || fields.has("window_size")) {
     Expected<int64_t> w = fields.integer("window_size");
     if (!w)
       return w.takeError();
@@ -264,6 +321,117 @@ Error readGptNeo(const Fields &fields, ModelConfig &config) {
   for (const std::string &kind : *kinds)
     config.windows.push_back(kind == "local" ? window : 0);
   return readCommon(fields, "intermediate_size", config);
+}
+
+/// `value` as a config file would write it: 0.1, 1e-05.
+std::string shortNumber(double value) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%g", value);
+  return text;
+}
+
+/// Fields that change a family's model. Each family's reader reads its own;
+/// the other family's are refused, not ignored.
+constexpr StringRef kGpt2Fields[] = {"n_layer",
+                                     "n_embd",
+                                     "n_head",
+                                     "n_positions",
+                                     "n_ctx",
+                                     "n_inner",
+                                     "attn_pdrop",
+                                     "embd_pdrop",
+                                     "resid_pdrop",
+                                     "scale_attn_weights",
+                                     "scale_attn_by_inverse_layer_idx",
+                                     "add_cross_attention",
+                                     "reorder_and_upcast_attn"};
+constexpr StringRef kNeoFields[] = {
+    "num_layers",        "hidden_size",
+    "num_heads",         "max_position_embeddings",
+    "intermediate_size", "attention_layers",
+    "attention_types",   "window_size",
+    "attention_dropout", "embed_dropout",
+    "resid_dropout"};
+
+/// Dropout rates: training runs without dropout, which a warning says.
+constexpr StringRef kDropoutFields[] = {"attn_pdrop",    "embd_pdrop",
+                                        "resid_pdrop",   "attention_dropout",
+                                        "embed_dropout", "resid_dropout"};
+
+/// Fields with no effect on the computation: token ids, library and hub
+/// metadata, and the sequence-classification head the model does not have.
+constexpr StringRef kInertFields[] = {"_name_or_path",
+                                      "architectures",
+                                      "bos_token_id",
+                                      "eos_token_id",
+                                      "pad_token_id",
+                                      "torch_dtype",
+                                      "transformers_version",
+                                      "use_cache",
+                                      "gradient_checkpointing",
+                                      "task_specific_params",
+                                      "id2label",
+                                      "label2id",
+                                      "output_past",
+                                      "return_dict",
+                                      "output_hidden_states",
+                                      "output_attentions",
+                                      "torchscript",
+                                      "tokenizer_class",
+                                      "is_decoder",
+                                      "summary_type",
+                                      "summary_use_proj",
+                                      "summary_activation",
+                                      "summary_proj_to_labels",
+                                      "summary_first_dropout",
+                                      "classifier_dropout"};
+
+/// Checks what the family readers leave: refuses the other family's
+/// fields, and gathers one warning each for dropout rates, a different
+/// initialisation, and unknown fields.
+Error checkRemainingFields(const Fields &fields, StringRef family,
+                           std::vector<std::string> &warnings) {
+  bool neo = family == "gpt_neo";
+  for (StringRef key : neo ? ArrayRef(kGpt2Fields) : ArrayRef(kNeoFields))
+    if (fields.has(key))
+      return fields.error(formatv("field '{0}' belongs to {1} configs; a "
+                                  "'{2}' model cannot honour it: remove it, "
+                                  "or set model_type to '{3}'",
+                                  key, neo ? "GPT-2" : "GPT-Neo", family,
+                                  neo ? "gpt2" : "gpt_neo")
+                              .str());
+
+  SmallVector<std::string> rates;
+  for (StringRef key : kDropoutFields) {
+    Expected<std::optional<double>> rate = fields.optionalNumber(key);
+    if (!rate)
+      return rate.takeError();
+    if (*rate && **rate != 0)
+      rates.push_back(formatv("{0} {1}", key, shortNumber(**rate)).str());
+  }
+  if (!rates.empty())
+    warnings.push_back(
+        fields.located("dropout is not applied (" + join(rates, ", ") +
+                       "): inference is unaffected, training runs without it"));
+
+  Expected<std::optional<double>> init =
+      fields.optionalNumber("initializer_range");
+  if (!init)
+    return init.takeError();
+  if (*init && **init != 0.02)
+    warnings.push_back(fields.located(
+        formatv("initializer_range {0} is not used: `train` starts from "
+                "GPT-3's initialisation (std 0.02) unless given --init-from",
+                shortNumber(**init))));
+
+  SmallVector<StringRef> unknown;
+  for (StringRef key : fields.unread())
+    if (!is_contained(kInertFields, key))
+      unknown.push_back(key);
+  if (!unknown.empty())
+    warnings.push_back(
+        fields.located("unknown fields, ignored: " + join(unknown, ", ")));
+  return Error::success();
 }
 
 /// Rewrites llvm::json's "[line:col, byte=N]: message" as "file:line:col:".
@@ -298,7 +466,8 @@ std::string modelName(const Fields &fields, StringRef fileName) {
 }
 } // namespace
 
-Expected<ModelConfig> parseConfigJson(StringRef text, StringRef fileName) {
+Expected<ModelConfig> parseConfigJson(StringRef text, StringRef fileName,
+                                      std::vector<std::string> *warnings) {
   Expected<json::Value> root = json::parse(text);
   if (!root)
     return createStringError(
@@ -337,12 +506,17 @@ Expected<ModelConfig> parseConfigJson(StringRef text, StringRef fileName) {
     return fields.error("model_type '" + family +
                         "' is not supported; expected 'gpt2' or 'gpt_neo'");
   }
+  std::vector<std::string> notes;
+  if (Error e = checkRemainingFields(fields, family, notes))
+    return std::move(e);
   // Report range errors against the file, not the model name.
   std::string name = config.name;
   config.name = fileName.str();
   if (Error e = validate(config))
     return std::move(e);
   config.name = name;
+  if (warnings)
+    llvm::append_range(*warnings, notes);
   return config;
 }
 

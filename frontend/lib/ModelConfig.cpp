@@ -101,7 +101,8 @@ Expected<ModelConfig> lookupPreset(StringRef name) {
                            join(presetNames(), ", ").c_str());
 }
 
-Expected<ModelConfig> loadConfig(StringRef nameOrPath) {
+Expected<ModelConfig> loadConfig(StringRef nameOrPath,
+                                 std::vector<std::string> *warnings) {
   if (!sys::fs::exists(nameOrPath) && !nameOrPath.ends_with(".json"))
     return lookupPreset(nameOrPath);
   SmallString<256> path(nameOrPath);
@@ -112,7 +113,7 @@ Expected<ModelConfig> loadConfig(StringRef nameOrPath) {
   if (!buffer)
     return createStringError(buffer.getError(), "%s: cannot read: %s",
                              path.c_str(), buffer.getError().message().c_str());
-  return parseConfigJson((*buffer)->getBuffer(), path);
+  return parseConfigJson((*buffer)->getBuffer(), path, warnings);
 }
 
 //===----------------------------------------------------------------------===//

@@ -315,6 +315,77 @@ TEST(ConfigJsonErrors, BadGptNeoPatterns) {
             "'attention_layers')");
 }
 
+// A field that changes the model is honoured or refused, never ignored:
+// GPT-Neo's band on a GPT-2 config (and the reverse), attention variants
+// the model does not compute, two spellings that disagree.
+TEST(ConfigJsonErrors, ModelChangingFieldsAreNotIgnored) {
+  EXPECT_EQ(
+      parseError(gpt2With(R"("n_ctx": 8,
+          "attention_layers": ["global", "local"], "window_size": 4)")),
+      "config.json: field 'attention_layers' belongs to GPT-Neo configs; a "
+      "'gpt2' model cannot honour it: remove it, or set model_type to "
+      "'gpt_neo'");
+  EXPECT_EQ(parseError(gpt2With(R"("n_ctx": 8, "window_size": 4)")),
+            "config.json: field 'window_size' belongs to GPT-Neo configs; a "
+            "'gpt2' model cannot honour it: remove it, or set model_type to "
+            "'gpt_neo'");
+  EXPECT_EQ(parseError(R"({"model_type": "gpt_neo", "num_layers": 2,
+      "hidden_size": 32, "num_heads": 2, "vocab_size": 10, "n_embd": 64,
+      "max_position_embeddings": 16, "attention_layers": ["global", "global"]})"),
+            "config.json: field 'n_embd' belongs to GPT-2 configs; a "
+            "'gpt_neo' model cannot honour it: remove it, or set model_type "
+            "to 'gpt2'");
+  EXPECT_EQ(parseError(gpt2With(R"("n_ctx": 8, "scale_attn_weights": false)")),
+            "config.json: scale_attn_weights false is not supported");
+  EXPECT_EQ(parseError(gpt2With(R"("n_ctx": 8,
+          "scale_attn_by_inverse_layer_idx": true)")),
+            "config.json: scale_attn_by_inverse_layer_idx true is not "
+            "supported");
+  EXPECT_EQ(parseError(gpt2With(R"("n_ctx": 8, "add_cross_attention": true)")),
+            "config.json: add_cross_attention true is not supported");
+  EXPECT_EQ(parseError(gpt2With(R"("n_ctx": 8, "n_positions": 16)")),
+            "config.json: n_ctx 8 differs from n_positions 16");
+  EXPECT_EQ(parseError(R"({"model_type": "gpt_neo", "num_layers": 2,
+      "hidden_size": 32, "num_heads": 2, "vocab_size": 10,
+      "max_position_embeddings": 16, "window_size": 4,
+      "attention_layers": ["global", "local"],
+      "attention_types": [[["local", "global"], 1]]})"),
+            "config.json: 'attention_layers' and 'attention_types' describe "
+            "different layer patterns");
+}
+
+/// Parses `text`, expecting success, and returns its warnings.
+std::vector<std::string> warningsOf(llvm::StringRef text) {
+  std::vector<std::string> warnings;
+  llvm::Expected<ModelConfig> config =
+      parseConfigJson(text, "config.json", &warnings);
+  if (!config)
+    ADD_FAILURE() << llvm::toString(config.takeError());
+  return warnings;
+}
+
+// What the model does not use is said, one line each: unknown fields in
+// one list, dropout rates, another initialisation. Fields with no effect
+// on the computation (token ids, metadata, the classification head) and
+// zero dropout say nothing.
+TEST(ConfigJson, WarnsOfWhatTheModelDoesNotUse) {
+  EXPECT_EQ(warningsOf(gpt2With(R"("n_ctx": 8, "zeta": 1, "alpha": [],
+      "bos_token_id": 0, "summary_type": "cls_index")")),
+            std::vector<std::string>{
+                "config.json: unknown fields, ignored: alpha, zeta"});
+  EXPECT_EQ(warningsOf(kGpt2Config),
+            std::vector<std::string>{
+                "config.json: dropout is not applied (attn_pdrop 0.1, "
+                "embd_pdrop 0.1, resid_pdrop 0.1): inference is unaffected, "
+                "training runs without it"});
+  EXPECT_EQ(warningsOf(kGptNeoConfig), std::vector<std::string>{});
+  EXPECT_EQ(warningsOf(gpt2With(R"("n_ctx": 8, "initializer_range": 0.01)")),
+            std::vector<std::string>{
+                "config.json: initializer_range 0.01 is not used: `train` "
+                "starts from GPT-3's initialisation (std 0.02) unless given "
+                "--init-from"});
+}
+
 TEST(ConfigJsonErrors, UnreadableFile) {
   llvm::Expected<ModelConfig> config = loadConfig("/nonexistent/config.json");
   ASSERT_FALSE(!!config);

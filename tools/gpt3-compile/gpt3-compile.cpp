@@ -167,9 +167,12 @@ int main(int argc, char **argv) {
   if (emit == EmitKind::Exe && outputFile == "-")
     return fail("--emit=exe needs an output path: -o <binary>");
 
-  Expected<tfm::ModelConfig> config = tfm::loadConfig(configName);
+  std::vector<std::string> warnings;
+  Expected<tfm::ModelConfig> config = tfm::loadConfig(configName, &warnings);
   if (!config)
     return fail(toString(config.takeError()));
+  for (const std::string &warning : warnings)
+    errs() << "warning: " << warning << "\n";
 
   DialectRegistry registry;
   tfm::registerPipelineDialects(registry);

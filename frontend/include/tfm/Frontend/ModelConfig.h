@@ -61,13 +61,18 @@ llvm::ArrayRef<llvm::StringRef> presetNames();
 llvm::Expected<ModelConfig> lookupPreset(llvm::StringRef name);
 
 /// Reads a Hugging Face GPT-2 or GPT-Neo `config.json` held in `text`;
-/// `fileName` prefixes every diagnostic.
-llvm::Expected<ModelConfig> parseConfigJson(llvm::StringRef text,
-                                            llvm::StringRef fileName);
+/// `fileName` prefixes every diagnostic. A field that changes the model is
+/// honoured or an error; what the model does not use (unknown fields,
+/// dropout rates) is described in `warnings`, one line each.
+llvm::Expected<ModelConfig>
+parseConfigJson(llvm::StringRef text, llvm::StringRef fileName,
+                std::vector<std::string> *warnings = nullptr);
 
 /// Resolves `nameOrPath`: a preset name, or the path of a `config.json` (or of
-/// a directory holding one).
-llvm::Expected<ModelConfig> loadConfig(llvm::StringRef nameOrPath);
+/// a directory holding one), whose warnings go to `warnings`.
+llvm::Expected<ModelConfig>
+loadConfig(llvm::StringRef nameOrPath,
+           std::vector<std::string> *warnings = nullptr);
 
 /// Rejects configs no model can have: zero or absurd sizes, heads that do not
 /// divide the width, windows outside [1, context].
