@@ -98,6 +98,17 @@ def main():
     raw_safetensors(path("size.safetensors"), header, bytes(size))
     header, size = header_of(small)
     raw_safetensors(path("trailing.safetensors"), header, bytes(size + 8))
+    # __metadata__ is a map of strings to strings, and nothing else.
+    header, size = header_of(w)
+    header["__metadata__"] = {"format": "pt", "x": 1}
+    raw_safetensors(path("metadata-number.safetensors"), header,
+                    b"".join(a.astype(np.float32).tobytes() for a in w.values()))
+    header["__metadata__"] = ["pt"]
+    raw_safetensors(path("metadata-list.safetensors"), header,
+                    b"".join(a.astype(np.float32).tobytes() for a in w.values()))
+    header["__metadata__"] = {"format": "pt", "note": "plain text"}
+    raw_safetensors(path("metadata-strings.safetensors"), header,
+                    b"".join(a.astype(np.float32).tobytes() for a in w.values()))
 
     rng = np.random.default_rng(1)
     tokens = rng.integers(0, vocab, size=(B, T)).astype(np.int32)

@@ -34,6 +34,22 @@ std::string shapeString(const std::vector<int64_t> &shape) {
   return s + "]";
 }
 
+/// The format allows `__metadata__` only as a map of strings to strings
+/// (the reference implementation refuses anything else); says what is
+/// wrong with it, if anything.
+std::string checkMetadata(const nlohmann::json &metadata) {
+  if (!metadata.is_object())
+    return std::string("__metadata__ must be a map of strings to strings, "
+                       "got ") +
+           metadata.type_name();
+  for (auto it = metadata.begin(); it != metadata.end(); ++it)
+    if (!it.value().is_string())
+      return "__metadata__ must map strings to strings, but '" + it.key() +
+             "' holds " + (it.value().is_number() ? "a " : "") +
+             it.value().type_name() + " (" + it.value().dump() + ")";
+  return "";
+}
+
 /// Parses one header entry into `info`, or says what is wrong with it.
 std::string parseEntry(const std::string &name, const nlohmann::json &entry,
                        TensorInfo &info) {
@@ -151,8 +167,12 @@ gpt3_status_t SafetensorsFile::open(const std::string &path,
     return malformed(path, "header is not a JSON object");
 
   for (auto it = header.begin(); it != header.end(); ++it) {
-    if (it.key() == "__metadata__")
+    if (it.key() == "__metadata__") {
+      std::string problem = checkMetadata(it.value());
+      if (!problem.empty())
+        return malformed(path, problem);
       continue;
+    }
     TensorInfo info;
     std::string problem = parseEntry(it.key(), it.value(), info);
     if (!problem.empty())
