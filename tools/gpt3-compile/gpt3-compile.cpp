@@ -3,18 +3,17 @@
 // Part of the GPT-3 compiler, under the Apache License v2.0.
 //
 // Turns a model description (a preset name or a Hugging Face config.json)
-// into tfm IR, runs the same pipeline as `gpt3-opt
-// --tfm-lower-to-cpu-pipeline`, and emits linalg IR, LLVM IR, an object file
-// or a standalone model binary. Outputs are deleted again unless the whole
-// compile succeeds, so a failure never leaves a partial artefact behind.
+// into tfm IR, runs the target's pipeline (for the CPU the same phases as
+// `gpt3-opt --tfm-lower-to-cpu-pipeline`), and emits the IR after any phase,
+// LLVM IR, an object file or a standalone model binary. Outputs are deleted
+// again unless the whole compile succeeds, so a failure never leaves a
+// partial artefact behind.
 //
 //===----------------------------------------------------------------------===//
 
-#include "Linker.h"
 #include "Manifest.h"
-#include "ObjectEmitter.h"
+#include "Target.h"
 
-#include "tfm/Conversion/Passes.h"
 #include "tfm/Frontend/GraphBuilder.h"
 #include "tfm/Frontend/ModelConfig.h"
 #include "tfm/Frontend/ModelReport.h"
@@ -26,21 +25,23 @@
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Support/FileUtilities.h"
 #include "mlir/Support/Timing.h"
-#include "mlir/Transforms/Passes.h"
-#include "llvm/IR/LLVMContext.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
-#include "llvm/Support/FileUtilities.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Support/WithColor.h"
+
+#include <optional>
 
 using namespace llvm;
 using namespace mlir;
 
 namespace {
 enum class EmitKind { Tfm, Linalg, Llvm, Obj, Exe };
+enum class TargetKind { Cpu };
+/// Where --compile-to stops: the IR as built, or after a phase.
+enum class StopAt { Tfm, Preprocessing, Linalg, Codegen, LlvmDialect };
 
 cl::OptionCategory category("gpt3-compile options");
 
@@ -77,6 +78,28 @@ cl::opt<EmitKind>
                     clEnumValN(EmitKind::Exe, "exe",
                                "a standalone model binary (needs -o)")),
          cl::init(EmitKind::Tfm), cl::cat(category));
+cl::opt<StopAt> compileTo(
+    "compile-to", cl::desc("Write the IR after this phase and stop"),
+    cl::values(
+        clEnumValN(StopAt::Tfm, "tfm", "the tfm IR as built (--emit=tfm)"),
+        clEnumValN(StopAt::Preprocessing, "preprocessing",
+                   "after tfm-preprocessing-pipeline: training graphs "
+                   "differentiated"),
+        clEnumValN(StopAt::Linalg, "linalg",
+                   "after tfm-to-linalg-pipeline: fused kernels and linalg "
+                   "on tensors (--emit=linalg)"),
+        clEnumValN(StopAt::Codegen, "codegen",
+                   "after the target's codegen phase: tiled, vectorized, "
+                   "bufferized loops"),
+        clEnumValN(StopAt::LlvmDialect, "llvm-dialect",
+                   "after the target's last phase: the LLVM dialect")),
+    cl::cat(category));
+cl::opt<TargetKind>
+    targetKind("target", cl::desc("What the code runs on"),
+               cl::values(clEnumValN(TargetKind::Cpu, "cpu",
+                                     "the host CPU: LLVM, vectorized, OpenMP "
+                                     "threads (default)")),
+               cl::init(TargetKind::Cpu), cl::cat(category));
 cl::opt<std::string> outputFile("o", cl::desc("Output file"),
                                 cl::value_desc("path"), cl::init("-"),
                                 cl::cat(category));
@@ -128,6 +151,22 @@ LogicalResult runPasses(mlir::PassManager &pm, ModuleOp module) {
     return failure();
   applyDefaultTimingPassManagerCLOptions(pm);
   return pm.run(module);
+}
+
+/// The last phase a compile that stops at `stop` (or runs to the end) runs.
+tfm::TfmPhase lastPhase(std::optional<StopAt> stop) {
+  switch (stop.value_or(StopAt::LlvmDialect)) {
+  case StopAt::Preprocessing:
+    return tfm::TfmPhase::Preprocessing;
+  case StopAt::Linalg:
+    return tfm::TfmPhase::Linalg;
+  case StopAt::Codegen:
+    return tfm::TfmPhase::Codegen;
+  case StopAt::Tfm:
+  case StopAt::LlvmDialect:
+    break;
+  }
+  return tfm::TfmPhase::LlvmDialect;
 }
 
 /// The directory holding the runtime archives: build/lib beside build/bin.
@@ -186,8 +225,12 @@ int main(int argc, char **argv) {
   if (failed(verify(module)))
     return fail("internal error: the built IR does not verify");
 
-  bool reportsOnly = (printSummary || printParams) && !emit.getNumOccurrences();
-  if (reportsOnly || emit == EmitKind::Tfm)
+  bool reportsOnly = (printSummary || printParams) &&
+                     !emit.getNumOccurrences() &&
+                     !compileTo.getNumOccurrences();
+  if (reportsOnly ||
+      (emit == EmitKind::Tfm &&
+       (!compileTo.getNumOccurrences() || compileTo == StopAt::Tfm)))
     return writeOutput([&](raw_pwrite_stream &os) {
       if (printSummary)
         tfm::printSummary(*config, module, os);
@@ -201,71 +244,50 @@ int main(int argc, char **argv) {
       return Error::success();
     });
 
-  if (emit == EmitKind::Linalg) {
-    mlir::PassManager pm(&context);
-    OpPassManager &funcPm = pm.nest<func::FuncOp>();
-    funcPm.addPass(tfm::createConvertTfmToLinalgPass());
-    funcPm.addPass(createCanonicalizerPass());
-    funcPm.addPass(createCSEPass());
-    if (failed(runPasses(pm, module)))
-      return 1;
+  // Where the compile stops; --emit=linalg is --compile-to=linalg.
+  std::optional<StopAt> stop;
+  if (emit == EmitKind::Linalg)
+    stop = StopAt::Linalg;
+  if (compileTo.getNumOccurrences()) {
+    if (emit.getNumOccurrences() && stop != compileTo)
+      return fail("--compile-to writes IR; give it without --emit, or with "
+                  "the --emit kind it equals (tfm, linalg)");
+    stop = compileTo;
+  }
+  gpt3::CpuTargetOptions cpuOptions;
+  cpuOptions.cpu = cpu;
+  cpuOptions.optLevel = optLevel;
+  cpuOptions.fuse = !noFuse;
+  std::unique_ptr<gpt3::Target> target = gpt3::createCpuTarget(cpuOptions);
+
+  // The manifest describes the tfm-level signatures, which the lowering
+  // turns into bare pointers.
+  json::Object manifest = gpt3::describeModule(module, *config);
+  mlir::PassManager pm(&context);
+  if (stop != StopAt::Tfm)
+    target->buildPipeline(pm, lastPhase(stop));
+  if (failed(runPasses(pm, module)))
+    return 1;
+  if (stop)
     return writeOutput([&](raw_pwrite_stream &os) {
       module->print(os);
       return Error::success();
     });
-  }
 
-  // Native code: the manifest describes the tfm-level signatures, which the
-  // lowering turns into bare pointers.
-  json::Object manifest = gpt3::describeModule(module, *config);
-  mlir::PassManager pm(&context);
-  tfm::TfmCpuPipelineOptions pipelineOptions;
-  pipelineOptions.fuse = !noFuse;
-  tfm::buildTfmToCpuPipeline(pm, pipelineOptions);
-  if (failed(runPasses(pm, module)))
-    return 1;
   gpt3::addWorkspaceSizes(manifest, module);
   std::string manifestText;
   raw_string_ostream(manifestText) << json::Value(std::move(manifest));
-
-  gpt3::TargetOptions target;
-  target.cpu = cpu;
-  target.optLevel = optLevel;
-  Expected<std::unique_ptr<TargetMachine>> machine =
-      gpt3::createTargetMachine(target);
-  if (!machine)
-    return fail(toString(machine.takeError()));
-  LLVMContext llvmContext;
-  Expected<std::unique_ptr<llvm::Module>> llvmModule =
-      gpt3::translateAndOptimize(module, llvmContext, **machine, optLevel,
-                                 manifestText);
-  if (!llvmModule)
-    return fail(toString(llvmModule.takeError()));
-
-  if (emit == EmitKind::Llvm)
-    return writeOutput([&](raw_pwrite_stream &os) {
-      (*llvmModule)->print(os, nullptr);
-      return Error::success();
-    });
-  if (emit == EmitKind::Obj)
-    return writeOutput([&](raw_pwrite_stream &os) {
-      return gpt3::emitObject(**llvmModule, **machine, os);
-    });
-
-  // --emit=exe: object to a temporary file, then link.
-  SmallString<128> objectPath;
-  int fd;
-  if (std::error_code ec =
-          sys::fs::createTemporaryFile("gpt3-model", "o", fd, objectPath))
-    return fail("cannot create a temporary object file: " + ec.message());
-  FileRemover removeObject(objectPath);
-  {
-    raw_fd_ostream os(fd, /*shouldClose=*/true);
-    if (Error e = gpt3::emitObject(**llvmModule, **machine, os))
+  if (emit == EmitKind::Exe) {
+    raw_null_ostream none;
+    if (Error e = target->emit(module, manifestText, gpt3::Artefact::Executable,
+                               none, outputFile, libraryDir(argv[0])))
       return fail(toString(std::move(e)));
+    return 0;
   }
-  if (Error e =
-          gpt3::linkExecutable(objectPath, outputFile, libraryDir(argv[0])))
-    return fail(toString(std::move(e)));
-  return 0;
+  return writeOutput([&](raw_pwrite_stream &os) {
+    return target->emit(module, manifestText,
+                        emit == EmitKind::Llvm ? gpt3::Artefact::LlvmIr
+                                               : gpt3::Artefact::Object,
+                        os, outputFile, "");
+  });
 }

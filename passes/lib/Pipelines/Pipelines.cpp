@@ -57,13 +57,22 @@ void addCleanup(OpPassManager &pm) {
 }
 } // namespace
 
-void tfm::buildTfmToCpuPipeline(OpPassManager &pm,
-                                const TfmCpuPipelineOptions &options) {
-  // Training graphs first, then tfm -> linalg on tensors, with elementwise
-  // producers fused.
+//===----------------------------------------------------------------------===//
+// Phases
+//===----------------------------------------------------------------------===//
+
+void tfm::buildTfmPreprocessingPipeline(OpPassManager &pm) {
+  // Training graphs: tfm.gradient becomes the backward ops.
   OpPassManager &funcPm = pm.nest<func::FuncOp>();
   funcPm.addPass(tfm::createTfmAutodiffPass());
   addCleanup(funcPm);
+}
+
+void tfm::buildTfmToLinalgPipeline(OpPassManager &pm,
+                                   const TfmLinalgPipelineOptions &options) {
+  // Kernels first (attention, residual + layer norm), then every other op
+  // to linalg on tensors, with elementwise producers fused.
+  OpPassManager &funcPm = pm.nest<func::FuncOp>();
   if (options.fuse) {
     funcPm.addPass(tfm::createTfmFuseAttentionPass());
     funcPm.addPass(tfm::createTfmFuseResidualLayerNormPass());
@@ -74,8 +83,12 @@ void tfm::buildTfmToCpuPipeline(OpPassManager &pm,
     funcPm.addPass(tfm::createTfmFuseElementwisePass());
     addCleanup(funcPm);
   }
+}
 
+void tfm::buildTfmCpuCodegenPipeline(OpPassManager &pm,
+                                     const TfmCpuPipelineOptions &options) {
   // Threads and registers, still on tensors.
+  OpPassManager &funcPm = pm.nest<func::FuncOp>();
   if (options.fuse) {
     tfm::TfmCpuPackMatmulsPassOptions packing;
     packing.panelWidth = options.regTileN;
@@ -135,7 +148,10 @@ void tfm::buildTfmToCpuPipeline(OpPassManager &pm,
   if (!options.openmp)
     bufferPm.addPass(createForallToForLoopPass());
   bufferPm.addPass(tfm::createTfmPlanBuffersPass());
+}
 
+void tfm::buildTfmCpuToLlvmPipeline(OpPassManager &pm,
+                                    const TfmCpuPipelineOptions &options) {
   // Loops and vectors down to LLVM.
   OpPassManager &loopPm = pm.nest<func::FuncOp>();
   if (options.openmp)
@@ -177,6 +193,32 @@ void tfm::buildTfmToCpuPipeline(OpPassManager &pm,
   pm.addPass(tfm::createTfmPackEntryPointsPass());
 }
 
+//===----------------------------------------------------------------------===//
+// Whole pipelines
+//===----------------------------------------------------------------------===//
+
+void tfm::buildTfmToCpuPipelineUpTo(OpPassManager &pm,
+                                    const TfmCpuPipelineOptions &options,
+                                    TfmPhase last) {
+  buildTfmPreprocessingPipeline(pm);
+  if (last == TfmPhase::Preprocessing)
+    return;
+  TfmLinalgPipelineOptions linalg;
+  linalg.fuse = options.fuse;
+  buildTfmToLinalgPipeline(pm, linalg);
+  if (last == TfmPhase::Linalg)
+    return;
+  buildTfmCpuCodegenPipeline(pm, options);
+  if (last == TfmPhase::Codegen)
+    return;
+  buildTfmCpuToLlvmPipeline(pm, options);
+}
+
+void tfm::buildTfmToCpuPipeline(OpPassManager &pm,
+                                const TfmCpuPipelineOptions &options) {
+  buildTfmToCpuPipelineUpTo(pm, options, TfmPhase::LlvmDialect);
+}
+
 void tfm::registerPipelineDialects(DialectRegistry &registry) {
   registry.insert<TfmDialect, affine::AffineDialect, arith::ArithDialect,
                   bufferization::BufferizationDialect, cf::ControlFlowDialect,
@@ -202,9 +244,29 @@ void tfm::registerPipelineDialects(DialectRegistry &registry) {
 }
 
 void tfm::registerTfmPipelines() {
+  PassPipelineRegistration<>(
+      "tfm-preprocessing-pipeline",
+      "Phase 1 of 4: target-neutral tfm to tfm (tfm-autodiff expands "
+      "tfm.gradient into backward ops)",
+      [](OpPassManager &pm) { buildTfmPreprocessingPipeline(pm); });
+  PassPipelineRegistration<TfmLinalgPipelineOptions>(
+      "tfm-to-linalg-pipeline",
+      "Phase 2 of 4: target-neutral tfm to linalg on tensors (attention and "
+      "residual + layer norm kernels, the conversion, elementwise fusion)",
+      buildTfmToLinalgPipeline);
+  PassPipelineRegistration<TfmCpuPipelineOptions>(
+      "tfm-cpu-codegen-pipeline",
+      "Phase 3 of 4, CPU: linalg on tensors to bufferized loops and vectors "
+      "(matmul packing and epilogues, thread and register tiling, "
+      "bufferization, hoisting, buffer planning)",
+      buildTfmCpuCodegenPipeline);
+  PassPipelineRegistration<TfmCpuPipelineOptions>(
+      "tfm-cpu-to-llvm-pipeline",
+      "Phase 4 of 4, CPU: loops, vectors and OpenMP to the LLVM dialect, "
+      "with packed entry points",
+      buildTfmCpuToLlvmPipeline);
   PassPipelineRegistration<TfmCpuPipelineOptions>(
       "tfm-lower-to-cpu-pipeline",
-      "Lower tfm to the LLVM dialect for the host CPU: linalg, thread and "
-      "register tiling, vectorization, bufferization, OpenMP",
+      "All four phases: tfm to the LLVM dialect for the host CPU",
       buildTfmToCpuPipeline);
 }

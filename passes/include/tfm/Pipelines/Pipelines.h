@@ -17,7 +17,22 @@
 
 namespace mlir::tfm {
 
-/// Options of the CPU pipeline.
+/// The phases of a compile, in order; each has its own builder and
+/// registered pipeline, and gpt3-compile --compile-to stops after one.
+enum class TfmPhase { Preprocessing, Linalg, Codegen, LlvmDialect };
+
+/// Options of the target-neutral tfm-to-linalg phase.
+struct TfmLinalgPipelineOptions
+    : public PassPipelineOptions<TfmLinalgPipelineOptions> {
+  PassOptions::Option<bool> fuse{
+      *this, "fuse",
+      llvm::cl::desc("Lower attention and residual + layer norm as fused "
+                     "kernels and fuse elementwise producers; off keeps each "
+                     "op as lowered, to bisect a wrong result"),
+      llvm::cl::init(true)};
+};
+
+/// Options of the CPU phases and the whole CPU pipeline.
 struct TfmCpuPipelineOptions
     : public PassPipelineOptions<TfmCpuPipelineOptions> {
   PassOptions::Option<int64_t> threadTileM{
@@ -47,9 +62,31 @@ struct TfmCpuPipelineOptions
       llvm::cl::init(true)};
 };
 
-/// tfm -> linalg -> tiled, vectorized, bufferized, OpenMP -> LLVM dialect.
-/// Entry points take bare pointers (static shapes), write their results to
+/// Phase 1 (target-neutral): tfm to tfm; training graphs differentiated.
+void buildTfmPreprocessingPipeline(OpPassManager &pm);
+
+/// Phase 2 (target-neutral): tfm to linalg on tensors, with attention and
+/// residual + layer norm as fused kernels.
+void buildTfmToLinalgPipeline(OpPassManager &pm,
+                              const TfmLinalgPipelineOptions &options);
+
+/// Phase 3 (CPU): linalg on tensors to packed, tiled, vectorized,
+/// bufferized loops with planned buffers.
+void buildTfmCpuCodegenPipeline(OpPassManager &pm,
+                                const TfmCpuPipelineOptions &options);
+
+/// Phase 4 (CPU): loops, vectors and OpenMP to the LLVM dialect. Entry
+/// points take bare pointers (static shapes), write their results to
 /// trailing out-parameters, and get a packed `gpt3_entry_<name>(void **)`.
+void buildTfmCpuToLlvmPipeline(OpPassManager &pm,
+                               const TfmCpuPipelineOptions &options);
+
+/// The phases of the CPU pipeline up to and including `last`.
+void buildTfmToCpuPipelineUpTo(OpPassManager &pm,
+                               const TfmCpuPipelineOptions &options,
+                               TfmPhase last);
+
+/// All four phases: tfm to the LLVM dialect for the host CPU.
 void buildTfmToCpuPipeline(OpPassManager &pm,
                            const TfmCpuPipelineOptions &options);
 
@@ -57,7 +94,7 @@ void buildTfmToCpuPipeline(OpPassManager &pm,
 /// LLVM translation) that the pipelines need to `registry`.
 void registerPipelineDialects(DialectRegistry &registry);
 
-/// Registers `tfm-lower-to-cpu-pipeline`.
+/// Registers each phase's pipeline and `tfm-lower-to-cpu-pipeline`.
 void registerTfmPipelines();
 
 } // namespace mlir::tfm

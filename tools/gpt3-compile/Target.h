@@ -1,0 +1,58 @@
+//===- Target.h - Code generation targets of gpt3-compile -------*- C++ -*-===//
+//
+// Part of the GPT-3 compiler, under the Apache License v2.0.
+//
+// A target owns the phases after the target-neutral ones (its codegen and
+// its lowering to the LLVM dialect) and turns their result into an
+// artefact. The driver knows targets only through this interface, so a
+// second target is a sibling of the CPU's, not a branch inside it.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef GPT3_COMPILE_TARGET_H
+#define GPT3_COMPILE_TARGET_H
+
+#include "tfm/Pipelines/Pipelines.h"
+
+#include "mlir/IR/BuiltinOps.h"
+#include "llvm/Support/Error.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <memory>
+#include <string>
+
+namespace gpt3 {
+
+/// What a compile writes after the last phase.
+enum class Artefact { LlvmIr, Object, Executable };
+
+class Target {
+public:
+  virtual ~Target() = default;
+
+  /// Adds every phase up to and including `last`: the target-neutral ones,
+  /// then the target's own.
+  virtual void buildPipeline(mlir::OpPassManager &pm,
+                             mlir::tfm::TfmPhase last) const = 0;
+
+  /// Writes the artefact `kind` of `module` (fully lowered, in the LLVM
+  /// dialect) with `manifest` embedded: LLVM IR and objects to `os`, an
+  /// executable to `outputPath`, linked with the archives in `libDir`.
+  virtual llvm::Error emit(mlir::ModuleOp module, llvm::StringRef manifest,
+                           Artefact kind, llvm::raw_pwrite_stream &os,
+                           llvm::StringRef outputPath,
+                           llvm::StringRef libDir) const = 0;
+};
+
+/// Settings of the host CPU target.
+struct CpuTargetOptions {
+  std::string cpu = "native"; // "native" is the host CPU with its features
+  unsigned optLevel = 3;
+  bool fuse = true; // the fusion passes and matmul packing
+};
+
+std::unique_ptr<Target> createCpuTarget(const CpuTargetOptions &options);
+
+} // namespace gpt3
+
+#endif // GPT3_COMPILE_TARGET_H
