@@ -40,6 +40,48 @@ std::string layerList(const ModelConfig &config, bool local) {
       layers.push_back(std::to_string(layer));
   return join(layers, " ");
 }
+
+/// What result `i` of `func` is, as a group name for a run of like results
+/// ("gradients") or, for a result of its own, its name or type.
+std::pair<std::string, bool> resultKind(func::FuncOp func, unsigned i) {
+  if (auto output = func.getResultAttrOfType<StringAttr>(i, "tfm.output")) {
+    if (output.getValue().starts_with("grad."))
+      return {"gradients", true};
+    return {output.getValue().str(), false};
+  }
+  if (func.getResultAttr(i, "tfm.param"))
+    return {"updated parameters", true};
+  if (auto state = func.getResultAttrOfType<StringAttr>(i, "tfm.state")) {
+    StringRef name = state.getValue();
+    if (name.ends_with("_cache"))
+      return {"key/value caches", true};
+    if (name.starts_with("m."))
+      return {"first moments", true};
+    if (name.starts_with("v."))
+      return {"second moments", true};
+    return {"states", true};
+  }
+  std::string type;
+  raw_string_ostream os(type);
+  os << func.getResultTypes()[i];
+  return {type, false};
+}
+
+/// The results of `func` with runs of like results counted: "loss,
+/// grad_norm, 52 gradients, 52 updated parameters, ...".
+std::string resultList(func::FuncOp func) {
+  SmallVector<std::string> parts;
+  unsigned n = func.getNumResults();
+  for (unsigned i = 0; i < n;) {
+    auto [kind, grouped] = resultKind(func, i);
+    unsigned end = i + 1;
+    while (grouped && end < n && resultKind(func, end).first == kind)
+      ++end;
+    parts.push_back(grouped ? std::to_string(end - i) + " " + kind : kind);
+    i = end;
+  }
+  return join(parts, ", ");
+}
 } // namespace
 
 std::string formatCount(int64_t count) {
@@ -96,11 +138,8 @@ void printSummary(const ModelConfig &config, ModuleOp module, raw_ostream &os) {
       if (!isa<func::FuncOp, func::ReturnOp>(op))
         ++counts[op->getName().getStringRef()];
     });
-    std::string result;
-    raw_string_ostream resultOs(result);
-    interleaveComma(func.getResultTypes(), resultOs);
     os << "\n@" << func.getSymName() << ": " << func.getNumArguments()
-       << " arguments -> " << result << "\n";
+       << " arguments -> " << resultList(func) << "\n";
     for (auto [name, count] : counts)
       os << formatv("  {0,-20} {1,6}\n", name, count);
   }
