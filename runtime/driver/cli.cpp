@@ -8,45 +8,111 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 #include <sys/stat.h>
 
 using namespace gpt3;
 
-Flags gpt3::parseFlags(int argc, char **argv, int first,
-                       const std::vector<std::string> &known,
-                       const std::vector<std::string> &switches) {
-  Flags flags;
-  for (int i = first; i < argc; ++i) {
-    std::string arg = argv[i];
-    if (arg.rfind("--", 0) != 0) {
-      flags.error = "unexpected argument '" + arg + "'";
-      return flags;
-    }
-    std::string name = arg.substr(2), value;
-    size_t eq = name.find('=');
-    if (eq != std::string::npos) {
-      value = name.substr(eq + 1);
-      name = name.substr(0, eq);
-    } else if (i + 1 < argc && std::string(argv[i + 1]).rfind("--", 0) != 0) {
-      value = argv[++i];
-    } else if (std::find(switches.begin(), switches.end(), name) ==
-               switches.end()) {
-      flags.error = "flag --" + name + " needs a value";
-      return flags;
-    }
-    bool isKnown = false;
-    for (const std::string &k : known)
-      isKnown |= k == name;
-    if (!isKnown) {
-      flags.error = "unknown flag --" + name;
-      return flags;
-    }
-    flags.values[name] = value;
+CLI::Validator gpt3::numberCheck(const std::string &range, bool integral,
+                                 std::function<bool(double)> accept) {
+  return CLI::Validator(
+      [=](std::string &text) -> std::string {
+        char *end = nullptr;
+        double value = std::strtod(text.c_str(), &end);
+        if (text.empty() || *end || !accept(value) ||
+            (integral && value != std::floor(value)))
+          return "must be " + range + ", got '" + text + "'";
+        return {};
+      },
+      range);
+}
+
+namespace {
+template <typename T> std::string rangeText(const char *kind, T lo, T hi) {
+  std::ostringstream text;
+  text << kind << " in [" << lo << ", " << hi << "]";
+  return text.str();
+}
+} // namespace
+
+CLI::Validator gpt3::integerIn(int64_t lo, int64_t hi) {
+  return numberCheck(rangeText("an integer", lo, hi), true,
+                     [=](double v) { return v >= lo && v <= hi; });
+}
+
+CLI::Validator gpt3::numberIn(double lo, double hi) {
+  return numberCheck(rangeText("a number", lo, hi), false,
+                     [=](double v) { return v >= lo && v <= hi; });
+}
+
+CLI::Validator gpt3::unsignedInteger() {
+  return numberCheck("an unsigned integer", true,
+                     [](double v) { return v >= 0 && v < 0x1p64; });
+}
+
+CLI::Validator gpt3::oneOf(const std::vector<std::string> &choices) {
+  std::string list;
+  for (size_t i = 0; i < choices.size(); ++i)
+    list += (i == 0 ? "" : i + 1 < choices.size() ? ", " : " or ") + choices[i];
+  return CLI::Validator(
+      [=](std::string &text) -> std::string {
+        if (std::find(choices.begin(), choices.end(), text) != choices.end())
+          return {};
+        return "must be " + list + ", got '" + text + "'";
+      },
+      list);
+}
+
+namespace {
+/// Help lines as "-n,--max-new-tokens N   tokens to add (an integer >= 0;
+/// default 32)": the value's name after the flag, its range, default and
+/// whether it is required after the description.
+class HelpFormatter : public CLI::Formatter {
+public:
+  std::string make_option_opts(const CLI::Option *option) const override {
+    if (option->get_type_size() == 0)
+      return "";
+    return " " + valueName(*option);
   }
-  return flags;
+  std::string make_option_desc(const CLI::Option *option) const override {
+    std::vector<std::string> notes;
+    if (option->get_required())
+      notes.push_back("required");
+    std::string type = option->get_type_name();
+    size_t colon = type.find(':');
+    if (colon != std::string::npos)
+      notes.push_back(type.substr(colon + 1));
+    if (option->get_type_size() != 0 && !option->get_default_str().empty())
+      notes.push_back("default " + option->get_default_str());
+    std::string text = option->get_description();
+    for (size_t i = 0; i < notes.size(); ++i)
+      text += (i ? "; " : " (") + notes[i];
+    return notes.empty() ? text : text + ")";
+  }
+};
+} // namespace
+
+std::string gpt3::valueName(const CLI::Option &option) {
+  std::string type = option.get_type_name();
+  return type.substr(0, type.find(':'));
+}
+
+std::shared_ptr<CLI::Formatter> gpt3::helpFormatter() {
+  auto formatter = std::make_shared<HelpFormatter>();
+  formatter->column_width(32);
+  return formatter;
+}
+
+void gpt3::addThreadsFlag(CLI::App &command, int32_t &threads) {
+  command
+      .add_option("-t,--threads", threads,
+                  "worker threads; default: every core, or $OMP_NUM_THREADS")
+      ->check(integerIn(1, 4096))
+      ->type_name("N");
 }
 
 int gpt3::badInput(const std::string &message) {

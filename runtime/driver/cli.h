@@ -12,11 +12,12 @@
 
 #include "gpt3/runtime.h"
 
-#include <cmath>
-#include <cstdlib>
-#include <map>
+#include <CLI/CLI.hpp>
+
+#include <cstdint>
+#include <functional>
 #include <memory>
-#include <sstream>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -25,49 +26,37 @@ namespace gpt3 {
 constexpr int kExitBadInput = 2;
 constexpr int kExitFailure = 1;
 
-/// --name value pairs after the command.
-struct Flags {
-  std::map<std::string, std::string> values;
-  std::string error;
-  bool has(const std::string &name) const { return values.count(name); }
-};
+/// The long names (without dashes) of the flags given on the command line,
+/// for checks that depend on whether a flag was given, not on its value.
+using GivenFlags = std::set<std::string>;
 
-/// Parses argv[first..] as --name value or --name=value; names outside
-/// `known` are an error. The names in `switches` (also in `known`) may
-/// stand alone, with an empty value.
-Flags parseFlags(int argc, char **argv, int first,
-                 const std::vector<std::string> &known,
-                 const std::vector<std::string> &switches = {});
+/// A check that a flag's value is a number, an integer when `integral`,
+/// for which `accept` holds. A value that fails reads "must be <range>,
+/// got '<text>'"; help shows <range>.
+CLI::Validator numberCheck(const std::string &range, bool integral,
+                           std::function<bool(double)> accept);
 
-/// Reads --name as a number in [lo, hi] into `out`, which keeps its value
-/// when the flag is absent. Otherwise sets `error` to "--name must be
-/// <range>, got '<text>'" (`range` by default "an integer in [lo, hi]" or
-/// "a number in [lo, hi]") and returns false.
-template <typename T>
-bool numberFlag(const Flags &flags, const std::string &name, T lo, T hi, T &out,
-                std::string &error, const std::string &range = "") {
-  if (!flags.has(name))
-    return true;
-  const std::string &text = flags.values.at(name);
-  char *end = nullptr;
-  double value = std::strtod(text.c_str(), &end);
-  bool integral = std::is_integral<T>::value;
-  if (text.empty() || *end || !(value >= lo && value <= hi) ||
-      (integral && value != std::floor(value))) {
-    std::ostringstream message;
-    message << "--" << name << " must be ";
-    if (range.empty())
-      message << (integral ? "an integer" : "a number") << " in [" << lo << ", "
-              << hi << "]";
-    else
-      message << range;
-    message << ", got '" << text << "'";
-    error = message.str();
-    return false;
-  }
-  out = static_cast<T>(value);
-  return true;
-}
+/// "an integer in [lo, hi]".
+CLI::Validator integerIn(int64_t lo, int64_t hi);
+
+/// "a number in [lo, hi]".
+CLI::Validator numberIn(double lo, double hi);
+
+/// "an unsigned integer" below 2^64.
+CLI::Validator unsignedInteger();
+
+/// One of `choices`: "must be on or off, got 'x'".
+CLI::Validator oneOf(const std::vector<std::string> &choices);
+
+/// The help layout of every command: a flag, the name of its value, then
+/// its description with its range and default.
+std::shared_ptr<CLI::Formatter> helpFormatter();
+
+/// The name of `option`'s value ("N", "DIR"), without its range.
+std::string valueName(const CLI::Option &option);
+
+/// Adds `-t,--threads N` to `command`.
+void addThreadsFlag(CLI::App &command, int32_t &threads);
 
 /// Prints "error: <message>" and returns kExitBadInput.
 int badInput(const std::string &message);
@@ -90,17 +79,25 @@ struct TokenizerDeleter {
 };
 using Tokenizer = std::unique_ptr<gpt3_tokenizer_t, TokenizerDeleter>;
 
-/// Loads the tokenizer from --tokenizer, else $GPT3_TOKENIZER_DIR, else the
-/// directory of --weights when it holds vocab.bpe. Returns 0, or the exit
-/// code after reporting why not.
-int openTokenizer(const Flags &flags, Tokenizer &out);
+/// Loads the tokenizer from `dir` (--tokenizer), else $GPT3_TOKENIZER_DIR,
+/// else the directory of `weights` (--weights) when it holds vocab.bpe.
+/// Returns 0, or the exit code after reporting why not.
+int openTokenizer(const std::string &dir, const std::string &weights,
+                  Tokenizer &out);
 
 /// The ids of `text` (any bytes; invalid UTF-8 becomes U+FFFD).
 gpt3_status_t encodeText(const gpt3_tokenizer_t *tokenizer,
                          const std::string &text, std::vector<int32_t> &ids);
 
+struct TokenizeSettings {
+  std::string text, textFile, ids, tokenizer;
+};
+
+/// Declares `tokenize`'s flags on `app`.
+CLI::App *addTokenizeCommand(CLI::App &app, TokenizeSettings &s);
+
 /// `tokenize --text T | --text-file F | --ids "15496 995"`.
-int commandTokenize(const Flags &flags);
+int commandTokenize(const TokenizeSettings &s, const GivenFlags &given);
 
 } // namespace gpt3
 

@@ -142,70 +142,112 @@ gpt3_status_t cachedLogits(GenerateModel &model,
   return nullptr;
 }
 
-struct Settings {
-  SamplingOptions sampling;
-  BeamOptions beam{/*beams=*/1}; // sampling unless --beams says otherwise
-  int32_t maxNewTokens = 32;
-  int32_t numReturn = 1;
-  uint64_t seed = 0;
+/// The model calls of one generation, timed: through the KV cache, or a
+/// full forward per token.
+struct LogitSource {
+  GenerateModel &model;
+  bool useCache;
+  std::vector<int32_t> fed; // tokens the KV cache holds, by position
+  double modelMs = 0;
+  int64_t calls = 0;
+
+  gpt3_status_t next(const std::vector<int32_t> &tokens,
+                     std::vector<float> &logits) {
+    auto start = std::chrono::steady_clock::now();
+    gpt3_status_t st = useCache ? cachedLogits(model, tokens, fed, logits)
+                                : forwardLogits(model, tokens, logits);
+    modelMs += std::chrono::duration<double, std::milli>(
+                   std::chrono::steady_clock::now() - start)
+                   .count();
+    ++calls;
+    return st;
+  }
 };
-} // namespace
 
-int gpt3::commandGenerate(GenerateModel &model, const Flags &flags) {
-  std::string error;
-  Settings s;
-  numberFlag<int32_t>(flags, "max-new-tokens", 0, 1 << 20, s.maxNewTokens,
-                      error, "an integer >= 0");
-  numberFlag<float>(flags, "temp", 0.0f, 1e6f, s.sampling.temperature, error,
-                    "a number >= 0");
-  numberFlag<int32_t>(flags, "top-k", 0, 1 << 30, s.sampling.topK, error,
-                      "an integer >= 0 (0: off)");
-  numberFlag<float>(flags, "top-p", 1e-30f, 1.0f, s.sampling.topP, error,
-                    "in (0, 1]");
-  numberFlag<int32_t>(flags, "beams", 1, 64, s.beam.beams, error,
-                      "an integer in [1, 64]");
-  numberFlag<float>(flags, "length-penalty", -10.0f, 10.0f,
-                    s.beam.lengthPenalty, error, "in [-10, 10]");
-  numberFlag<int32_t>(flags, "num-return-sequences", 1, 64, s.numReturn, error,
-                      "an integer in [1, 64]");
-  if (!error.empty())
-    return badInput(error);
-  if (s.beam.beams > 1 && s.numReturn > s.beam.beams)
-    return badInput("--num-return-sequences must be at most --beams (" +
-                    std::to_string(s.beam.beams) + ")");
-  if (flags.has("cache") && flags.values.at("cache") != "on" &&
-      flags.values.at("cache") != "off")
-    return badInput("--cache must be on or off, got '" +
-                    flags.values.at("cache") + "'");
-  if (flags.has("prompt") && flags.has("prompt-file"))
-    return badInput("pass --prompt or --prompt-file, not both");
-  if (flags.has("seed")) {
-    char *end = nullptr;
-    s.seed = std::strtoull(flags.values.at("seed").c_str(), &end, 10);
-    if (*end || flags.values.at("seed").empty())
-      return badInput("--seed must be an unsigned integer");
-  } else {
-    s.seed = std::random_device{}() * 0x100000000ull ^ std::random_device{}();
+/// Beam search from the prompt's `logits`; prints the best sequences and
+/// counts the tokens they hold in `generated`.
+gpt3_status_t generateBeams(const GenerateSettings &s, LogitSource &source,
+                            const gpt3_tokenizer_t *tokenizer,
+                            const std::vector<int32_t> &promptIds,
+                            const std::vector<float> &logits,
+                            int64_t &generated) {
+  BeamOptions options = s.beam;
+  options.maxNewTokens = s.maxNewTokens;
+  gpt3_status_t failure = nullptr;
+  NextLogProbs next = [&](const std::vector<std::vector<int32_t>> &heads) {
+    std::vector<std::vector<float>> out;
+    for (const std::vector<int32_t> &head : heads) {
+      std::vector<int32_t> tokens = promptIds;
+      tokens.insert(tokens.end(), head.begin(), head.end());
+      std::vector<float> l;
+      if (head.empty())
+        l = logits;
+      else if (!failure)
+        failure = source.next(tokens, l);
+      out.push_back(failure ? std::vector<float>(logits.size(), 0.0f)
+                            : logSoftmax(l));
+    }
+    return out;
+  };
+  std::vector<Hypothesis> best = beamSearch(next, options);
+  if (failure)
+    return failure;
+  for (int32_t r = 0; r < s.numReturn && r < (int32_t)best.size(); ++r) {
+    if (s.numReturn > 1)
+      std::printf("--- sequence %d (score %.3f)\n", r + 1, best[r].score);
+    TextStream out(tokenizer);
+    for (int32_t id : best[r].tokens)
+      if (id != kEndOfText)
+        out.push(id);
+    out.finish();
+    generated += best[r].tokens.size();
   }
+  return nullptr;
+}
 
-  Tokenizer tokenizer;
-  if (int rc = openTokenizer(flags, tokenizer))
-    return rc;
-
-  std::string prompt;
-  if (flags.has("prompt-file")) {
-    if (!readFile(flags.values.at("prompt-file"), prompt))
-      return badInput("--prompt-file: cannot read " +
-                      flags.values.at("prompt-file"));
-  } else if (flags.has("prompt")) {
-    prompt = flags.values.at("prompt");
+/// Samples --num-return-sequences continuations from the prompt's
+/// `promptLogits`, streaming each as it grows.
+gpt3_status_t generateSamples(const GenerateSettings &s, LogitSource &source,
+                              const gpt3_tokenizer_t *tokenizer,
+                              const std::vector<int32_t> &promptIds,
+                              const std::vector<float> &promptLogits,
+                              int64_t &generated) {
+  uint64_t state = s.seed;
+  for (int32_t r = 0; r < s.numReturn; ++r) {
+    if (s.numReturn > 1)
+      std::printf("--- sequence %d\n", r + 1);
+    TextStream out(tokenizer);
+    std::vector<int32_t> tokens = promptIds;
+    std::vector<float> logits = promptLogits;
+    for (int32_t i = 0; i < s.maxNewTokens; ++i) {
+      int32_t id = sampleToken(logits, s.sampling, state);
+      ++generated;
+      if (id == kEndOfText)
+        break;
+      out.push(id);
+      tokens.push_back(id);
+      if (i + 1 < s.maxNewTokens)
+        if (gpt3_status_t st = source.next(tokens, logits))
+          return st;
+    }
+    out.finish();
   }
-  std::vector<int32_t> promptIds;
-  if (gpt3_status_t st = encodeText(tokenizer.get(), prompt, promptIds))
+  return nullptr;
+}
+
+/// The ids of the prompt (end of text for none), checked against the
+/// vocabulary and the compiled context; --max-new-tokens is cut to the
+/// room left. Returns 0, or the exit code after reporting why not.
+int promptIds(const GenerateModel &model, GenerateSettings &s,
+              const gpt3_tokenizer_t *tokenizer, std::vector<int32_t> &ids) {
+  std::string prompt = s.prompt;
+  if (!s.promptFile.empty() && !readFile(s.promptFile, prompt))
+    return badInput("--prompt-file: cannot read " + s.promptFile);
+  if (gpt3_status_t st = encodeText(tokenizer, prompt, ids))
     return report(st);
-  if (promptIds.empty()) // Unconditional: start from end of text.
-    promptIds.push_back(kEndOfText);
-  for (int32_t id : promptIds)
+  if (ids.empty()) // Unconditional: start from end of text.
+    ids.push_back(kEndOfText);
+  for (int32_t id : ids)
     if (id >= model.vocab)
       return badInput("the prompt's token " + std::to_string(id) +
                       " is outside the model's vocabulary of " +
@@ -214,12 +256,11 @@ int gpt3::commandGenerate(GenerateModel &model, const Flags &flags) {
   if (kEndOfText >= model.vocab && s.maxNewTokens > 0)
     std::fprintf(stderr, "note: the vocabulary has no end-of-text token; "
                          "generation runs to --max-new-tokens\n");
-  int64_t context = model.seq;
-  if (static_cast<int64_t>(promptIds.size()) > context)
-    return badInput("the prompt has " + std::to_string(promptIds.size()) +
-                    " tokens, more than the " + std::to_string(context) +
+  if (static_cast<int64_t>(ids.size()) > model.seq)
+    return badInput("the prompt has " + std::to_string(ids.size()) +
+                    " tokens, more than the " + std::to_string(model.seq) +
                     " the model was compiled for (gpt3-compile --seq)");
-  int32_t room = static_cast<int32_t>(context - promptIds.size());
+  int32_t room = static_cast<int32_t>(model.seq - ids.size());
   if (s.maxNewTokens > room) {
     std::fprintf(stderr,
                  "note: --max-new-tokens %d exceeds the room left in the "
@@ -227,105 +268,139 @@ int gpt3::commandGenerate(GenerateModel &model, const Flags &flags) {
                  s.maxNewTokens, room);
     s.maxNewTokens = room;
   }
-  gpt3_status_t loaded =
-      flags.has("weights")
-          ? gpt3_context_load_weights(model.handle,
-                                      flags.values.at("weights").c_str())
-          : gpt3_context_init_weights(model.handle, 0);
-  if (loaded)
-    return report(loaded);
-  if (!flags.has("weights"))
+  return 0;
+}
+
+/// Checks between flags; draws the seed when none was given.
+std::string resolveSettings(GenerateSettings &s, const GivenFlags &given) {
+  if (s.beam.beams > 1 && s.numReturn > s.beam.beams)
+    return "--num-return-sequences must be at most --beams (" +
+           std::to_string(s.beam.beams) + ")";
+  if (given.count("prompt") && given.count("prompt-file"))
+    return "pass --prompt or --prompt-file, not both";
+  if (!given.count("seed"))
+    s.seed = std::random_device{}() * 0x100000000ull ^ std::random_device{}();
+  return "";
+}
+} // namespace
+
+CLI::App *gpt3::addGenerateCommand(CLI::App &app, GenerateSettings &s) {
+  CLI::App *command = app.add_subcommand(
+      "generate",
+      "continue the prompt (empty: from <|endoftext|>), streaming the text");
+  command
+      ->add_option("--weights", s.weights,
+                   "a .safetensors file or a directory holding "
+                   "model.safetensors; default: GPT-3-initialised, seed 0")
+      ->type_name("W");
+  command->add_option("-p,--prompt", s.prompt, "the text to continue")
+      ->type_name("P");
+  command->add_option("--prompt-file", s.promptFile, "read the prompt from F")
+      ->type_name("F");
+  command->add_option("-n,--max-new-tokens", s.maxNewTokens, "tokens to add")
+      ->type_name("N")
+      ->check(numberCheck("an integer >= 0", true,
+                          [](double v) { return v >= 0 && v <= (1 << 20); }))
+      ->capture_default_str();
+  command
+      ->add_option("--temp", s.sampling.temperature,
+                   "sampling temperature; 0 is greedy")
+      ->type_name("T")
+      ->check(numberCheck("a number >= 0", false,
+                          [](double v) { return v >= 0 && v <= 1e6; }))
+      ->capture_default_str();
+  command
+      ->add_option("--top-k", s.sampling.topK,
+                   "sample from the K most likely tokens")
+      ->type_name("K")
+      ->check(numberCheck("an integer >= 0 (0: off)", true,
+                          [](double v) { return v >= 0 && v <= (1 << 30); }))
+      ->capture_default_str();
+  command
+      ->add_option("--top-p", s.sampling.topP,
+                   "sample from the fewest tokens that hold probability P")
+      ->type_name("P")
+      ->check(numberCheck("in (0, 1]", false,
+                          [](double v) { return v > 0 && v <= 1; }))
+      ->capture_default_str();
+  command->add_option("--beams", s.beam.beams, "beam search with N beams")
+      ->type_name("N")
+      ->check(integerIn(1, 64))
+      ->capture_default_str();
+  command
+      ->add_option("--length-penalty", s.beam.lengthPenalty,
+                   "beam score = log p / length^L; > 1 favours longer text")
+      ->type_name("L")
+      ->check(numberCheck("in [-10, 10]", false,
+                          [](double v) { return v >= -10 && v <= 10; }))
+      ->capture_default_str();
+  command
+      ->add_option("--num-return-sequences", s.numReturn,
+                   "continuations to print")
+      ->type_name("R")
+      ->check(integerIn(1, 64))
+      ->capture_default_str();
+  command
+      ->add_option("-s,--seed", s.seed,
+                   "sampling seed; default: random, printed")
+      ->type_name("S")
+      ->check(unsignedInteger());
+  command
+      ->add_option("--tokenizer", s.tokenizer,
+                   "directory with encoder.json and vocab.bpe; default: "
+                   "$GPT3_TOKENIZER_DIR, else the weights' directory")
+      ->type_name("DIR");
+  command->add_option("--cache", s.cache, "off re-runs forward per token")
+      ->type_name("on|off")
+      ->check(oneOf({"on", "off"}))
+      ->capture_default_str();
+  return command;
+}
+
+int gpt3::commandGenerate(GenerateModel &model, GenerateSettings s,
+                          const GivenFlags &given) {
+  std::string error = resolveSettings(s, given);
+  if (!error.empty())
+    return badInput(error);
+  Tokenizer tokenizer;
+  if (int rc = openTokenizer(s.tokenizer, s.weights, tokenizer))
+    return rc;
+  std::vector<int32_t> prompt;
+  if (int rc = promptIds(model, s, tokenizer.get(), prompt))
+    return rc;
+  if (gpt3_status_t st =
+          s.weights.empty()
+              ? gpt3_context_init_weights(model.handle, 0)
+              : gpt3_context_load_weights(model.handle, s.weights.c_str()))
+    return report(st);
+  if (s.weights.empty())
     std::fprintf(stderr, "note: no --weights: GPT-3-initialised random "
                          "weights (seed 0)\n");
   std::fprintf(stderr, "seed %llu\n", static_cast<unsigned long long>(s.seed));
 
-  bool useCache = model.hasDecode &&
-                  !(flags.has("cache") && flags.values.at("cache") == "off");
-  std::vector<int32_t> fed; // tokens the KV cache holds, by position
-  using Clock = std::chrono::steady_clock;
-  double modelMs = 0;
-  int64_t calls = 0;
-  auto nextLogits = [&](const std::vector<int32_t> &tokens,
-                        std::vector<float> &logits) -> gpt3_status_t {
-    auto start = Clock::now();
-    gpt3_status_t st = useCache ? cachedLogits(model, tokens, fed, logits)
-                                : forwardLogits(model, tokens, logits);
-    modelMs +=
-        std::chrono::duration<double, std::milli>(Clock::now() - start).count();
-    ++calls;
-    return st;
-  };
-
+  LogitSource source{model, model.hasDecode && s.cache == "on", {}};
   std::vector<float> logits;
-  // The prompt pass, timed on its own for the summary.
-  if (gpt3_status_t st = nextLogits(promptIds, logits))
+  if (gpt3_status_t st = source.next(prompt, logits))
     return report(st);
-  double promptMs = modelMs;
+  double promptMs = source.modelMs; // the prompt pass, timed on its own
   int64_t generated = 0;
-  auto start = Clock::now();
-
-  if (s.beam.beams > 1) {
-    s.beam.maxNewTokens = s.maxNewTokens;
-    gpt3_status_t failure = nullptr;
-    NextLogProbs next = [&](const std::vector<std::vector<int32_t>> &heads) {
-      std::vector<std::vector<float>> out;
-      for (const std::vector<int32_t> &head : heads) {
-        std::vector<int32_t> tokens = promptIds;
-        tokens.insert(tokens.end(), head.begin(), head.end());
-        std::vector<float> l;
-        if (head.empty())
-          l = logits;
-        else if (!failure)
-          failure = nextLogits(tokens, l);
-        out.push_back(failure ? std::vector<float>(logits.size(), 0.0f)
-                              : logSoftmax(l));
-      }
-      return out;
-    };
-    std::vector<Hypothesis> best = beamSearch(next, s.beam);
-    if (failure)
-      return report(failure);
-    for (int32_t r = 0; r < s.numReturn && r < (int32_t)best.size(); ++r) {
-      if (s.numReturn > 1)
-        std::printf("--- sequence %d (score %.3f)\n", r + 1, best[r].score);
-      TextStream out(tokenizer.get());
-      for (int32_t id : best[r].tokens)
-        if (id != kEndOfText)
-          out.push(id);
-      out.finish();
-      generated += best[r].tokens.size();
-    }
-  } else {
-    uint64_t state = s.seed;
-    std::vector<float> promptLogits = logits;
-    for (int32_t r = 0; r < s.numReturn; ++r) {
-      if (s.numReturn > 1)
-        std::printf("--- sequence %d\n", r + 1);
-      TextStream out(tokenizer.get());
-      std::vector<int32_t> tokens = promptIds;
-      logits = promptLogits;
-      for (int32_t i = 0; i < s.maxNewTokens; ++i) {
-        int32_t id = sampleToken(logits, s.sampling, state);
-        ++generated;
-        if (id == kEndOfText)
-          break;
-        out.push(id);
-        tokens.push_back(id);
-        if (i + 1 < s.maxNewTokens)
-          if (gpt3_status_t st = nextLogits(tokens, logits))
-            return report(st);
-      }
-      out.finish();
-    }
-  }
-  double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  auto start = std::chrono::steady_clock::now();
+  if (gpt3_status_t st = s.beam.beams > 1
+                             ? generateBeams(s, source, tokenizer.get(), prompt,
+                                             logits, generated)
+                             : generateSamples(s, source, tokenizer.get(),
+                                               prompt, logits, generated))
+    return report(st);
+  double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+          .count();
   std::fprintf(stderr,
                "prompt: %zu tokens, %.2f ms/token; generated: %lld tokens, "
                "%.1f tokens/s (%lld model calls, %s)\n",
-               promptIds.size(), promptMs / promptIds.size(),
+               prompt.size(), promptMs / prompt.size(),
                static_cast<long long>(generated),
                seconds > 0 ? generated / seconds : 0.0,
-               static_cast<long long>(calls),
-               useCache ? "KV cache" : "full re-forward");
+               static_cast<long long>(source.calls),
+               source.useCache ? "KV cache" : "full re-forward");
   return 0;
 }

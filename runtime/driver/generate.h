@@ -8,6 +8,7 @@
 #define GPT3_DRIVER_GENERATE_H
 
 #include "cli.h"
+#include "sampling.h"
 
 namespace gpt3 {
 
@@ -21,9 +22,21 @@ struct GenerateModel {
   int64_t prefill;        // 64: tokens per `prefill` call; 0: no such entry
 };
 
-/// `generate --prompt P --max-new-tokens N --temp T --top-k K --top-p P
-/// --beams N --seed S ...`.
-int commandGenerate(GenerateModel &model, const Flags &flags);
+struct GenerateSettings {
+  std::string weights, prompt, promptFile, tokenizer, cache = "on";
+  SamplingOptions sampling;
+  BeamOptions beam{/*beams=*/1}; // sampling unless --beams says otherwise
+  int32_t maxNewTokens = 32;
+  int32_t numReturn = 1;
+  uint64_t seed = 0; // drawn at random unless given
+};
+
+/// Declares `generate`'s flags on `app`.
+CLI::App *addGenerateCommand(CLI::App &app, GenerateSettings &s);
+
+/// `generate -p P -n N --temp T --top-k K --top-p P --beams N -s S ...`.
+int commandGenerate(GenerateModel &model, GenerateSettings s,
+                    const GivenFlags &given);
 
 } // namespace gpt3
 

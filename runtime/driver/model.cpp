@@ -6,9 +6,10 @@
 
 #include "model.h"
 
-gpt3_status_t gpt3::openModel(Context &ctx) {
+gpt3_status_t gpt3::openModel(Context &ctx, int32_t threads) {
   gpt3_context_options_t options;
   gpt3_context_options_initialize(&options);
+  options.num_threads = threads;
   gpt3_status_t status =
       gpt3_context_create(&options, gpt3_allocator_system(), &ctx.handle);
   if (!status)

@@ -25,7 +25,9 @@ struct Context {
 };
 
 /// Opens the model linked into this binary and reads its manifest.
-gpt3_status_t openModel(Context &ctx);
+/// Opens the model linked into this binary; `threads` worker threads for
+/// its entry points (0: OpenMP's default, every core).
+gpt3_status_t openModel(Context &ctx, int32_t threads);
 
 /// The manifest's entry point `name`, or null.
 const nlohmann::json *findEntry(const nlohmann::json &manifest,

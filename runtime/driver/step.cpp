@@ -54,32 +54,48 @@ gpt3_status_t TrainStep::run(const int32_t *tokens, const int32_t *targets,
                            out.size());
 }
 
-int gpt3::commandStep(Context &ctx, const Flags &flags) {
-  for (const char *required : {"weights", "tokens", "targets", "lr", "out"})
-    if (!flags.has(required))
-      return badInput(std::string("step needs --") + required);
+CLI::App *gpt3::addStepCommand(CLI::App &app, StepSettings &s) {
+  CLI::App *command = app.add_subcommand(
+      "step", "one AdamW step from fresh moments (clipped to norm 1): prints "
+              "the loss and the pre-clip gradient norm, writes "
+              "D/grads.safetensors and D/params.safetensors (HF names)");
+  command->add_option("--weights", s.weights, "weights to start from")
+      ->type_name("W")
+      ->required();
+  command->add_option("--tokens", s.tokens, "int32/int64 token ids [B, T]")
+      ->type_name("in.npy")
+      ->required();
+  command->add_option("--targets", s.targets, "next-token ids [B, T]")
+      ->type_name("tgt.npy")
+      ->required();
+  command->add_option("--lr", s.lr, "learning rate")
+      ->type_name("LR")
+      ->check(numberIn(0, 10))
+      ->required();
+  command->add_option("--out", s.out, "directory for the two files")
+      ->type_name("D")
+      ->required();
+  return command;
+}
+
+int gpt3::commandStep(Context &ctx, const StepSettings &s) {
   TrainStep step;
   std::string error;
   if (!step.init(ctx, error))
     return badInput(error);
-  float lr = 0;
-  if (!numberFlag<float>(flags, "lr", 0.0f, 10.0f, lr, error))
-    return badInput(error);
   std::vector<int32_t> tokens, targets;
-  if (!readTokenIds(flags.values.at("tokens"), step.tokenShape(), tokens,
-                    error) ||
-      !readTokenIds(flags.values.at("targets"), step.tokenShape(), targets,
-                    error))
+  if (!readTokenIds(s.tokens, step.tokenShape(), tokens, error) ||
+      !readTokenIds(s.targets, step.tokenShape(), targets, error))
     return badInput(error);
-  const std::string &dir = flags.values.at("out");
+  const std::string &dir = s.out;
   if (!makeDirectories(dir))
     return badInput("cannot create --out directory " + dir);
-  if (gpt3_status_t s = gpt3_context_load_weights(
-          ctx.handle, flags.values.at("weights").c_str()))
-    return report(s);
+  if (gpt3_status_t st =
+          gpt3_context_load_weights(ctx.handle, s.weights.c_str()))
+    return report(st);
 
-  if (gpt3_status_t s = step.run(tokens.data(), targets.data(), 1, lr))
-    return report(s);
+  if (gpt3_status_t st = step.run(tokens.data(), targets.data(), 1, s.lr))
+    return report(st);
   std::printf("loss %.7g\ngrad_norm %.7g\n", step.loss(), step.gradNorm());
   if (!std::isfinite(step.loss()) || !std::isfinite(step.gradNorm()))
     std::fprintf(stderr, "step skipped: the loss or the gradient norm is not "
@@ -89,13 +105,13 @@ int gpt3::commandStep(Context &ctx, const Flags &flags) {
   for (size_t i = 0; i < step.paramNames().size(); ++i)
     grads.push_back(
         tensorView(step.grad(i).data(), step.gradShape(i), GPT3_DTYPE_F32));
-  if (gpt3_status_t s = contextTensors(ctx, step.paramNames(), params))
-    return report(s);
-  if (gpt3_status_t s =
+  if (gpt3_status_t st = contextTensors(ctx, step.paramNames(), params))
+    return report(st);
+  if (gpt3_status_t st =
           saveTensors(dir + "/grads.safetensors", step.paramNames(), grads))
-    return report(s);
-  if (gpt3_status_t s =
+    return report(st);
+  if (gpt3_status_t st =
           saveTensors(dir + "/params.safetensors", step.paramNames(), params))
-    return report(s);
+    return report(st);
   return 0;
 }

@@ -44,7 +44,15 @@ private:
 };
 
 /// `step --weights W --tokens in.npy --targets tgt.npy --lr LR --out DIR`.
-int commandStep(Context &ctx, const Flags &flags);
+struct StepSettings {
+  std::string weights, tokens, targets, out;
+  float lr = 0;
+};
+
+/// Declares `step`'s flags on `app`.
+CLI::App *addStepCommand(CLI::App &app, StepSettings &s);
+
+int commandStep(Context &ctx, const StepSettings &s);
 
 } // namespace gpt3
 

@@ -25,15 +25,14 @@ bool isFile(const std::string &path) {
 } // namespace
 
 namespace {
-/// --tokenizer, else $GPT3_TOKENIZER_DIR, else the directory of --weights
-/// when it holds vocab.bpe; empty when none.
-std::string tokenizerDir(const Flags &flags) {
-  if (flags.has("tokenizer"))
-    return flags.values.at("tokenizer");
+/// `given`, else $GPT3_TOKENIZER_DIR, else the directory of `weights` when
+/// it holds vocab.bpe; empty when none.
+std::string tokenizerDir(const std::string &given, const std::string &weights) {
+  if (!given.empty())
+    return given;
   if (const char *env = std::getenv("GPT3_TOKENIZER_DIR"))
     return env;
-  if (flags.has("weights")) {
-    std::string weights = flags.values.at("weights");
+  if (!weights.empty()) {
     std::string dir = isFile(weights)
                           ? weights.substr(0, weights.find_last_of('/') + 1)
                           : weights + "/";
@@ -46,8 +45,9 @@ std::string tokenizerDir(const Flags &flags) {
 }
 } // namespace
 
-int gpt3::openTokenizer(const Flags &flags, Tokenizer &out) {
-  std::string dir = tokenizerDir(flags);
+int gpt3::openTokenizer(const std::string &given, const std::string &weights,
+                        Tokenizer &out) {
+  std::string dir = tokenizerDir(given, weights);
   if (dir.empty())
     return badInput("no tokenizer: pass --tokenizer DIR (encoder.json and "
                     "vocab.bpe) or set GPT3_TOKENIZER_DIR");
@@ -71,16 +71,33 @@ gpt3_status_t gpt3::encodeText(const gpt3_tokenizer_t *tokenizer,
   return status;
 }
 
-int gpt3::commandTokenize(const Flags &flags) {
-  int sources = flags.has("text") + flags.has("text-file") + flags.has("ids");
+CLI::App *gpt3::addTokenizeCommand(CLI::App &app, TokenizeSettings &s) {
+  CLI::App *command = app.add_subcommand(
+      "tokenize", "GPT-2 BPE ids of a text, on one line, or the text of ids");
+  command->add_option("--text", s.text, "the text to encode")->type_name("T");
+  command->add_option("--text-file", s.textFile, "a file to encode")
+      ->type_name("F");
+  command->add_option("--ids", s.ids, "ids to decode, e.g. \"15496 995\"")
+      ->type_name("\"ID ...\"");
+  command
+      ->add_option("--tokenizer", s.tokenizer,
+                   "directory with encoder.json and vocab.bpe; default: "
+                   "$GPT3_TOKENIZER_DIR")
+      ->type_name("DIR");
+  return command;
+}
+
+int gpt3::commandTokenize(const TokenizeSettings &s, const GivenFlags &given) {
+  int sources =
+      given.count("text") + given.count("text-file") + given.count("ids");
   if (sources != 1)
     return badInput("tokenize needs exactly one of --text, --text-file, --ids");
   Tokenizer tokenizer;
-  if (int rc = openTokenizer(flags, tokenizer))
+  if (int rc = openTokenizer(s.tokenizer, "", tokenizer))
     return rc;
 
-  if (flags.has("ids")) {
-    std::istringstream in(flags.values.at("ids"));
+  if (given.count("ids")) {
+    std::istringstream in(s.ids);
     std::string word, text;
     int32_t vocab = gpt3_tokenizer_vocab_size(tokenizer.get());
     while (in >> word) {
@@ -101,11 +118,10 @@ int gpt3::commandTokenize(const Flags &flags) {
   }
 
   std::string text;
-  if (flags.has("text"))
-    text = flags.values.at("text");
-  else if (!readFile(flags.values.at("text-file"), text))
-    return badInput("--text-file: cannot read " +
-                    flags.values.at("text-file"));
+  if (given.count("text"))
+    text = s.text;
+  else if (!readFile(s.textFile, text))
+    return badInput("--text-file: cannot read " + s.textFile);
   std::vector<int32_t> ids;
   if (gpt3_status_t s = encodeText(tokenizer.get(), text, ids))
     return report(s);

@@ -25,55 +25,25 @@
 
 using namespace gpt3;
 
-const std::vector<std::string> gpt3::kTrainFlags = {"data",
-                                                    "out",
-                                                    "steps",
-                                                    "batch",
-                                                    "seq",
-                                                    "lr",
-                                                    "warmup",
-                                                    "seed",
-                                                    "val-every",
-                                                    "val-fraction",
-                                                    "checkpoint-every",
-                                                    "init-from",
-                                                    "resume",
-                                                    "tokenizer"};
+nlohmann::json TrainSettings::toJson() const {
+  return {{"data", data},
+          {"steps", steps},
+          {"lr", lr},
+          {"warmup", warmup},
+          {"seed", seed},
+          {"val_every", valEvery},
+          {"val_fraction", valFraction},
+          {"checkpoint_every", checkpointEvery},
+          {"init_from", initFrom},
+          {"corpus_hash", corpusHash},
+          {"corpus_tokens", corpusTokens}};
+}
 
 namespace {
 
-/// The resolved settings of a run; what a checkpoint records.
-struct Settings {
-  std::string data;
-  int64_t steps = 100;
-  double lr = 6e-4;
-  int64_t warmup = 0;
-  uint64_t seed = 1;
-  int64_t valEvery = 0;
-  double valFraction = 0.1;
-  int64_t checkpointEvery = 0;
-  std::string initFrom;
-  uint64_t corpusHash = 0;
-  int64_t corpusTokens = 0;
-
-  nlohmann::json toJson() const {
-    return {{"data", data},
-            {"steps", steps},
-            {"lr", lr},
-            {"warmup", warmup},
-            {"seed", seed},
-            {"val_every", valEvery},
-            {"val_fraction", valFraction},
-            {"checkpoint_every", checkpointEvery},
-            {"init_from", initFrom},
-            {"corpus_hash", corpusHash},
-            {"corpus_tokens", corpusTokens}};
-  }
-};
-
 /// GPT-3's schedule: linear warm-up to `lr` over `warmup` steps, then a
 /// cosine decay to lr / 10 at the last step. `step` counts from 0.
-double learningRate(const Settings &s, int64_t step) {
+double learningRate(const TrainSettings &s, int64_t step) {
   if (step < s.warmup)
     return s.lr * static_cast<double>(step + 1) / s.warmup;
   int64_t span = std::max<int64_t>(1, s.steps - s.warmup - 1);
@@ -237,33 +207,34 @@ gpt3_status_t notCheckpointed(gpt3_status_t why, int64_t step,
   return status;
 }
 
-/// Reads the flags into `s`; an empty string when they are valid.
-std::string parseSettings(const Flags &flags, Settings &s) {
-  std::string error;
-  s.data = flags.has("data") ? flags.values.at("data") : "";
-  if (!numberFlag<int64_t>(flags, "steps", 1, 100000000, s.steps, error) ||
-      !numberFlag<double>(flags, "lr", 0.0, 10.0, s.lr, error))
-    return error;
-  s.warmup = s.steps / 10;
-  s.valEvery = std::max<int64_t>(1, s.steps / 10);
-  if (!numberFlag<int64_t>(flags, "warmup", 0, s.steps, s.warmup, error) ||
-      !numberFlag<uint64_t>(flags, "seed", 0, UINT32_MAX, s.seed, error) ||
-      !numberFlag<int64_t>(flags, "val-every", 0, 100000000, s.valEvery,
-                           error) ||
-      !numberFlag<double>(flags, "val-fraction", 0.0, 0.5, s.valFraction,
-                          error) ||
-      !numberFlag<int64_t>(flags, "checkpoint-every", 0, 100000000,
-                           s.checkpointEvery, error))
-    return error;
-  s.initFrom = flags.has("init-from") ? flags.values.at("init-from") : "";
+/// Checks between flags and against the compiled shapes; fills in the
+/// defaults that depend on --steps. An empty string when all is well.
+std::string resolveSettings(TrainSettings &s, const GivenFlags &given,
+                            const std::vector<int64_t> &shape) {
+  if (!s.resume && !given.count("data"))
+    return "train needs --data corpus.txt";
+  for (auto [flag, value, index] :
+       {std::tuple<const char *, int64_t, int>{"batch", s.batch, 0},
+        {"seq", s.seq, 1}})
+    if (given.count(flag) && value != shape[index])
+      return std::string("--") + flag + " " + std::to_string(value) +
+             ": the model was compiled for " + std::to_string(shape[index]) +
+             "; recompile with gpt3-compile --" + flag;
+  if (!given.count("warmup"))
+    s.warmup = s.steps / 10;
+  else if (s.warmup > s.steps)
+    return "--warmup must be an integer in [0, " + std::to_string(s.steps) +
+           "], got '" + std::to_string(s.warmup) + "'";
+  if (!given.count("val-every"))
+    s.valEvery = std::max<int64_t>(1, s.steps / 10);
   return "";
 }
 
 /// With --resume, flags that change the run must agree with the
 /// checkpoint's settings (only --steps may extend it).
-std::string checkResumed(const Flags &flags, const nlohmann::json &saved,
-                         Settings &s) {
-  Settings given = s;
+std::string checkResumed(const GivenFlags &given, const nlohmann::json &saved,
+                         TrainSettings &s) {
+  TrainSettings flags = s;
   s.data = saved.value("data", s.data);
   s.lr = saved.value("lr", s.lr);
   s.warmup = saved.value("warmup", s.warmup);
@@ -274,216 +245,302 @@ std::string checkResumed(const Flags &flags, const nlohmann::json &saved,
   s.initFrom = saved.value("init_from", s.initFrom);
   s.corpusHash = saved.value("corpus_hash", uint64_t{0});
   s.corpusTokens = saved.value("corpus_tokens", int64_t{0});
-  if (!flags.has("steps"))
+  if (!given.count("steps"))
     s.steps = saved.value("steps", s.steps);
   auto differs = [&](const char *flag, bool changed) {
-    return flags.has(flag) && changed
+    return given.count(flag) && changed
                ? std::string("--") + flag +
                      " differs from the checkpoint's; --resume continues the "
                      "run as it was (only --steps may change)"
                : std::string();
   };
   for (std::string e :
-       {differs("data", given.data != s.data), differs("lr", given.lr != s.lr),
-        differs("warmup", given.warmup != s.warmup),
-        differs("seed", given.seed != s.seed),
-        differs("val-fraction", given.valFraction != s.valFraction)})
+       {differs("data", flags.data != s.data), differs("lr", flags.lr != s.lr),
+        differs("warmup", flags.warmup != s.warmup),
+        differs("seed", flags.seed != s.seed),
+        differs("val-fraction", flags.valFraction != s.valFraction)})
     if (!e.empty())
       return e;
   return "";
 }
-} // namespace
 
-int gpt3::commandTrain(Context &ctx, const Flags &flags) {
-  if (!flags.has("out"))
-    return badInput("train needs --out DIR");
-  bool resume = flags.has("resume");
-  if (!resume && !flags.has("data"))
-    return badInput("train needs --data corpus.txt");
-  TrainStep step;
-  std::string error;
-  if (!step.init(ctx, error))
-    return badInput(error);
-  std::vector<int64_t> shape = step.tokenShape();
-  for (auto [flag, index] :
-       {std::pair<const char *, int>{"batch", 0}, {"seq", 1}})
-    if (flags.has(flag) &&
-        flags.values.at(flag) != std::to_string(shape[index]))
-      return badInput(std::string("--") + flag + " " + flags.values.at(flag) +
-                      ": the model was compiled for " +
-                      std::to_string(shape[index]) +
-                      "; recompile with gpt3-compile --" + flag);
-  Settings settings;
-  error = parseSettings(flags, settings);
-  if (!error.empty())
-    return badInput(error);
-  const std::string dir = flags.values.at("out");
-  TrainState state;
-  if (resume) {
-    if (gpt3_status_t s = loadCheckpoint(ctx, dir, state))
-      return report(s);
-    error = checkResumed(flags, state.settings, settings);
-    if (!error.empty())
-      return badInput(error);
-  } else if (!makeDirectories(dir)) {
-    return badInput("cannot create --out directory " + dir);
-  }
+/// Reads the checkpoint of a resumed run into `state` (and its settings
+/// into `s`), or creates the --out directory of a new one. Returns 0, or
+/// the exit code after reporting why not.
+int openRun(Context &ctx, TrainSettings &s, const GivenFlags &given,
+            TrainState &state) {
+  if (!s.resume)
+    return makeDirectories(s.out)
+               ? 0
+               : badInput("cannot create --out directory " + s.out);
+  if (gpt3_status_t st = loadCheckpoint(ctx, s.out, state))
+    return report(st);
+  std::string error = checkResumed(given, state.settings, s);
+  return error.empty() ? 0 : badInput(error);
+}
 
-  // The corpus, tokenized once; every id must be in the vocabulary.
+/// The corpus, tokenized once; every id must be in the vocabulary, and a
+/// resumed run must see the corpus it was trained on. Returns 0, or the
+/// exit code after reporting why not.
+int readCorpus(Context &ctx, TrainSettings &s, std::vector<int32_t> &ids) {
   Tokenizer tokenizer;
-  if (int code = openTokenizer(flags, tokenizer))
+  if (int code = openTokenizer(s.tokenizer, "", tokenizer))
     return code;
   std::string text;
-  if (!readFile(settings.data, text))
-    return badInput("cannot read --data " + settings.data);
-  std::vector<int32_t> ids;
-  if (gpt3_status_t s = encodeText(tokenizer.get(), text, ids))
-    return report(s);
+  if (!readFile(s.data, text))
+    return badInput("cannot read --data " + s.data);
+  if (gpt3_status_t st = encodeText(tokenizer.get(), text, ids))
+    return report(st);
   int64_t vocab = ctx.manifest["config"]["vocab_size"].get<int64_t>();
   for (size_t i = 0; i < ids.size(); ++i)
     if (ids[i] >= vocab)
-      return badInput(settings.data + ": token " + std::to_string(ids[i]) +
+      return badInput(s.data + ": token " + std::to_string(ids[i]) +
                       " at position " + std::to_string(i) +
                       " is outside the model's vocabulary of " +
                       std::to_string(vocab));
   uint64_t hash = hashTokens(ids);
-  if (resume && (hash != settings.corpusHash ||
-                 static_cast<int64_t>(ids.size()) != settings.corpusTokens))
-    return badInput(settings.data + " is not the corpus the checkpoint was "
-                                    "trained on");
-  settings.corpusHash = hash;
-  settings.corpusTokens = static_cast<int64_t>(ids.size());
-  DataLoader data(ids, settings.valFraction, shape[0], shape[1]);
+  if (s.resume && (hash != s.corpusHash ||
+                   static_cast<int64_t>(ids.size()) != s.corpusTokens))
+    return badInput(s.data + " is not the corpus the checkpoint was "
+                             "trained on");
+  s.corpusHash = hash;
+  s.corpusTokens = static_cast<int64_t>(ids.size());
+  return 0;
+}
+
+/// Empty when `data` has a training window and, with validation on, a
+/// validation batch.
+std::string checkSplits(const TrainSettings &s, const DataLoader &data,
+                        const std::vector<int64_t> &shape) {
   if (data.trainTokens() < shape[1] + 1)
-    return badInput(settings.data + ": " + std::to_string(data.trainTokens()) +
-                    " training tokens, fewer than one window of T + 1 = " +
-                    std::to_string(shape[1] + 1));
-  if (settings.valEvery > 0 && data.valBatches() == 0)
-    return badInput(settings.data + ": " + std::to_string(data.valTokens()) +
-                    " validation tokens, fewer than one batch of B (T + 1) = " +
-                    std::to_string(shape[0] * (shape[1] + 1)) +
-                    "; raise --val-fraction or pass --val-every 0");
+    return s.data + ": " + std::to_string(data.trainTokens()) +
+           " training tokens, fewer than one window of T + 1 = " +
+           std::to_string(shape[1] + 1);
+  if (s.valEvery > 0 && data.valBatches() == 0)
+    return s.data + ": " + std::to_string(data.valTokens()) +
+           " validation tokens, fewer than one batch of B (T + 1) = " +
+           std::to_string(shape[0] * (shape[1] + 1)) +
+           "; raise --val-fraction or pass --val-every 0";
+  return "";
+}
 
-  if (!resume) {
-    gpt3_status_t s =
-        settings.initFrom.empty()
-            ? gpt3_context_init_weights(ctx.handle, settings.seed)
-            : gpt3_context_load_weights(ctx.handle, settings.initFrom.c_str());
-    if (s)
-      return report(s);
-  }
-  std::mt19937_64 rng(settings.seed);
-  if (resume) {
-    std::istringstream saved(state.rng);
-    saved >> rng;
-  }
-  state.settings = settings.toJson();
-  if (flags.has("tokenizer"))
-    copyTokenizer(flags.values.at("tokenizer"), dir);
-  else if (const char *env = std::getenv("GPT3_TOKENIZER_DIR"))
-    copyTokenizer(env, dir);
-
+void printRun(Context &ctx, const TrainSettings &s, const TrainState &state,
+              const DataLoader &data, const std::vector<int64_t> &shape) {
   const nlohmann::json &c = ctx.manifest["config"];
-  std::printf(
-      "train %s: batch %lld, sequence %lld, %lld steps from step %lld, "
-      "lr %.3g (warm-up %lld, cosine to %.3g), seed %llu\n",
-      c["name"].get<std::string>().c_str(), static_cast<long long>(shape[0]),
-      static_cast<long long>(shape[1]), static_cast<long long>(settings.steps),
-      static_cast<long long>(state.step), settings.lr,
-      static_cast<long long>(settings.warmup), 0.1 * settings.lr,
-      static_cast<unsigned long long>(settings.seed));
+  std::printf("train %s: batch %lld, sequence %lld, %lld steps from step %lld, "
+              "lr %.3g (warm-up %lld, cosine to %.3g), seed %llu\n",
+              c["name"].get<std::string>().c_str(),
+              static_cast<long long>(shape[0]),
+              static_cast<long long>(shape[1]), static_cast<long long>(s.steps),
+              static_cast<long long>(state.step), s.lr,
+              static_cast<long long>(s.warmup), 0.1 * s.lr,
+              static_cast<unsigned long long>(s.seed));
   std::printf("data %s: %lld tokens, %lld for training, %lld held out; "
               "validation every %lld steps, checkpoints every %lld in %s\n",
-              settings.data.c_str(), static_cast<long long>(ids.size()),
+              s.data.c_str(), static_cast<long long>(s.corpusTokens),
               static_cast<long long>(data.trainTokens()),
               static_cast<long long>(data.valTokens()),
-              static_cast<long long>(settings.valEvery),
-              static_cast<long long>(settings.checkpointEvery), dir.c_str());
+              static_cast<long long>(s.valEvery),
+              static_cast<long long>(s.checkpointEvery), s.out.c_str());
   std::fflush(stdout);
+}
 
-  std::string logPath = dir + "/log.jsonl";
-  if (resume)
+/// The log line of a step; prints it too.
+nlohmann::json logStep(const TrainSettings &s, const TrainStep &step,
+                       int64_t at, double lr, double ms, size_t tokens,
+                       bool finite) {
+  double tps = tokens / (ms / 1000.0);
+  std::printf("step %6lld/%lld | loss %.4f | grad norm %.4f | lr %.3e | "
+              "%.1f ms | %.0f tok/s%s\n",
+              static_cast<long long>(at), static_cast<long long>(s.steps),
+              step.loss(), step.gradNorm(), lr, ms, tps,
+              finite ? "" : " | skipped: non-finite, nothing changed");
+  std::fflush(stdout);
+  return {{"step", at},
+          {"loss", step.loss()},
+          {"grad_norm", step.gradNorm()},
+          {"lr", lr},
+          {"ms", ms},
+          {"tokens_per_s", tps},
+          {"skipped", !finite}};
+}
+
+/// A progress bar on stderr, redrawn in place.
+void drawProgress(int64_t step, int64_t steps) {
+  int width = 30;
+  int done = static_cast<int>(width * step / steps);
+  std::fprintf(stderr, "[%s%s] %lld/%lld", std::string(done, '#').c_str(),
+               std::string(width - done, '.').c_str(),
+               static_cast<long long>(step), static_cast<long long>(steps));
+}
+
+/// The training loop from `state.step` to --steps: a step, its log line,
+/// validation and checkpoints when due.
+int runSteps(Context &ctx, const TrainSettings &s, TrainStep &step,
+             DataLoader &data, TrainState &state, std::mt19937_64 &rng) {
+  std::string logPath = s.out + "/log.jsonl";
+  if (s.resume)
     truncateLog(logPath, state.step);
-  else if (gpt3_status_t s = gpt3_write_file_atomic(logPath.c_str(), "", 0))
-    return report(s);
-  FILE *log = std::fopen(logPath.c_str(), "a");
+  else if (gpt3_status_t st = gpt3_write_file_atomic(logPath.c_str(), "", 0))
+    return report(st);
+  std::unique_ptr<FILE, int (*)(FILE *)> log(std::fopen(logPath.c_str(), "a"),
+                                             &std::fclose);
   if (!log)
     return badInput("cannot write " + logPath);
   bool progress = isatty(STDERR_FILENO);
+  const std::vector<int64_t> &shape = step.tokenShape();
   std::vector<int32_t> tokens(numElements(shape)), targets(tokens.size());
-
-  int64_t committed = resume ? state.step : -1;
-  auto checkpoint = [&]() {
-    std::ostringstream saved;
-    saved << rng;
-    state.rng = saved.str();
-    return saveCheckpoint(ctx, dir, step.paramNames(), state);
-  };
-  while (state.step < settings.steps) {
-    double lr = learningRate(settings, state.step);
+  int64_t committed = s.resume ? state.step : -1;
+  while (state.step < s.steps) {
+    double lr = learningRate(s, state.step);
     data.trainBatch(rng, tokens, targets);
     auto start = std::chrono::steady_clock::now();
-    if (gpt3_status_t s = step.run(tokens.data(), targets.data(),
-                                   static_cast<int32_t>(state.updates + 1),
-                                   static_cast<float>(lr)))
-      return report(s);
+    if (gpt3_status_t st = step.run(tokens.data(), targets.data(),
+                                    static_cast<int32_t>(state.updates + 1),
+                                    static_cast<float>(lr)))
+      return report(st);
     double ms = std::chrono::duration<double, std::milli>(
                     std::chrono::steady_clock::now() - start)
                     .count();
     ++state.step;
     bool finite = std::isfinite(step.loss()) && std::isfinite(step.gradNorm());
-    if (finite)
-      ++state.updates;
-    double tps = tokens.size() / (ms / 1000.0);
+    state.updates += finite;
     if (progress)
       std::fprintf(stderr, "\r\033[K");
-    std::printf("step %6lld/%lld | loss %.4f | grad norm %.4f | lr %.3e | "
-                "%.1f ms | %.0f tok/s%s\n",
-                static_cast<long long>(state.step),
-                static_cast<long long>(settings.steps), step.loss(),
-                step.gradNorm(), lr, ms, tps,
-                finite ? "" : " | skipped: non-finite, nothing changed");
-    std::fflush(stdout);
-    nlohmann::json entry = {{"step", state.step},
-                            {"loss", step.loss()},
-                            {"grad_norm", step.gradNorm()},
-                            {"lr", lr},
-                            {"ms", ms},
-                            {"tokens_per_s", tps},
-                            {"skipped", !finite}};
-    if (settings.valEvery > 0 &&
-        (state.step % settings.valEvery == 0 || state.step == settings.steps)) {
+    nlohmann::json entry =
+        logStep(s, step, state.step, lr, ms, tokens.size(), finite);
+    if (s.valEvery > 0 &&
+        (state.step % s.valEvery == 0 || state.step == s.steps)) {
       double valLoss = 0;
-      if (gpt3_status_t s = validate(ctx, data, shape, valLoss))
-        return report(s);
+      if (gpt3_status_t st = validate(ctx, data, shape, valLoss))
+        return report(st);
       std::printf("validation at step %lld: loss %.4f\n",
                   static_cast<long long>(state.step), valLoss);
       entry["val_loss"] = valLoss;
     }
-    std::fprintf(log, "%s\n", entry.dump().c_str());
-    std::fflush(log);
-    if ((settings.checkpointEvery > 0 &&
-         state.step % settings.checkpointEvery == 0) ||
-        state.step == settings.steps) {
-      if (gpt3_status_t s = checkpoint())
-        return report(notCheckpointed(s, state.step, committed, dir));
+    std::fprintf(log.get(), "%s\n", entry.dump().c_str());
+    std::fflush(log.get());
+    if ((s.checkpointEvery > 0 && state.step % s.checkpointEvery == 0) ||
+        state.step == s.steps) {
+      std::ostringstream saved;
+      saved << rng;
+      state.rng = saved.str();
+      if (gpt3_status_t st =
+              saveCheckpoint(ctx, s.out, step.paramNames(), state))
+        return report(notCheckpointed(st, state.step, committed, s.out));
       committed = state.step;
       std::printf("checkpoint at step %lld in %s\n",
-                  static_cast<long long>(state.step), dir.c_str());
+                  static_cast<long long>(state.step), s.out.c_str());
       std::fflush(stdout);
     }
-    if (progress) {
-      int width = 30;
-      int done = static_cast<int>(width * state.step / settings.steps);
-      std::fprintf(stderr, "[%s%s] %lld/%lld", std::string(done, '#').c_str(),
-                   std::string(width - done, '.').c_str(),
-                   static_cast<long long>(state.step),
-                   static_cast<long long>(settings.steps));
-    }
+    if (progress)
+      drawProgress(state.step, s.steps);
   }
   if (progress)
     std::fprintf(stderr, "\n");
-  std::fclose(log);
-  plotLoss(dir);
+  return 0;
+}
+} // namespace
+
+CLI::App *gpt3::addTrainCommand(CLI::App &app, TrainSettings &s) {
+  CLI::App *command = app.add_subcommand(
+      "train", "train on a text file (GPT-3 init, AdamW, warm-up then cosine "
+               "to 10%, clipping at 1); logs D/log.jsonl, plots D/loss.png, "
+               "checkpoints D/ so that --resume continues bit for bit and "
+               "generate --weights D reads it");
+  command->add_option("--data", s.data, "the corpus (plain text)")
+      ->type_name("corpus.txt");
+  command->add_option("--out", s.out, "run directory")
+      ->type_name("DIR")
+      ->required();
+  command->add_option("--steps", s.steps, "steps in all")
+      ->type_name("N")
+      ->check(integerIn(1, 100000000))
+      ->capture_default_str();
+  command->add_option("--lr", s.lr, "peak learning rate")
+      ->type_name("LR")
+      ->check(numberIn(0, 10))
+      ->capture_default_str();
+  command
+      ->add_option("--warmup", s.warmup, "warm-up steps; default: --steps / 10")
+      ->type_name("W")
+      ->check(integerIn(0, 100000000));
+  command->add_option("-s,--seed", s.seed, "weights and data order")
+      ->type_name("S")
+      ->check(integerIn(0, UINT32_MAX))
+      ->capture_default_str();
+  command
+      ->add_option("--val-every", s.valEvery,
+                   "validate every K steps, 0 never; default: --steps / 10")
+      ->type_name("K")
+      ->check(integerIn(0, 100000000));
+  command
+      ->add_option("--val-fraction", s.valFraction,
+                   "share of the corpus held out")
+      ->type_name("F")
+      ->check(numberIn(0, 0.5))
+      ->capture_default_str();
+  command
+      ->add_option("--checkpoint-every", s.checkpointEvery,
+                   "checkpoint every K steps as well as at the end; 0 only "
+                   "at the end")
+      ->type_name("K")
+      ->check(integerIn(0, 100000000))
+      ->capture_default_str();
+  command->add_option("--init-from", s.initFrom, "weights to start from")
+      ->type_name("W");
+  command->add_flag("--resume", s.resume,
+                    "continue the run in DIR from its checkpoint");
+  command
+      ->add_option("--tokenizer", s.tokenizer,
+                   "directory with encoder.json and vocab.bpe, copied into "
+                   "DIR; default: $GPT3_TOKENIZER_DIR")
+      ->type_name("DIR");
+  command->add_option("--batch", s.batch, "must equal the compiled batch")
+      ->type_name("B");
+  command->add_option("--seq", s.seq, "must equal the compiled sequence")
+      ->type_name("T");
+  return command;
+}
+
+int gpt3::commandTrain(Context &ctx, TrainSettings s, const GivenFlags &given) {
+  TrainStep step;
+  std::string error;
+  if (!step.init(ctx, error))
+    return badInput(error);
+  const std::vector<int64_t> &shape = step.tokenShape();
+  error = resolveSettings(s, given, shape);
+  if (!error.empty())
+    return badInput(error);
+  TrainState state;
+  std::vector<int32_t> ids;
+  if (int code = openRun(ctx, s, given, state))
+    return code;
+  if (int code = readCorpus(ctx, s, ids))
+    return code;
+  DataLoader data(ids, s.valFraction, shape[0], shape[1]);
+  error = checkSplits(s, data, shape);
+  if (!error.empty())
+    return badInput(error);
+
+  if (!s.resume)
+    if (gpt3_status_t st =
+            s.initFrom.empty()
+                ? gpt3_context_init_weights(ctx.handle, s.seed)
+                : gpt3_context_load_weights(ctx.handle, s.initFrom.c_str()))
+      return report(st);
+  std::mt19937_64 rng(s.seed);
+  if (s.resume) {
+    std::istringstream saved(state.rng);
+    saved >> rng;
+  }
+  state.settings = s.toJson();
+  const char *env = std::getenv("GPT3_TOKENIZER_DIR");
+  if (!s.tokenizer.empty() || env)
+    copyTokenizer(s.tokenizer.empty() ? env : s.tokenizer, s.out);
+  printRun(ctx, s, state, data, shape);
+  if (int code = runSteps(ctx, s, step, data, state, rng))
+    return code;
+  plotLoss(s.out);
   return 0;
 }

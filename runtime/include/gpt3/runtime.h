@@ -83,6 +83,10 @@ typedef struct {
   /* Path of a model library (.so); NULL for the model linked into the
    * running executable. */
   const char *artefact_path;
+  /* Worker threads of the entry points; 0 leaves OpenMP's default (every
+   * core, or $OMP_NUM_THREADS). The setting is process-wide: OpenMP has
+   * one thread pool. */
+  int32_t num_threads;
 } gpt3_context_options_t;
 
 void gpt3_context_options_initialize(gpt3_context_options_t *out_options);
@@ -91,6 +95,10 @@ void gpt3_context_options_initialize(gpt3_context_options_t *out_options);
 gpt3_status_t gpt3_context_create(const gpt3_context_options_t *options,
                                   gpt3_allocator_t allocator,
                                   gpt3_context_t **out_context);
+
+/* The worker threads an entry point runs on: num_threads when it was set,
+ * else OpenMP's default; 1 for an artefact built without threads. */
+int32_t gpt3_context_num_threads(const gpt3_context_t *context);
 
 /* The artefact's JSON manifest (config, parameters, entry points). Owned by
  * the context. */

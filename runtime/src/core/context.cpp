@@ -101,6 +101,7 @@ struct gpt3_context_t {
   size_t weightFloats = 0;
   void *workspace = nullptr;
   int64_t workspaceBytes = 0;
+  int32_t threads = 1;
   // Buffers that persist across calls (KV caches, optimizer moments), by
   // name, zeroed when first used and shared by every entry point that names
   // them.
@@ -284,6 +285,7 @@ extern "C" {
 
 void gpt3_context_options_initialize(gpt3_context_options_t *out_options) {
   out_options->artefact_path = nullptr;
+  out_options->num_threads = 0;
 }
 
 gpt3_status_t gpt3_context_create(const gpt3_context_options_t *options,
@@ -311,6 +313,21 @@ gpt3_status_t gpt3_context_create(const gpt3_context_options_t *options,
                       "gpt3-compile");
   ctx->manifest = manifest;
   GPT3_RETURN_IF_ERROR(parseManifest(ctx.get(), symbols));
+  if (options->num_threads < 0)
+    return makeStatus(GPT3_STATUS_INVALID_ARGUMENT,
+                      "num_threads must be >= 0, got " +
+                          std::to_string(options->num_threads));
+  // The artefact's code runs on the OpenMP runtime it links; a model built
+  // without threads has none and nothing to set.
+  using SetThreads = void (*)(int);
+  using GetThreads = int (*)();
+  if (auto set =
+          reinterpret_cast<SetThreads>(dlsym(symbols, "omp_set_num_threads"));
+      set && options->num_threads > 0)
+    set(options->num_threads);
+  if (auto get =
+          reinterpret_cast<GetThreads>(dlsym(symbols, "omp_get_max_threads")))
+    ctx->threads = get();
   if (ctx->workspaceBytes > 0) {
     ctx->workspace =
         allocator.allocate(allocator.self, ctx->workspaceBytes, 64);
@@ -322,6 +339,10 @@ gpt3_status_t gpt3_context_create(const gpt3_context_options_t *options,
   }
   *out_context = ctx.release();
   return nullptr;
+}
+
+int32_t gpt3_context_num_threads(const gpt3_context_t *context) {
+  return context ? context->threads : 0;
 }
 
 const char *gpt3_context_manifest(const gpt3_context_t *context) {
