@@ -78,11 +78,11 @@ double matmulWeights(const nlohmann::json &manifest) {
 /// are the weights and the cache positions its query sees. A prefill chunk
 /// is bound by compute: its matmuls, and attention over the positions seen.
 int benchCached(Context &ctx, int64_t pos, int iters, const std::string &name) {
-  const nlohmann::json *entry = findEntry(ctx.manifest, name);
-  if (!entry)
+  std::vector<gpt3_arg_t> args = entryArgs(ctx, name);
+  if (args.empty())
     return badInput("this model has no " + name + " entry point");
-  std::vector<int64_t> tokenShape = argShape(*entry, "tokens");
-  std::vector<int64_t> logitShape = argShape(*entry, "logits");
+  std::vector<int64_t> tokenShape = argShape(ctx, name, "tokens");
+  std::vector<int64_t> logitShape = argShape(ctx, name, "logits");
   int64_t fresh = tokenShape[1];
   int64_t last = ctx.manifest["seq"].get<int64_t>() - fresh;
   if (pos < 0) // not given
@@ -101,16 +101,17 @@ int benchCached(Context &ctx, int64_t pos, int iters, const std::string &name) {
   double median = ms[ms.size() / 2];
   double weights = 0, cache = 0, attention = 0;
   const nlohmann::json &windows = ctx.manifest["config"]["windows"];
-  for (const auto &arg : (*entry)["args"]) {
-    std::vector<int64_t> shape = arg["shape"].get<std::vector<int64_t>>();
-    if (arg["kind"] == "param")
+  for (const gpt3_arg_t &arg : args) {
+    std::vector<int64_t> shape = shapeOf(arg);
+    std::string argName = arg.name;
+    if (arg.kind == GPT3_ARG_PARAM)
       weights += numElements(shape);
-    if (arg["kind"] != "state" || shape.size() != 4 ||
-        arg["name"].get<std::string>().find("key") == std::string::npos)
+    if (arg.kind != GPT3_ARG_STATE || shape.size() != 4 ||
+        argName.find("key") == std::string::npos)
       continue;
     // Per layer: the positions the last query sees, and the query-key
     // pairs of the chunk (q k^T and p v, 2 flops each per channel).
-    size_t layer = std::stoul(arg["name"].get<std::string>().substr(2));
+    size_t layer = std::stoul(argName.substr(2));
     int64_t window = layer < windows.size() ? windows[layer].get<int64_t>() : 0;
     int64_t width = shape[0] * shape[1] * shape[3];
     for (int64_t q = pos; q < pos + fresh; ++q) {
@@ -192,12 +193,11 @@ int benchTrain(Context &ctx, int iters, uint64_t seed) {
 /// cross-entropy) on random tokens.
 int benchForward(Context &ctx, int iters, uint64_t seed,
                  const std::string &name) {
-  const nlohmann::json *entry = findEntry(ctx.manifest, name);
-  if (!entry)
+  if (!hasEntry(ctx, name))
     return badInput("this model has no " + name + " entry point");
   bool loss = name == "loss";
-  std::vector<int64_t> tokenShape = argShape(*entry, "tokens");
-  std::vector<int64_t> outShape = argShape(*entry, loss ? "loss" : "logits");
+  std::vector<int64_t> tokenShape = argShape(ctx, name, "tokens");
+  std::vector<int64_t> outShape = argShape(ctx, name, loss ? "loss" : "logits");
   std::vector<int32_t> ids, targets;
   benchTokens(ctx, numElements(tokenShape), seed, ids, targets);
   std::vector<float> out(numElements(outShape));

@@ -40,15 +40,19 @@ int commandInfo(Context &ctx) {
   std::printf("compiled for batch %lld, sequence %lld\n",
               ctx.manifest["batch"].get<long long>(),
               ctx.manifest["seq"].get<long long>());
-  for (const auto &entry : ctx.manifest["entries"]) {
-    std::printf("entry %s (workspace %lld bytes):",
-                entry["name"].get<std::string>().c_str(),
-                entry["workspace_bytes"].get<long long>());
-    for (const auto &arg : entry["args"])
-      if (arg["kind"] != "param")
-        std::printf(" %s %s%s", arg["kind"].get<std::string>().c_str(),
-                    arg["name"].get<std::string>().c_str(),
-                    arg["shape"].dump().c_str());
+  static const char *const kinds[] = {"input", "output", "param", "state"};
+  for (size_t i = 0; i < gpt3_context_num_entries(ctx.handle); ++i) {
+    const char *name = gpt3_context_entry_name(ctx.handle, i);
+    std::vector<gpt3_arg_t> args = entryArgs(ctx, name);
+    long long workspace = 0;
+    for (const gpt3_arg_t &arg : args)
+      if (arg.kind == GPT3_ARG_WORKSPACE)
+        workspace = arg.shape[0];
+    std::printf("entry %s (workspace %lld bytes):", name, workspace);
+    for (const gpt3_arg_t &arg : args)
+      if (arg.kind != GPT3_ARG_PARAM && arg.kind != GPT3_ARG_WORKSPACE)
+        std::printf(" %s %s%s", kinds[arg.kind], arg.name,
+                    nlohmann::json(shapeOf(arg)).dump().c_str());
     std::printf("\n");
   }
   return 0;
@@ -59,11 +63,10 @@ struct ForwardSettings {
 };
 
 int commandForward(Context &ctx, const ForwardSettings &s) {
-  const nlohmann::json *entry = findEntry(ctx.manifest, "forward");
-  if (!entry)
+  if (!hasEntry(ctx, "forward"))
     return badInput("this model has no forward entry point");
-  std::vector<int64_t> tokenShape = argShape(*entry, "tokens");
-  std::vector<int64_t> logitShape = argShape(*entry, "logits");
+  std::vector<int64_t> tokenShape = argShape(ctx, "forward", "tokens");
+  std::vector<int64_t> logitShape = argShape(ctx, "forward", "logits");
 
   std::vector<int32_t> ids;
   std::string error;
@@ -192,17 +195,16 @@ int runCommand(const CLI::App &command, Settings &s) {
     return commandStep(ctx, s.step);
   if (name == "tokenize")
     return commandTokenize(s.tokenize, given);
-  const nlohmann::json *entry = findEntry(ctx.manifest, "forward");
-  if (!entry)
+  if (!hasEntry(ctx, "forward"))
     return badInput("this model has no forward entry point");
-  std::vector<int64_t> logits = argShape(*entry, "logits");
-  const nlohmann::json *prefill = findEntry(ctx.manifest, "prefill");
+  std::vector<int64_t> logits = argShape(ctx, "forward", "logits");
+  std::vector<int64_t> prefill = argShape(ctx, "prefill", "tokens");
   GenerateModel model{ctx.handle,
                       logits[0],
                       logits[1],
                       logits[2],
-                      findEntry(ctx.manifest, "decode") != nullptr,
-                      prefill ? argShape(*prefill, "tokens")[1] : 0};
+                      hasEntry(ctx, "decode"),
+                      prefill.empty() ? 0 : prefill[1]};
   return commandGenerate(model, s.generate, given);
 }
 } // namespace

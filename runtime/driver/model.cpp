@@ -17,20 +17,33 @@ gpt3_status_t gpt3::openModel(Context &ctx, int32_t threads) {
   return status;
 }
 
-const nlohmann::json *gpt3::findEntry(const nlohmann::json &manifest,
-                                      const std::string &name) {
-  for (const auto &entry : manifest["entries"])
-    if (entry["name"] == name)
-      return &entry;
-  return nullptr;
+std::vector<gpt3_arg_t> gpt3::entryArgs(const Context &ctx,
+                                        const std::string &name) {
+  const gpt3_arg_t *args = nullptr;
+  size_t count = 0;
+  if (gpt3_status_t status =
+          gpt3_context_entry_args(ctx.handle, name.c_str(), &args, &count)) {
+    gpt3_status_free(status);
+    return {};
+  }
+  return {args, args + count};
 }
 
-std::vector<int64_t> gpt3::argShape(const nlohmann::json &entry,
-                                    const std::string &name) {
-  for (const auto &arg : entry["args"])
-    if (arg["name"] == name)
-      return arg["shape"].get<std::vector<int64_t>>();
+bool gpt3::hasEntry(const Context &ctx, const std::string &name) {
+  return !entryArgs(ctx, name).empty();
+}
+
+std::vector<int64_t> gpt3::argShape(const Context &ctx,
+                                    const std::string &entry,
+                                    const std::string &arg) {
+  for (const gpt3_arg_t &a : entryArgs(ctx, entry))
+    if (a.name == arg)
+      return shapeOf(a);
   return {};
+}
+
+std::vector<int64_t> gpt3::shapeOf(const gpt3_arg_t &arg) {
+  return {arg.shape, arg.shape + arg.rank};
 }
 
 int64_t gpt3::numElements(const std::vector<int64_t> &shape) {

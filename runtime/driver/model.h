@@ -30,12 +30,17 @@ struct Context {
 gpt3_status_t openModel(Context &ctx, int32_t threads);
 
 /// The manifest's entry point `name`, or null.
-const nlohmann::json *findEntry(const nlohmann::json &manifest,
-                                const std::string &name);
+/// The arguments of entry point `name`, as the runtime read them from the
+/// manifest; empty when the model has no such entry.
+std::vector<gpt3_arg_t> entryArgs(const Context &ctx, const std::string &name);
 
-/// The shape of the argument called `name` of a manifest entry.
-std::vector<int64_t> argShape(const nlohmann::json &entry,
-                              const std::string &name);
+bool hasEntry(const Context &ctx, const std::string &name);
+
+/// The shape of argument `arg` of entry point `entry`; empty if none.
+std::vector<int64_t> argShape(const Context &ctx, const std::string &entry,
+                              const std::string &arg);
+
+std::vector<int64_t> shapeOf(const gpt3_arg_t &arg);
 
 int64_t numElements(const std::vector<int64_t> &shape);
 

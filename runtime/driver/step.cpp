@@ -21,19 +21,19 @@
 using namespace gpt3;
 
 bool TrainStep::init(Context &ctx, std::string &error) {
-  const nlohmann::json *entry = findEntry(ctx.manifest, "train_step");
-  if (!entry) {
+  std::vector<gpt3_arg_t> args = entryArgs(ctx, "train_step");
+  if (args.empty()) {
     error = "this model has no train_step entry point";
     return false;
   }
   ctx_ = &ctx;
-  tokenShape_ = argShape(*entry, "tokens");
-  for (const auto &arg : (*entry)["args"]) {
-    std::string name = arg["name"].get<std::string>();
-    if (arg["kind"] != "output" || name.rfind("grad.", 0) != 0)
+  tokenShape_ = argShape(ctx, "train_step", "tokens");
+  for (const gpt3_arg_t &arg : args) {
+    std::string name = arg.name;
+    if (arg.kind != GPT3_ARG_OUTPUT || name.rfind("grad.", 0) != 0)
       continue;
     paramNames_.push_back(name.substr(5));
-    gradShapes_.push_back(arg["shape"].get<std::vector<int64_t>>());
+    gradShapes_.push_back(shapeOf(arg));
     grads_.emplace_back(numElements(gradShapes_.back()));
   }
   return true;

@@ -24,6 +24,8 @@ public:
   explicit CpuTarget(const gpt3::CpuTargetOptions &options)
       : options(options) {}
 
+  llvm::StringRef deviceName() const override { return "cpu"; }
+
   void buildPipeline(mlir::OpPassManager &pm,
                      mlir::tfm::TfmPhase last) const override {
     mlir::tfm::TfmCpuPipelineOptions pipeline;

@@ -30,6 +30,9 @@ class Target {
 public:
   virtual ~Target() = default;
 
+  /// The device kind the runtime must run the artefact on: "cpu".
+  virtual llvm::StringRef deviceName() const = 0;
+
   /// Adds every phase up to and including `last`: the target-neutral ones,
   /// then the target's own.
   virtual void buildPipeline(mlir::OpPassManager &pm,

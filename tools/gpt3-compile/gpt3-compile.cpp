@@ -275,6 +275,7 @@ int main(int argc, char **argv) {
     });
 
   gpt3::addWorkspaceSizes(manifest, module);
+  manifest["device"] = target->deviceName();
   std::string manifestText;
   raw_string_ostream(manifestText) << json::Value(std::move(manifest));
   if (emit == EmitKind::Exe) {

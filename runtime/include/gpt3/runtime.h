@@ -57,8 +57,6 @@ typedef struct {
 /* aligned_alloc/free. */
 gpt3_allocator_t gpt3_allocator_system(void);
 
-/*===--- Tensors -----------------------------------------------------------===*/
-
 typedef enum {
   GPT3_DTYPE_F32 = 0,
   GPT3_DTYPE_I32 = 1,
@@ -66,12 +64,30 @@ typedef enum {
   GPT3_DTYPE_I8 = 3,
 } gpt3_dtype_t;
 
-/* A view of caller-owned memory; the runtime never frees `data`. */
+/*===--- Devices
+ * -----------------------------------------------------------===*/
+
+typedef enum {
+  GPT3_DEVICE_CPU = 0,  /* the host: memory any code can read */
+  GPT3_DEVICE_CUDA = 1, /* an NVIDIA GPU: memory of its own */
+} gpt3_device_type_t;
+
+typedef struct {
+  gpt3_device_type_t type;
+  int32_t ordinal; /* which one of its type: 0 for the first GPU */
+} gpt3_device_t;
+
+/*===--- Tensors
+ * -----------------------------------------------------------===*/
+
+/* A view of caller-owned memory; the runtime never frees `data`. A
+ * zero-initialised tensor lives on the CPU. */
 typedef struct {
   void *data;       /* row-major, contiguous */
   int64_t shape[8]; /* {4, 64} */
   int32_t rank;     /* 2 */
   gpt3_dtype_t dtype;
+  gpt3_device_t device; /* where `data` lives */
 } gpt3_tensor_t;
 
 /*===--- Context -----------------------------------------------------------===*/
@@ -87,6 +103,9 @@ typedef struct {
    * core, or $OMP_NUM_THREADS). The setting is process-wide: OpenMP has
    * one thread pool. */
   int32_t num_threads;
+  /* Where the entry points run and the context's buffers live; the CPU by
+   * default. It must be the target the artefact was compiled for. */
+  gpt3_device_t device;
 } gpt3_context_options_t;
 
 void gpt3_context_options_initialize(gpt3_context_options_t *out_options);
@@ -99,6 +118,38 @@ gpt3_status_t gpt3_context_create(const gpt3_context_options_t *options,
 /* The worker threads an entry point runs on: num_threads when it was set,
  * else OpenMP's default; 1 for an artefact built without threads. */
 int32_t gpt3_context_num_threads(const gpt3_context_t *context);
+
+/* The device the context runs on. */
+gpt3_device_t gpt3_context_device(const gpt3_context_t *context);
+
+typedef enum {
+  GPT3_ARG_INPUT = 0,     /* given by the caller: tokens, pos, lr */
+  GPT3_ARG_OUTPUT = 1,    /* written for the caller: logits, loss */
+  GPT3_ARG_PARAM = 2,     /* a weight, from the context */
+  GPT3_ARG_STATE = 3,     /* a KV cache or optimizer moment, kept */
+  GPT3_ARG_WORKSPACE = 4, /* the context's scratch memory */
+} gpt3_arg_kind_t;
+
+/* One argument of an entry point, as the manifest describes it. */
+typedef struct {
+  const char *name; /* "tokens", "h.0.attn.c_attn.weight", "logits" */
+  gpt3_arg_kind_t kind;
+  gpt3_dtype_t dtype;
+  int64_t shape[8];
+  int32_t rank;
+} gpt3_arg_t;
+
+/* The entry points' names, in manifest order; owned by the context. */
+size_t gpt3_context_num_entries(const gpt3_context_t *context);
+const char *gpt3_context_entry_name(const gpt3_context_t *context,
+                                    size_t index);
+
+/* The arguments of entry point `fn` in the order its code takes them;
+ * owned by the context. NOT_FOUND when the model has no such entry. */
+gpt3_status_t gpt3_context_entry_args(const gpt3_context_t *context,
+                                      const char *fn,
+                                      const gpt3_arg_t **out_args,
+                                      size_t *out_count);
 
 /* The artefact's JSON manifest (config, parameters, entry points). Owned by
  * the context. */

@@ -4,75 +4,59 @@
 //
 // Opens a compiled model, binds its weights into one arena, owns the one
 // workspace every entry point shares, and calls entry points through their
-// packed `void (*)(void **)` wrappers in manifest argument order.
+// packed `void (*)(void **)` wrappers in manifest argument order. Every
+// buffer lives on the context's device and is reached through its
+// operations (device.h). No exception leaves a C function: each body runs
+// under `guarded`.
 //
 //===----------------------------------------------------------------------===//
 
 #include "convert.h"
+#include "device.h"
+#include "manifest.h"
 #include "random.h"
 #include "safetensors.h"
 #include "status.h"
-
-#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <dlfcn.h>
-#include <map>
 #include <sys/stat.h>
 
-using gpt3::makeStatus;
-using gpt3::SafetensorsFile;
-using gpt3::TensorInfo;
+using namespace gpt3;
+
+struct gpt3_context_t {
+  void *library = nullptr; // dlopen handle of a .so artefact
+  std::string manifestText;
+  Manifest manifest;
+  std::unique_ptr<Device> device;
+  float *weights = nullptr; // arena of every parameter, f32
+  void *workspace = nullptr;
+  // Buffers that persist across calls (KV caches, optimizer moments), by
+  // name, zeroed when first used and shared by every entry point that names
+  // them.
+  std::map<std::string, void *> states;
+
+  ~gpt3_context_t() {
+    if (device) {
+      for (auto &[name, buffer] : states)
+        device->deallocate(buffer);
+      device->deallocate(weights);
+      device->deallocate(workspace);
+    }
+    device.reset();
+    if (library)
+      dlclose(library);
+  }
+};
 
 namespace {
-struct ArgSpec {
-  std::string name;  // "tokens", "wte.weight", "logits", "workspace"
-  std::string kind;  // "input", "param", "state", "output", "workspace"
-  std::string dtype; // "i32", "f32", "i8"
-  std::vector<int64_t> shape;
-  size_t paramOffset = 0; // for kind "param": floats into the weight arena
-};
-
-struct Entry {
-  std::string name;
-  void (*fn)(void **) = nullptr;
-  std::vector<ArgSpec> args;
-  int64_t workspaceBytes = 0;
-};
-
-struct Param {
-  std::string name;
-  std::vector<int64_t> shape;
-  size_t offset = 0; // in the weight arena, in floats
-  int64_t numElements() const {
-    int64_t n = 1;
-    for (int64_t d : shape)
-      n *= d;
-    return n;
-  }
-};
-
-std::string shapeString(const std::vector<int64_t> &shape) {
-  std::string s = "[";
-  for (size_t i = 0; i < shape.size(); ++i)
-    s += (i ? ", " : "") + std::to_string(shape[i]);
-  return s + "]";
-}
-
-const char *dtypeName(gpt3_dtype_t dtype) {
-  switch (dtype) {
-  case GPT3_DTYPE_F32:
-    return "f32";
-  case GPT3_DTYPE_I32:
-    return "i32";
-  case GPT3_DTYPE_I64:
-    return "i64";
-  case GPT3_DTYPE_I8:
-    return "i8";
-  }
-  return "unknown";
+int64_t numElements(const std::vector<int64_t> &shape) {
+  int64_t n = 1;
+  for (int64_t d : shape)
+    n *= d;
+  return n;
 }
 
 /// Hugging Face names may carry a `transformer.` prefix.
@@ -87,65 +71,14 @@ bool endsWith(const std::string &s, const std::string &suffix) {
   return s.size() >= suffix.size() &&
          s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
-} // namespace
 
-struct gpt3_context_t {
-  gpt3_allocator_t allocator;
-  void *library = nullptr; // dlopen handle of a .so artefact
-  std::string manifest;
-  int64_t vocabSize = 0;
-  int64_t positions = 0; // the compiled sequence length
-  std::vector<Param> params;
-  std::map<std::string, Entry> entries;
-  float *weights = nullptr; // arena of every parameter, f32
-  size_t weightFloats = 0;
-  void *workspace = nullptr;
-  int64_t workspaceBytes = 0;
-  int32_t threads = 1;
-  // Buffers that persist across calls (KV caches, optimizer moments), by
-  // name, zeroed when first used and shared by every entry point that names
-  // them.
-  std::map<std::string, void *> states;
-  std::map<std::string, std::vector<int64_t>> stateShapes;
-
-  ~gpt3_context_t() {
-    for (auto &[name, buffer] : states)
-      allocator.deallocate(allocator.self, buffer);
-    if (weights)
-      allocator.deallocate(allocator.self, weights);
-    if (workspace)
-      allocator.deallocate(allocator.self, workspace);
-    if (library)
-      dlclose(library);
-  }
-};
-
-namespace {
-int64_t numElements(const std::vector<int64_t> &shape) {
-  int64_t n = 1;
-  for (int64_t d : shape)
-    n *= d;
-  return n;
+gpt3_status_t nullArgument(const char *function) {
+  return makeStatus(GPT3_STATUS_INVALID_ARGUMENT,
+                    std::string(function) + ": null argument");
 }
 
-/// Records the shape of state `arg`; states of one name must agree in shape
-/// across entry points. The buffer is allocated on first use, so a model
-/// that only generates never holds optimizer moments.
-gpt3_status_t declareState(gpt3_context_t *ctx, const ArgSpec &arg) {
-  auto known = ctx->stateShapes.find(arg.name);
-  if (known == ctx->stateShapes.end()) {
-    ctx->stateShapes[arg.name] = arg.shape;
-    return nullptr;
-  }
-  return known->second == arg.shape
-             ? nullptr
-             : makeStatus(GPT3_STATUS_DATA_LOSS,
-                          "state '" + arg.name + "' has two shapes, " +
-                              shapeString(known->second) + " and " +
-                              shapeString(arg.shape));
-}
-
-/// The buffer of state `name`, allocated and zeroed on first use.
+/// The buffer of state `name`, allocated and zeroed on first use, so a
+/// model that only generates never holds optimizer moments.
 gpt3_status_t stateBuffer(gpt3_context_t *ctx, const std::string &name,
                           void **out) {
   auto existing = ctx->states.find(name);
@@ -153,16 +86,11 @@ gpt3_status_t stateBuffer(gpt3_context_t *ctx, const std::string &name,
     *out = existing->second;
     return nullptr;
   }
-  size_t bytes = numElements(ctx->stateShapes.at(name)) * sizeof(float);
-  void *buffer = ctx->allocator.allocate(ctx->allocator.self, bytes, 64);
-  if (!buffer)
-    return makeStatus(GPT3_STATUS_RESOURCE_EXHAUSTED,
-                      "cannot allocate " + std::to_string(bytes) +
-                          " bytes for state '" + name + "'");
-  std::memset(buffer, 0, bytes);
-  ctx->states[name] = buffer;
-  *out = buffer;
-  return nullptr;
+  size_t bytes =
+      numElements(ctx->manifest.stateShapes.at(name)) * sizeof(float);
+  GPT3_RETURN_IF_ERROR(ctx->device->allocate(bytes, out));
+  ctx->states[name] = *out;
+  return ctx->device->fillZero(*out, bytes);
 }
 
 /// The positions a call may start at: [0, positions - new tokens], where
@@ -172,7 +100,8 @@ gpt3_status_t checkPosition(const Entry &entry, int64_t positions,
                             int32_t pos) {
   int64_t fresh = 0;
   for (const ArgSpec &arg : entry.args)
-    if (arg.kind == "input" && arg.name == "tokens" && arg.shape.size() == 2)
+    if (arg.kind == GPT3_ARG_INPUT && arg.name == "tokens" &&
+        arg.shape.size() == 2)
       fresh = arg.shape[1];
   if (pos < 0 || pos > positions - fresh)
     return makeStatus(GPT3_STATUS_INVALID_ARGUMENT,
@@ -183,120 +112,253 @@ gpt3_status_t checkPosition(const Entry &entry, int64_t positions,
   return nullptr;
 }
 
-gpt3_status_t parseManifest(gpt3_context_t *ctx, void *symbols) {
-  nlohmann::json m =
-      nlohmann::json::parse(ctx->manifest, nullptr, /*allow_exceptions=*/false);
-  if (m.is_discarded() || !m.is_object() || m.value("version", 0) != 1)
-    return makeStatus(GPT3_STATUS_DATA_LOSS,
-                      "the artefact's manifest is not a version-1 manifest");
-  ctx->vocabSize = m["config"].value("vocab_size", int64_t{0});
-  ctx->positions = m.value("seq", int64_t{0});
-  size_t offset = 0;
-  for (const auto &p : m["params"]) {
-    Param param;
-    param.name = p.value("name", "");
-    param.shape = p.value("shape", std::vector<int64_t>{});
-    param.offset = offset;
-    offset += param.numElements();
-    ctx->params.push_back(std::move(param));
-  }
-  ctx->weightFloats = offset;
-  for (const auto &e : m["entries"]) {
-    Entry entry;
-    entry.name = e.value("name", "");
-    entry.workspaceBytes = e.value("workspace_bytes", int64_t{0});
-    std::string symbol = e.value("symbol", "");
-    entry.fn =
-        reinterpret_cast<void (*)(void **)>(dlsym(symbols, symbol.c_str()));
-    if (!entry.fn)
-      return makeStatus(GPT3_STATUS_NOT_FOUND,
-                        "entry point symbol '" + symbol +
-                            "' not found in the artefact");
-    for (const auto &a : e["args"]) {
-      ArgSpec arg{a.value("name", ""), a.value("kind", ""),
-                  a.value("dtype", ""),
-                  a.value("shape", std::vector<int64_t>{})};
-      // Resolve parameters once here, not on every call.
-      if (arg.kind == "param") {
-        auto param =
-            std::find_if(ctx->params.begin(), ctx->params.end(),
-                         [&](const Param &p) { return p.name == arg.name; });
-        if (param == ctx->params.end())
-          return makeStatus(GPT3_STATUS_DATA_LOSS,
-                            "the manifest's entry '" + entry.name +
-                                "' takes unknown parameter '" + arg.name + "'");
-        arg.paramOffset = param->offset;
-      }
-      if (arg.kind == "state")
-        GPT3_RETURN_IF_ERROR(declareState(ctx, arg));
-      entry.args.push_back(std::move(arg));
-    }
-    ctx->workspaceBytes = std::max(ctx->workspaceBytes, entry.workspaceBytes);
-    ctx->entries[entry.name] = std::move(entry);
-  }
-  return nullptr;
-}
-
-/// Copies `tensor` from `file` into `out` as f32.
-gpt3_status_t convertToF32(const SafetensorsFile &file,
-                           const TensorInfo &tensor, float *out) {
+/// Copies `tensor` from `file` to `out` in device memory as f32.
+gpt3_status_t copyAsF32(Device &device, const SafetensorsFile &file,
+                        const TensorInfo &tensor, float *out) {
   const uint8_t *src = file.data(tensor);
   size_t count =
       (tensor.end - tensor.begin) / SafetensorsFile::dtypeSize(tensor.dtype);
-  if (tensor.dtype == "F32") {
-    std::memcpy(out, src, count * sizeof(float));
-  } else if (tensor.dtype == "BF16" || tensor.dtype == "F16") {
-    bool bf16 = tensor.dtype == "BF16";
-    for (size_t i = 0; i < count; ++i) {
-      uint16_t bits;
-      std::memcpy(&bits, src + 2 * i, 2);
-      out[i] = bf16 ? gpt3::bf16ToF32(bits) : gpt3::f16ToF32(bits);
-    }
-  } else {
+  if (tensor.dtype == "F32")
+    return device.copyIn(out, src, count * sizeof(float));
+  if (tensor.dtype != "BF16" && tensor.dtype != "F16")
     return makeStatus(GPT3_STATUS_INVALID_ARGUMENT,
                       file.path() + ": tensor '" + tensor.name +
                           "' has dtype " + tensor.dtype +
                           "; parameters must be F32, F16 or BF16");
+  bool bf16 = tensor.dtype == "BF16";
+  std::vector<float> converted(count);
+  for (size_t i = 0; i < count; ++i) {
+    uint16_t bits;
+    std::memcpy(&bits, src + 2 * i, 2);
+    converted[i] = bf16 ? bf16ToF32(bits) : f16ToF32(bits);
   }
-  return nullptr;
+  return device.copyIn(out, converted.data(), count * sizeof(float));
 }
 
 /// A new weight arena, to be filled completely before it is installed, so a
 /// failed load leaves the previous weights in place.
 gpt3_status_t allocateArena(gpt3_context_t *ctx, float **out) {
-  *out = static_cast<float *>(ctx->allocator.allocate(
-      ctx->allocator.self, ctx->weightFloats * sizeof(float), 64));
-  if (!*out)
-    return makeStatus(GPT3_STATUS_RESOURCE_EXHAUSTED,
-                      "cannot allocate " +
-                          std::to_string(ctx->weightFloats * sizeof(float)) +
-                          " bytes for the weights");
+  void *arena = nullptr;
+  GPT3_RETURN_IF_ERROR(ctx->device->allocate(
+      ctx->manifest.weightFloats * sizeof(float), &arena));
+  *out = static_cast<float *>(arena);
   return nullptr;
 }
 
 void installArena(gpt3_context_t *ctx, float *arena) {
-  if (ctx->weights)
-    ctx->allocator.deallocate(ctx->allocator.self, ctx->weights);
+  ctx->device->deallocate(ctx->weights);
   ctx->weights = arena;
 }
-} // namespace
 
-extern "C" {
-
-void gpt3_context_options_initialize(gpt3_context_options_t *out_options) {
-  out_options->artefact_path = nullptr;
-  out_options->num_threads = 0;
+/// Every tensor of `file` must be a parameter, a known buffer, or the tied
+/// head.
+gpt3_status_t
+checkNoStrangers(const Manifest &m, const std::string &file,
+                 const std::map<std::string, const TensorInfo *> &byName) {
+  const Param *wte = m.param("wte.weight");
+  for (const auto &[name, tensor] : byName) {
+    if (m.param(name) || endsWith(name, ".attn.bias") ||
+        endsWith(name, ".attn.masked_bias"))
+      continue;
+    if (name == "lm_head.weight" && wte && tensor->shape == wte->shape)
+      continue;
+    return makeStatus(GPT3_STATUS_INVALID_ARGUMENT,
+                      file + ": unexpected tensor '" + tensor->name +
+                          "' with shape " + shapeString(tensor->shape) +
+                          "; the model has no such parameter");
+  }
+  return nullptr;
 }
 
-gpt3_status_t gpt3_context_create(const gpt3_context_options_t *options,
-                                  gpt3_allocator_t allocator,
-                                  gpt3_context_t **out_context) {
-  if (!out_context || !options)
+gpt3_status_t loadWeights(gpt3_context_t *ctx, const char *path) {
+  std::string file = path;
+  struct stat st;
+  if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+    file += "/model.safetensors";
+  std::unique_ptr<SafetensorsFile> weights;
+  GPT3_RETURN_IF_ERROR(SafetensorsFile::open(file, &weights));
+  std::map<std::string, const TensorInfo *> byName;
+  for (const TensorInfo &t : weights->tensors())
+    byName[canonicalName(t.name)] = &t;
+  GPT3_RETURN_IF_ERROR(checkNoStrangers(ctx->manifest, file, byName));
+
+  float *arena = nullptr;
+  GPT3_RETURN_IF_ERROR(allocateArena(ctx, &arena));
+  auto fail = [&](gpt3_status_t status) {
+    ctx->device->deallocate(arena);
+    return status;
+  };
+  for (const Param &p : ctx->manifest.params) {
+    auto it = byName.find(p.name);
+    if (it == byName.end())
+      return fail(makeStatus(GPT3_STATUS_NOT_FOUND,
+                             file + ": missing tensor '" + p.name +
+                                 "' with shape " + shapeString(p.shape)));
+    const TensorInfo &t = *it->second;
+    if (t.shape != p.shape)
+      return fail(makeStatus(
+          GPT3_STATUS_INVALID_ARGUMENT,
+          file + ": tensor '" + t.name + "' has shape " + shapeString(t.shape) +
+              ", but the model expects " + shapeString(p.shape)));
+    if (gpt3_status_t s =
+            copyAsF32(*ctx->device, *weights, t, arena + p.offset))
+      return fail(s);
+  }
+  installArena(ctx, arena);
+  return nullptr;
+}
+
+gpt3_status_t loadStates(gpt3_context_t *ctx, const char *path) {
+  std::unique_ptr<SafetensorsFile> file;
+  GPT3_RETURN_IF_ERROR(SafetensorsFile::open(path, &file));
+  // Everything is checked before anything is written.
+  for (const TensorInfo &t : file->tensors()) {
+    auto shape = ctx->manifest.stateShapes.find(t.name);
+    if (shape == ctx->manifest.stateShapes.end())
+      return makeStatus(GPT3_STATUS_INVALID_ARGUMENT,
+                        std::string(path) + ": unexpected tensor '" + t.name +
+                            "'; the model has no such state");
+    if (shape->second != t.shape || t.dtype != "F32")
+      return makeStatus(GPT3_STATUS_INVALID_ARGUMENT,
+                        std::string(path) + ": state '" + t.name + "' is " +
+                            t.dtype + " " + shapeString(t.shape) +
+                            ", but the model expects F32 " +
+                            shapeString(shape->second));
+  }
+  for (const TensorInfo &t : file->tensors()) {
+    void *buffer = nullptr;
+    GPT3_RETURN_IF_ERROR(stateBuffer(ctx, t.name, &buffer));
+    GPT3_RETURN_IF_ERROR(
+        copyAsF32(*ctx->device, *file, t, static_cast<float *>(buffer)));
+  }
+  return nullptr;
+}
+
+/// GPT-3's initialisation of parameter `p` from `normal`.
+void initParam(const Param &p, int64_t layers, Normal &normal,
+               std::vector<float> &out) {
+  out.assign(p.numElements(), 0.0f);
+  bool gain = endsWith(p.name, "ln_1.weight") ||
+              endsWith(p.name, "ln_2.weight") || p.name == "ln_f.weight";
+  if (gain || p.shape.size() == 1) {
+    std::fill(out.begin(), out.end(), gain ? 1.0f : 0.0f);
+    return;
+  }
+  float std = 0.02f;
+  if (endsWith(p.name, "attn.c_proj.weight") ||
+      endsWith(p.name, "mlp.c_proj.weight"))
+    std /= std::sqrt(2.0f * static_cast<float>(std::max<int64_t>(layers, 1)));
+  for (float &value : out)
+    value = std * normal.next();
+}
+
+gpt3_status_t initWeights(gpt3_context_t *ctx, uint64_t seed) {
+  float *arena = nullptr;
+  GPT3_RETURN_IF_ERROR(allocateArena(ctx, &arena));
+  int64_t layers = 0;
+  for (const Param &p : ctx->manifest.params)
+    layers += endsWith(p.name, ".ln_1.weight");
+  Normal normal(seed);
+  std::vector<float> values;
+  for (const Param &p : ctx->manifest.params) {
+    initParam(p, layers, normal, values);
+    if (gpt3_status_t s = ctx->device->copyIn(arena + p.offset, values.data(),
+                                              values.size() * sizeof(float))) {
+      ctx->device->deallocate(arena);
+      return s;
+    }
+  }
+  installArena(ctx, arena);
+  return nullptr;
+}
+
+/// Checks caller tensor `t` against argument `spec` of entry `fn`.
+gpt3_status_t checkTensor(const gpt3_context_t *ctx, const char *fn,
+                          const ArgSpec &spec, const gpt3_tensor_t &t) {
+  std::vector<int64_t> shape(t.shape, t.shape + std::clamp(t.rank, 0, 8));
+  if (t.rank < 0 || t.rank > 8 || shape != spec.shape ||
+      t.dtype != spec.dtype || !t.data)
     return makeStatus(GPT3_STATUS_INVALID_ARGUMENT,
-                      "gpt3_context_create: null argument");
-  *out_context = nullptr;
+                      std::string(fn) + ": '" + spec.name + "' must be " +
+                          dtypeName(spec.dtype) + " " +
+                          shapeString(spec.shape) + ", got " +
+                          dtypeName(t.dtype) + " " + shapeString(shape));
+  gpt3_device_t device = ctx->device->id();
+  if (t.device.type != device.type || t.device.ordinal != device.ordinal)
+    return makeStatus(GPT3_STATUS_INVALID_ARGUMENT,
+                      std::string(fn) + ": '" + spec.name + "' is on " +
+                          deviceName(t.device) + ", but the model runs on " +
+                          deviceName(device));
+  if (spec.kind != GPT3_ARG_INPUT || spec.dtype != GPT3_DTYPE_I32 ||
+      (spec.name != "tokens" && spec.name != "targets"))
+    return nullptr;
+  const int32_t *ids = static_cast<const int32_t *>(t.data);
+  for (int64_t i = 0, count = numElements(shape); i < count; ++i)
+    if (ids[i] < 0 || ids[i] >= ctx->manifest.vocabSize)
+      return makeStatus(GPT3_STATUS_INVALID_ARGUMENT,
+                        spec.name + "[" + std::to_string(i) +
+                            "] = " + std::to_string(ids[i]) +
+                            " is outside the vocabulary [0, " +
+                            std::to_string(ctx->manifest.vocabSize) + ")");
+  return nullptr;
+}
+
+gpt3_status_t call(gpt3_context_t *ctx, const char *fn,
+                   const gpt3_tensor_t *args, size_t numArgs,
+                   gpt3_tensor_t *results, size_t numResults) {
+  const Entry *entry = ctx->manifest.entry(fn);
+  if (!entry)
+    return makeStatus(GPT3_STATUS_NOT_FOUND,
+                      std::string("no entry point '") + fn + "'");
+  if (!ctx->weights)
+    return makeStatus(GPT3_STATUS_INVALID_ARGUMENT,
+                      "weights are not loaded; call "
+                      "gpt3_context_load_weights first");
+  std::vector<void *> argv;
+  size_t nextArg = 0, nextResult = 0;
+  for (const ArgSpec &spec : entry->args) {
+    if (spec.kind == GPT3_ARG_PARAM) {
+      argv.push_back(ctx->weights + spec.paramOffset);
+      continue;
+    }
+    if (spec.kind == GPT3_ARG_WORKSPACE) {
+      argv.push_back(ctx->workspace);
+      continue;
+    }
+    if (spec.kind == GPT3_ARG_STATE) {
+      void *buffer = nullptr;
+      GPT3_RETURN_IF_ERROR(stateBuffer(ctx, spec.name, &buffer));
+      argv.push_back(buffer);
+      continue;
+    }
+    bool isInput = spec.kind == GPT3_ARG_INPUT;
+    if (isInput ? nextArg >= numArgs : nextResult >= numResults)
+      return makeStatus(GPT3_STATUS_INVALID_ARGUMENT,
+                        std::string(fn) + ": too few " +
+                            (isInput ? "inputs" : "outputs") + "; '" +
+                            spec.name + "' is missing");
+    const gpt3_tensor_t &t = isInput ? args[nextArg++] : results[nextResult++];
+    GPT3_RETURN_IF_ERROR(checkTensor(ctx, fn, spec, t));
+    if (isInput && spec.name == "pos" && spec.dtype == GPT3_DTYPE_I32)
+      GPT3_RETURN_IF_ERROR(
+          checkPosition(*entry, ctx->manifest.positions,
+                        *static_cast<const int32_t *>(t.data)));
+    argv.push_back(t.data);
+  }
+  if (nextArg != numArgs || nextResult != numResults)
+    return makeStatus(GPT3_STATUS_INVALID_ARGUMENT,
+                      std::string(fn) + ": too many inputs or outputs");
+  GPT3_RETURN_IF_ERROR(ctx->device->call(entry->fn, argv.data()));
+  return ctx->device->synchronize();
+}
+
+gpt3_status_t create(const gpt3_context_options_t *options,
+                     gpt3_allocator_t allocator, gpt3_context_t **out) {
+  if (options->num_threads < 0)
+    return makeStatus(GPT3_STATUS_INVALID_ARGUMENT,
+                      "num_threads must be >= 0, got " +
+                          std::to_string(options->num_threads));
   std::unique_ptr<gpt3_context_t> ctx(new gpt3_context_t());
-  ctx->allocator = allocator;
   void *symbols = RTLD_DEFAULT;
   if (options->artefact_path) {
     ctx->library = dlopen(options->artefact_path, RTLD_NOW | RTLD_LOCAL);
@@ -311,267 +373,158 @@ gpt3_status_t gpt3_context_create(const gpt3_context_options_t *options,
     return makeStatus(GPT3_STATUS_NOT_FOUND,
                       "no gpt3_manifest in the artefact: it was not built by "
                       "gpt3-compile");
-  ctx->manifest = manifest;
-  GPT3_RETURN_IF_ERROR(parseManifest(ctx.get(), symbols));
-  if (options->num_threads < 0)
-    return makeStatus(GPT3_STATUS_INVALID_ARGUMENT,
-                      "num_threads must be >= 0, got " +
-                          std::to_string(options->num_threads));
-  // The artefact's code runs on the OpenMP runtime it links; a model built
-  // without threads has none and nothing to set.
-  using SetThreads = void (*)(int);
-  using GetThreads = int (*)();
-  if (auto set =
-          reinterpret_cast<SetThreads>(dlsym(symbols, "omp_set_num_threads"));
-      set && options->num_threads > 0)
-    set(options->num_threads);
-  if (auto get =
-          reinterpret_cast<GetThreads>(dlsym(symbols, "omp_get_max_threads")))
-    ctx->threads = get();
-  if (ctx->workspaceBytes > 0) {
-    ctx->workspace =
-        allocator.allocate(allocator.self, ctx->workspaceBytes, 64);
-    if (!ctx->workspace)
-      return makeStatus(GPT3_STATUS_RESOURCE_EXHAUSTED,
-                        "cannot allocate the " +
-                            std::to_string(ctx->workspaceBytes) +
-                            "-byte workspace");
-  }
-  *out_context = ctx.release();
-  return nullptr;
-}
-
-int32_t gpt3_context_num_threads(const gpt3_context_t *context) {
-  return context ? context->threads : 0;
-}
-
-const char *gpt3_context_manifest(const gpt3_context_t *context) {
-  return context ? context->manifest.c_str() : "";
-}
-
-gpt3_status_t gpt3_context_load_weights(gpt3_context_t *ctx, const char *path) {
-  if (!ctx || !path)
-    return makeStatus(GPT3_STATUS_INVALID_ARGUMENT,
-                      "gpt3_context_load_weights: null argument");
-  std::string file = path;
-  struct stat st;
-  if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
-    file += "/model.safetensors";
-  std::unique_ptr<SafetensorsFile> weights;
-  GPT3_RETURN_IF_ERROR(SafetensorsFile::open(file, &weights));
-
-  std::map<std::string, const TensorInfo *> byName;
-  for (const TensorInfo &t : weights->tensors())
-    byName[canonicalName(t.name)] = &t;
-  const Param *wte = nullptr;
-  for (const Param &p : ctx->params)
-    if (p.name == "wte.weight")
-      wte = &p;
-
-  // Every file tensor must be a parameter, a known buffer, or the tied head.
-  std::map<std::string, const Param *> paramByName;
-  for (const Param &p : ctx->params)
-    paramByName[p.name] = &p;
-  for (const auto &[name, tensor] : byName) {
-    if (paramByName.count(name) || endsWith(name, ".attn.bias") ||
-        endsWith(name, ".attn.masked_bias"))
-      continue;
-    if (name == "lm_head.weight" && wte && tensor->shape == wte->shape)
-      continue;
-    return makeStatus(GPT3_STATUS_INVALID_ARGUMENT,
-                      file + ": unexpected tensor '" + tensor->name +
-                          "' with shape " + shapeString(tensor->shape) +
-                          "; the model has no such parameter");
-  }
-
-  float *arena = nullptr;
-  GPT3_RETURN_IF_ERROR(allocateArena(ctx, &arena));
-  auto fail = [&](gpt3_status_t status) {
-    ctx->allocator.deallocate(ctx->allocator.self, arena);
-    return status;
-  };
-  for (const Param &p : ctx->params) {
-    auto it = byName.find(p.name);
-    if (it == byName.end())
-      return fail(makeStatus(GPT3_STATUS_NOT_FOUND,
-                             file + ": missing tensor '" + p.name +
-                                 "' with shape " + shapeString(p.shape)));
-    const TensorInfo &t = *it->second;
-    if (t.shape != p.shape)
-      return fail(makeStatus(
-          GPT3_STATUS_INVALID_ARGUMENT,
-          file + ": tensor '" + t.name + "' has shape " + shapeString(t.shape) +
-              ", but the model expects " + shapeString(p.shape)));
-    if (gpt3_status_t s = convertToF32(*weights, t, arena + p.offset))
-      return fail(s);
-  }
-  installArena(ctx, arena);
-  return nullptr;
-}
-
-gpt3_status_t gpt3_context_load_states(gpt3_context_t *ctx, const char *path) {
-  if (!ctx || !path)
-    return makeStatus(GPT3_STATUS_INVALID_ARGUMENT,
-                      "gpt3_context_load_states: null argument");
-  std::unique_ptr<SafetensorsFile> file;
-  GPT3_RETURN_IF_ERROR(SafetensorsFile::open(path, &file));
-  // Everything is checked before anything is written.
-  for (const TensorInfo &t : file->tensors()) {
-    auto shape = ctx->stateShapes.find(t.name);
-    if (shape == ctx->stateShapes.end())
-      return makeStatus(GPT3_STATUS_INVALID_ARGUMENT,
-                        std::string(path) + ": unexpected tensor '" + t.name +
-                            "'; the model has no such state");
-    if (shape->second != t.shape || t.dtype != "F32")
-      return makeStatus(GPT3_STATUS_INVALID_ARGUMENT,
-                        std::string(path) + ": state '" + t.name + "' is " +
-                            t.dtype + " " + shapeString(t.shape) +
-                            ", but the model expects F32 " +
-                            shapeString(shape->second));
-  }
-  for (const TensorInfo &t : file->tensors()) {
-    void *buffer = nullptr;
-    GPT3_RETURN_IF_ERROR(stateBuffer(ctx, t.name, &buffer));
-    GPT3_RETURN_IF_ERROR(convertToF32(*file, t, static_cast<float *>(buffer)));
-  }
-  return nullptr;
-}
-
-gpt3_status_t gpt3_context_init_weights(gpt3_context_t *ctx, uint64_t seed) {
-  if (!ctx)
-    return makeStatus(GPT3_STATUS_INVALID_ARGUMENT,
-                      "gpt3_context_init_weights: null context");
-  float *arena = nullptr;
-  GPT3_RETURN_IF_ERROR(allocateArena(ctx, &arena));
-  int64_t layers = 0;
-  for (const Param &p : ctx->params)
-    if (endsWith(p.name, ".ln_1.weight"))
-      ++layers;
-  gpt3::Normal normal(seed);
-  for (const Param &p : ctx->params) {
-    float *data = arena + p.offset;
-    int64_t n = p.numElements();
-    bool gain = endsWith(p.name, "ln_1.weight") ||
-                endsWith(p.name, "ln_2.weight") || p.name == "ln_f.weight";
-    if (gain || p.shape.size() == 1) {
-      std::fill(data, data + n, gain ? 1.0f : 0.0f);
-      continue;
-    }
-    float std = 0.02f;
-    if (endsWith(p.name, "attn.c_proj.weight") ||
-        endsWith(p.name, "mlp.c_proj.weight"))
-      std /= std::sqrt(2.0f * static_cast<float>(std::max<int64_t>(layers, 1)));
-    for (int64_t i = 0; i < n; ++i)
-      data[i] = std * normal.next();
-  }
-  installArena(ctx, arena);
-  return nullptr;
-}
-
-gpt3_status_t gpt3_context_call(gpt3_context_t *ctx, const char *fn,
-                                const gpt3_tensor_t *args, size_t num_args,
-                                gpt3_tensor_t *results, size_t num_results) {
-  if (!ctx || !fn)
-    return makeStatus(GPT3_STATUS_INVALID_ARGUMENT,
-                      "gpt3_context_call: null argument");
-  auto it = ctx->entries.find(fn);
-  if (it == ctx->entries.end())
+  ctx->manifestText = manifest;
+  GPT3_RETURN_IF_ERROR(
+      parseManifest(ctx->manifestText, symbols, ctx->manifest));
+  gpt3_device_t compiled{ctx->manifest.device, 0};
+  if (options->device.type != GPT3_DEVICE_CPU ||
+      compiled.type != GPT3_DEVICE_CPU)
     return makeStatus(GPT3_STATUS_NOT_FOUND,
-                      std::string("no entry point '") + fn + "'");
-  if (!ctx->weights)
-    return makeStatus(GPT3_STATUS_INVALID_ARGUMENT,
-                      "weights are not loaded; call "
-                      "gpt3_context_load_weights first");
-  const Entry &entry = it->second;
-
-  std::vector<void *> argv;
-  size_t nextArg = 0, nextResult = 0;
-  for (const ArgSpec &spec : entry.args) {
-    if (spec.kind == "param") {
-      argv.push_back(ctx->weights + spec.paramOffset);
-      continue;
-    }
-    if (spec.kind == "workspace") {
-      argv.push_back(ctx->workspace);
-      continue;
-    }
-    if (spec.kind == "state") {
-      void *buffer = nullptr;
-      GPT3_RETURN_IF_ERROR(stateBuffer(ctx, spec.name, &buffer));
-      argv.push_back(buffer);
-      continue;
-    }
-    bool isInput = spec.kind == "input";
-    if (isInput ? nextArg >= num_args : nextResult >= num_results)
-      return makeStatus(GPT3_STATUS_INVALID_ARGUMENT,
-                        std::string(fn) + ": too few " +
-                            (isInput ? "inputs" : "outputs") + "; '" +
-                            spec.name + "' is missing");
-    const gpt3_tensor_t &t = isInput ? args[nextArg++] : results[nextResult++];
-    std::vector<int64_t> shape(t.shape, t.shape + std::max(t.rank, 0));
-    if (t.rank < 0 || t.rank > 8 || shape != spec.shape ||
-        dtypeName(t.dtype) != spec.dtype || !t.data)
-      return makeStatus(GPT3_STATUS_INVALID_ARGUMENT,
-                        std::string(fn) + ": '" + spec.name + "' must be " +
-                            spec.dtype + " " + shapeString(spec.shape) +
-                            ", got " + dtypeName(t.dtype) + " " +
-                            shapeString(shape));
-    if (isInput && spec.dtype == "i32" &&
-        (spec.name == "tokens" || spec.name == "targets")) {
-      const int32_t *ids = static_cast<const int32_t *>(t.data);
-      int64_t count = 1;
-      for (int64_t d : shape)
-        count *= d;
-      for (int64_t i = 0; i < count; ++i)
-        if (ids[i] < 0 || ids[i] >= ctx->vocabSize)
-          return makeStatus(GPT3_STATUS_INVALID_ARGUMENT,
-                            spec.name + "[" + std::to_string(i) +
-                                "] = " + std::to_string(ids[i]) +
-                                " is outside the vocabulary [0, " +
-                                std::to_string(ctx->vocabSize) + ")");
-    }
-    if (isInput && spec.name == "pos" && spec.dtype == "i32")
-      GPT3_RETURN_IF_ERROR(checkPosition(
-          entry, ctx->positions, *static_cast<const int32_t *>(t.data)));
-    argv.push_back(t.data);
-  }
-  if (nextArg != num_args || nextResult != num_results)
-    return makeStatus(GPT3_STATUS_INVALID_ARGUMENT,
-                      std::string(fn) + ": too many inputs or outputs");
-  entry.fn(argv.data());
+                      "cannot run on " + deviceName(options->device) +
+                          ": the artefact was compiled for " +
+                          deviceName(compiled) +
+                          ", and this runtime runs only cpu artefacts");
+  ctx->device = createCpuDevice(allocator, symbols, options->num_threads);
+  if (ctx->manifest.workspaceBytes > 0)
+    GPT3_RETURN_IF_ERROR(
+        ctx->device->allocate(ctx->manifest.workspaceBytes, &ctx->workspace));
+  *out = ctx.release();
   return nullptr;
 }
 
-gpt3_status_t gpt3_context_tensor(gpt3_context_t *ctx, const char *name,
-                                  gpt3_tensor_t *out_tensor) {
-  if (!ctx || !name || !out_tensor)
-    return makeStatus(GPT3_STATUS_INVALID_ARGUMENT,
-                      "gpt3_context_tensor: null argument");
+gpt3_status_t tensor(gpt3_context_t *ctx, const char *name,
+                     gpt3_tensor_t *out) {
   std::vector<int64_t> shape;
   void *data = nullptr;
-  auto param = std::find_if(ctx->params.begin(), ctx->params.end(),
-                            [&](const Param &p) { return p.name == name; });
-  if (param != ctx->params.end()) {
+  if (const Param *param = ctx->manifest.param(name)) {
     if (!ctx->weights)
       return makeStatus(GPT3_STATUS_INVALID_ARGUMENT,
                         "weights are not loaded; call "
                         "gpt3_context_load_weights first");
     shape = param->shape;
     data = ctx->weights + param->offset;
-  } else if (ctx->stateShapes.count(name)) {
-    shape = ctx->stateShapes.at(name);
+  } else if (ctx->manifest.stateShapes.count(name)) {
+    shape = ctx->manifest.stateShapes.at(name);
     GPT3_RETURN_IF_ERROR(stateBuffer(ctx, name, &data));
   } else {
     return makeStatus(GPT3_STATUS_NOT_FOUND,
                       std::string("the model has no parameter or state '") +
                           name + "'");
   }
-  *out_tensor = gpt3_tensor_t{};
-  out_tensor->data = data;
-  out_tensor->rank = static_cast<int32_t>(shape.size());
-  std::copy(shape.begin(), shape.end(), out_tensor->shape);
-  out_tensor->dtype = GPT3_DTYPE_F32;
+  *out = gpt3_tensor_t{};
+  out->data = data;
+  out->rank = static_cast<int32_t>(shape.size());
+  std::copy(shape.begin(), shape.end(), out->shape);
+  out->dtype = GPT3_DTYPE_F32;
+  out->device = ctx->device->id();
   return nullptr;
+}
+} // namespace
+
+std::string gpt3::deviceName(gpt3_device_t device) {
+  switch (device.type) {
+  case GPT3_DEVICE_CPU:
+    return "cpu";
+  case GPT3_DEVICE_CUDA:
+    return "cuda:" + std::to_string(device.ordinal);
+  }
+  return "device " + std::to_string(device.type);
+}
+
+extern "C" {
+
+void gpt3_context_options_initialize(gpt3_context_options_t *out_options) {
+  *out_options = gpt3_context_options_t{};
+  out_options->device = {GPT3_DEVICE_CPU, 0};
+}
+
+gpt3_status_t gpt3_context_create(const gpt3_context_options_t *options,
+                                  gpt3_allocator_t allocator,
+                                  gpt3_context_t **out_context) {
+  if (!out_context || !options)
+    return nullArgument("gpt3_context_create");
+  *out_context = nullptr;
+  return guarded("gpt3_context_create",
+                 [&] { return create(options, allocator, out_context); });
+}
+
+int32_t gpt3_context_num_threads(const gpt3_context_t *context) {
+  return context ? context->device->threads() : 0;
+}
+
+gpt3_device_t gpt3_context_device(const gpt3_context_t *context) {
+  return context ? context->device->id() : gpt3_device_t{};
+}
+
+size_t gpt3_context_num_entries(const gpt3_context_t *context) {
+  return context ? context->manifest.entries.size() : 0;
+}
+
+const char *gpt3_context_entry_name(const gpt3_context_t *context,
+                                    size_t index) {
+  if (!context || index >= context->manifest.entries.size())
+    return nullptr;
+  return context->manifest.entries[index].name.c_str();
+}
+
+gpt3_status_t gpt3_context_entry_args(const gpt3_context_t *context,
+                                      const char *fn,
+                                      const gpt3_arg_t **out_args,
+                                      size_t *out_count) {
+  if (!context || !fn || !out_args || !out_count)
+    return nullArgument("gpt3_context_entry_args");
+  return guarded("gpt3_context_entry_args", [&]() -> gpt3_status_t {
+    const Entry *entry = context->manifest.entry(fn);
+    if (!entry)
+      return makeStatus(GPT3_STATUS_NOT_FOUND,
+                        std::string("no entry point '") + fn + "'");
+    *out_args = entry->view.data();
+    *out_count = entry->view.size();
+    return nullptr;
+  });
+}
+
+const char *gpt3_context_manifest(const gpt3_context_t *context) {
+  return context ? context->manifestText.c_str() : "";
+}
+
+gpt3_status_t gpt3_context_load_weights(gpt3_context_t *ctx, const char *path) {
+  if (!ctx || !path)
+    return nullArgument("gpt3_context_load_weights");
+  return guarded("gpt3_context_load_weights",
+                 [&] { return loadWeights(ctx, path); });
+}
+
+gpt3_status_t gpt3_context_load_states(gpt3_context_t *ctx, const char *path) {
+  if (!ctx || !path)
+    return nullArgument("gpt3_context_load_states");
+  return guarded("gpt3_context_load_states",
+                 [&] { return loadStates(ctx, path); });
+}
+
+gpt3_status_t gpt3_context_init_weights(gpt3_context_t *ctx, uint64_t seed) {
+  if (!ctx)
+    return nullArgument("gpt3_context_init_weights");
+  return guarded("gpt3_context_init_weights",
+                 [&] { return initWeights(ctx, seed); });
+}
+
+gpt3_status_t gpt3_context_call(gpt3_context_t *ctx, const char *fn,
+                                const gpt3_tensor_t *args, size_t num_args,
+                                gpt3_tensor_t *results, size_t num_results) {
+  if (!ctx || !fn)
+    return nullArgument("gpt3_context_call");
+  return guarded("gpt3_context_call", [&] {
+    return call(ctx, fn, args, num_args, results, num_results);
+  });
+}
+
+gpt3_status_t gpt3_context_tensor(gpt3_context_t *ctx, const char *name,
+                                  gpt3_tensor_t *out_tensor) {
+  if (!ctx || !name || !out_tensor)
+    return nullArgument("gpt3_context_tensor");
+  return guarded("gpt3_context_tensor",
+                 [&] { return tensor(ctx, name, out_tensor); });
 }
 
 void gpt3_context_release(gpt3_context_t *context) { delete context; }

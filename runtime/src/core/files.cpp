@@ -81,22 +81,9 @@ gpt3_status_t writeAtomically(const std::string &path,
   }
   return nullptr;
 }
-} // namespace
-
-gpt3_status_t gpt3_write_file_atomic(const char *path, const void *data,
-                                     size_t size) {
-  if (!path || (!data && size))
-    return gpt3::makeStatus(GPT3_STATUS_INVALID_ARGUMENT,
-                            "gpt3_write_file_atomic: null argument");
-  return writeAtomically(path, {{data, size}});
-}
-
-gpt3_status_t gpt3_safetensors_save(const char *path, const char *const *names,
-                                    const gpt3_tensor_t *tensors,
-                                    size_t count) {
-  if (!path || (count && (!names || !tensors)))
-    return gpt3::makeStatus(GPT3_STATUS_INVALID_ARGUMENT,
-                            "gpt3_safetensors_save: null argument");
+/// gpt3_safetensors_save's work.
+gpt3_status_t saveSafetensors(const char *path, const char *const *names,
+                              const gpt3_tensor_t *tensors, size_t count) {
   nlohmann::ordered_json header = nlohmann::ordered_json::object();
   std::vector<Piece> pieces;
   uint64_t offset = 0;
@@ -125,4 +112,26 @@ gpt3_status_t gpt3_safetensors_save(const char *path, const char *const *names,
     prefix[i] = static_cast<unsigned char>(length >> (8 * i));
   pieces.insert(pieces.begin(), {{prefix, 8}, {json.data(), json.size()}});
   return writeAtomically(path, pieces);
+}
+} // namespace
+
+gpt3_status_t gpt3_write_file_atomic(const char *path, const void *data,
+                                     size_t size) {
+  if (!path || (!data && size))
+    return gpt3::makeStatus(GPT3_STATUS_INVALID_ARGUMENT,
+                            "gpt3_write_file_atomic: null argument");
+  return gpt3::guarded("gpt3_write_file_atomic", [&] {
+    return writeAtomically(path, {{data, size}});
+  });
+}
+
+gpt3_status_t gpt3_safetensors_save(const char *path, const char *const *names,
+                                    const gpt3_tensor_t *tensors,
+                                    size_t count) {
+  if (!path || (count && (!names || !tensors)))
+    return gpt3::makeStatus(GPT3_STATUS_INVALID_ARGUMENT,
+                            "gpt3_safetensors_save: null argument");
+  return gpt3::guarded("gpt3_safetensors_save", [&] {
+    return saveSafetensors(path, names, tensors, count);
+  });
 }

@@ -324,10 +324,12 @@ gpt3_status_t gpt3_tokenizer_load(const char *dir,
   *out_tokenizer = nullptr;
   if (!dir)
     return makeStatus(GPT3_STATUS_INVALID_ARGUMENT, "dir is NULL");
-  auto handle = std::make_unique<gpt3_tokenizer_t>();
-  GPT3_RETURN_IF_ERROR(Tokenizer::load(dir, handle->impl));
-  *out_tokenizer = handle.release();
-  return nullptr;
+  return guarded("gpt3_tokenizer_load", [&]() -> gpt3_status_t {
+    auto handle = std::make_unique<gpt3_tokenizer_t>();
+    GPT3_RETURN_IF_ERROR(Tokenizer::load(dir, handle->impl));
+    *out_tokenizer = handle.release();
+    return nullptr;
+  });
 }
 
 gpt3_status_t gpt3_tokenizer_encode(const gpt3_tokenizer_t *tokenizer,
@@ -337,16 +339,19 @@ gpt3_status_t gpt3_tokenizer_encode(const gpt3_tokenizer_t *tokenizer,
   if (!tokenizer || (!text && length) || (!ids && capacity) || !out_count)
     return makeStatus(GPT3_STATUS_INVALID_ARGUMENT,
                       "gpt3_tokenizer_encode: NULL argument");
-  std::vector<int32_t> encoded =
-      tokenizer->impl->encode(std::string_view(text, length));
-  *out_count = encoded.size();
-  if (encoded.size() > capacity)
-    return makeStatus(GPT3_STATUS_INVALID_ARGUMENT,
-                      "the text encodes to " + std::to_string(encoded.size()) +
-                          " ids, more than the " + std::to_string(capacity) +
-                          " the buffer holds");
-  std::copy(encoded.begin(), encoded.end(), ids);
-  return nullptr;
+  return guarded("gpt3_tokenizer_encode", [&]() -> gpt3_status_t {
+    std::vector<int32_t> encoded =
+        tokenizer->impl->encode(std::string_view(text, length));
+    *out_count = encoded.size();
+    if (encoded.size() > capacity)
+      return makeStatus(GPT3_STATUS_INVALID_ARGUMENT,
+                        "the text encodes to " +
+                            std::to_string(encoded.size()) +
+                            " ids, more than the " + std::to_string(capacity) +
+                            " the buffer holds");
+    std::copy(encoded.begin(), encoded.end(), ids);
+    return nullptr;
+  });
 }
 
 const char *gpt3_tokenizer_token(const gpt3_tokenizer_t *tokenizer,

@@ -1,0 +1,204 @@
+//===- manifest.cpp - An artefact's manifest, read once ---------*- C++ -*-===//
+//
+// Part of the GPT-3 compiler, under the Apache License v2.0.
+//
+//===----------------------------------------------------------------------===//
+
+#include "manifest.h"
+
+#include "status.h"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <dlfcn.h>
+
+using namespace gpt3;
+
+namespace {
+gpt3_status_t malformed(const std::string &what) {
+  return makeStatus(GPT3_STATUS_DATA_LOSS,
+                    "the artefact's manifest is malformed: " + what);
+}
+
+bool parseKind(const std::string &text, gpt3_arg_kind_t &out) {
+  static const std::pair<const char *, gpt3_arg_kind_t> kinds[] = {
+      {"input", GPT3_ARG_INPUT},
+      {"output", GPT3_ARG_OUTPUT},
+      {"param", GPT3_ARG_PARAM},
+      {"state", GPT3_ARG_STATE},
+      {"workspace", GPT3_ARG_WORKSPACE}};
+  for (auto [name, kind] : kinds)
+    if (text == name) {
+      out = kind;
+      return true;
+    }
+  return false;
+}
+
+bool parseDtype(const std::string &text, gpt3_dtype_t &out) {
+  for (gpt3_dtype_t dtype :
+       {GPT3_DTYPE_F32, GPT3_DTYPE_I32, GPT3_DTYPE_I64, GPT3_DTYPE_I8})
+    if (text == dtypeName(dtype)) {
+      out = dtype;
+      return true;
+    }
+  return false;
+}
+
+/// Records the shape of state `arg`; states of one name must agree in shape
+/// across entry points.
+gpt3_status_t declareState(Manifest &m, const ArgSpec &arg) {
+  auto [known, fresh] = m.stateShapes.emplace(arg.name, arg.shape);
+  if (fresh || known->second == arg.shape)
+    return nullptr;
+  return malformed("state '" + arg.name + "' has two shapes, " +
+                   shapeString(known->second) + " and " +
+                   shapeString(arg.shape));
+}
+
+gpt3_status_t parseArg(Manifest &m, const Entry &entry, const nlohmann::json &a,
+                       ArgSpec &arg) {
+  arg.name = a.at("name").get<std::string>();
+  std::string kind = a.at("kind").get<std::string>();
+  std::string dtype = a.at("dtype").get<std::string>();
+  arg.shape = a.at("shape").get<std::vector<int64_t>>();
+  if (!parseKind(kind, arg.kind))
+    return malformed("entry '" + entry.name + "' argument '" + arg.name +
+                     "' has unknown kind '" + kind + "'");
+  if (!parseDtype(dtype, arg.dtype))
+    return malformed("entry '" + entry.name + "' argument '" + arg.name +
+                     "' has unknown dtype '" + dtype + "'");
+  if (arg.shape.size() > 8)
+    return malformed("entry '" + entry.name + "' argument '" + arg.name +
+                     "' has rank " + std::to_string(arg.shape.size()) +
+                     ", more than 8");
+  if (arg.kind == GPT3_ARG_PARAM) {
+    const Param *param = m.param(arg.name);
+    if (!param)
+      return malformed("entry '" + entry.name + "' takes unknown parameter '" +
+                       arg.name + "'");
+    arg.paramOffset = param->offset;
+  }
+  if (arg.kind == GPT3_ARG_STATE)
+    return declareState(m, arg);
+  return nullptr;
+}
+
+gpt3_status_t parseEntry(Manifest &m, const nlohmann::json &e, void *symbols,
+                         Entry &entry) {
+  entry.name = e.at("name").get<std::string>();
+  entry.workspaceBytes = e.value("workspace_bytes", int64_t{0});
+  std::string symbol = e.at("symbol").get<std::string>();
+  entry.fn = reinterpret_cast<EntryFn>(dlsym(symbols, symbol.c_str()));
+  if (!entry.fn)
+    return makeStatus(GPT3_STATUS_NOT_FOUND, "entry point symbol '" + symbol +
+                                                 "' not found in the artefact");
+  for (const nlohmann::json &a : e.at("args")) {
+    ArgSpec arg;
+    GPT3_RETURN_IF_ERROR(parseArg(m, entry, a, arg));
+    entry.args.push_back(std::move(arg));
+  }
+  return nullptr;
+}
+
+/// The C API's view of `entry`'s arguments, pointing into `entry.args`,
+/// which no longer moves.
+void buildView(Entry &entry) {
+  for (const ArgSpec &arg : entry.args) {
+    gpt3_arg_t view{};
+    view.name = arg.name.c_str();
+    view.kind = arg.kind;
+    view.dtype = arg.dtype;
+    view.rank = static_cast<int32_t>(arg.shape.size());
+    std::copy(arg.shape.begin(), arg.shape.end(), view.shape);
+    entry.view.push_back(view);
+  }
+}
+
+gpt3_status_t parseJson(const nlohmann::json &j, void *symbols, Manifest &m) {
+  if (!j.is_object() || j.value("version", 0) != 1)
+    return makeStatus(GPT3_STATUS_DATA_LOSS,
+                      "the artefact's manifest is not a version-1 manifest");
+  const auto config = j.find("config");
+  if (config == j.end() || !config->is_object())
+    return malformed("it has no 'config' object");
+  std::string device = j.value("device", std::string("cpu"));
+  if (device != "cpu" && device != "cuda")
+    return malformed("unknown device '" + device + "'");
+  m.device = device == "cuda" ? GPT3_DEVICE_CUDA : GPT3_DEVICE_CPU;
+  m.vocabSize = config->at("vocab_size").get<int64_t>();
+  m.positions = j.at("seq").get<int64_t>();
+  for (const nlohmann::json &p : j.at("params")) {
+    Param param{p.at("name").get<std::string>(),
+                p.at("shape").get<std::vector<int64_t>>(), m.weightFloats};
+    m.weightFloats += param.numElements();
+    m.params.push_back(std::move(param));
+  }
+  for (const nlohmann::json &e : j.at("entries")) {
+    Entry entry;
+    GPT3_RETURN_IF_ERROR(parseEntry(m, e, symbols, entry));
+    m.workspaceBytes = std::max(m.workspaceBytes, entry.workspaceBytes);
+    m.entries.push_back(std::move(entry));
+  }
+  for (Entry &entry : m.entries)
+    buildView(entry);
+  return nullptr;
+}
+} // namespace
+
+int64_t Param::numElements() const {
+  int64_t n = 1;
+  for (int64_t d : shape)
+    n *= d;
+  return n;
+}
+
+const Entry *Manifest::entry(const std::string &name) const {
+  for (const Entry &e : entries)
+    if (e.name == name)
+      return &e;
+  return nullptr;
+}
+
+const Param *Manifest::param(const std::string &name) const {
+  for (const Param &p : params)
+    if (p.name == name)
+      return &p;
+  return nullptr;
+}
+
+gpt3_status_t gpt3::parseManifest(const std::string &text, void *symbols,
+                                  Manifest &out) {
+  nlohmann::json j =
+      nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded())
+    return malformed("it is not JSON");
+  try {
+    return parseJson(j, symbols, out);
+  } catch (const nlohmann::json::exception &e) {
+    // A missing field or one of the wrong type.
+    return malformed(e.what());
+  }
+}
+
+std::string gpt3::shapeString(const std::vector<int64_t> &shape) {
+  std::string s = "[";
+  for (size_t i = 0; i < shape.size(); ++i)
+    s += (i ? ", " : "") + std::to_string(shape[i]);
+  return s + "]";
+}
+
+const char *gpt3::dtypeName(gpt3_dtype_t dtype) {
+  switch (dtype) {
+  case GPT3_DTYPE_F32:
+    return "f32";
+  case GPT3_DTYPE_I32:
+    return "i32";
+  case GPT3_DTYPE_I64:
+    return "i64";
+  case GPT3_DTYPE_I8:
+    return "i8";
+  }
+  return "unknown";
+}

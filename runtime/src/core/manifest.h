@@ -1,0 +1,76 @@
+//===- manifest.h - An artefact's manifest, read once -----------*- C++ -*-===//
+//
+// Part of the GPT-3 compiler, under the Apache License v2.0.
+//
+// The JSON manifest gpt3-compile embeds, parsed once when a context opens:
+// argument kinds and dtypes become enums, parameters get their place in the
+// weight arena, entry points their code. Everything after works on these
+// structs, never on the JSON.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef GPT3_RUNTIME_CORE_MANIFEST_H
+#define GPT3_RUNTIME_CORE_MANIFEST_H
+
+#include "device.h"
+
+#include <map>
+#include <string>
+#include <vector>
+
+namespace gpt3 {
+
+struct ArgSpec {
+  std::string name; // "tokens", "wte.weight", "logits", "workspace"
+  gpt3_arg_kind_t kind;
+  gpt3_dtype_t dtype;
+  std::vector<int64_t> shape;
+  size_t paramOffset = 0; // a parameter's place in the weight arena, floats
+};
+
+struct Entry {
+  std::string name;
+  EntryFn fn = nullptr;
+  std::vector<ArgSpec> args;
+  std::vector<gpt3_arg_t> view; // `args` as the C API hands them out
+  int64_t workspaceBytes = 0;
+};
+
+struct Param {
+  std::string name;
+  std::vector<int64_t> shape;
+  size_t offset = 0; // in the weight arena, in floats
+  int64_t numElements() const;
+};
+
+struct Manifest {
+  gpt3_device_type_t device = GPT3_DEVICE_CPU;
+  int64_t vocabSize = 0;
+  int64_t positions = 0; // the compiled sequence length
+  std::vector<Param> params;
+  size_t weightFloats = 0;
+  std::vector<Entry> entries;
+  // A state's shape, the same in every entry point that names it.
+  std::map<std::string, std::vector<int64_t>> stateShapes;
+  int64_t workspaceBytes = 0; // the largest entry point's
+
+  const Entry *entry(const std::string &name) const;
+  const Param *param(const std::string &name) const;
+};
+
+/// Reads manifest `text`, finding entry points among `symbols`. A manifest
+/// that is not what gpt3-compile writes (no `config` object, an unknown
+/// kind or dtype, a field of the wrong type) is DATA_LOSS naming what is
+/// wrong.
+gpt3_status_t parseManifest(const std::string &text, void *symbols,
+                            Manifest &out);
+
+/// "[4, 64]".
+std::string shapeString(const std::vector<int64_t> &shape);
+
+/// "f32".
+const char *dtypeName(gpt3_dtype_t dtype);
+
+} // namespace gpt3
+
+#endif // GPT3_RUNTIME_CORE_MANIFEST_H
