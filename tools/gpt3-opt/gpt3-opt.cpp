@@ -7,6 +7,8 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "tfm/Codegen/CPU/Passes.h"
+#include "tfm/Codegen/Common/Passes.h"
 #include "tfm/Conversion/Passes.h"
 #include "tfm/Pipelines/Pipelines.h"
 #include "tfm/Transforms/Passes.h"
@@ -28,6 +30,8 @@ int main(int argc, char **argv) {
   mlir::memref::registerMemRefPasses();
   mlir::registerSCFPasses();
   mlir::tfm::registerTfmConversionPasses();
+  mlir::tfm::registerTfmCodegenCommonPasses();
+  mlir::tfm::registerTfmCodegenCPUPasses();
   mlir::tfm::registerTfmTransformsPasses();
   mlir::tfm::registerTfmPipelines();
 

@@ -6,6 +6,8 @@
 
 #include "tfm/Pipelines/Pipelines.h"
 
+#include "tfm/Codegen/CPU/Passes.h"
+#include "tfm/Codegen/Common/Passes.h"
 #include "tfm/Conversion/Passes.h"
 #include "tfm/Transforms/Passes.h"
 
@@ -94,10 +96,10 @@ void tfm::buildTfmCpuCodegenPipeline(OpPassManager &pm,
     packing.panelWidth = options.regTileN;
     funcPm.addPass(tfm::createTfmCpuPackMatmulsPass(packing));
     addCleanup(funcPm);
-    tfm::TfmFuseMatmulEpiloguesPassOptions epilogues;
+    tfm::TfmCpuFuseMatmulEpiloguesPassOptions epilogues;
     epilogues.threadTileM = options.threadTileM;
     epilogues.threadTileN = options.threadTileN;
-    funcPm.addPass(tfm::createTfmFuseMatmulEpiloguesPass(epilogues));
+    funcPm.addPass(tfm::createTfmCpuFuseMatmulEpiloguesPass(epilogues));
     addCleanup(funcPm);
   }
   tfm::TfmCpuTileAndVectorizePassOptions tiling;
@@ -135,19 +137,19 @@ void tfm::buildTfmCpuCodegenPipeline(OpPassManager &pm,
   // nothing but the accumulator's own transfers touches it in the loop.
   bufferPm.addPass(createCanonicalizerPass());
   // Hoisting only pairs transfers on a base buffer, not on subviews.
-  bufferPm.addPass(tfm::createTfmPinSplitViewsPass());
+  bufferPm.addPass(tfm::createTfmCpuPinSplitViewsPass());
   bufferPm.addPass(memref::createFoldMemRefAliasOpsPass());
   // Folding gives each transfer its own copy of the index arithmetic; the
   // read and write of an accumulator pair only once they share indices.
   bufferPm.addPass(createCSEPass());
   bufferPm.addPass(createLoopInvariantCodeMotionPass());
-  bufferPm.addPass(tfm::createTfmHoistVectorTransfersPass());
+  bufferPm.addPass(tfm::createTfmCpuHoistVectorTransfersPass());
   addCleanup(bufferPm);
   // Without OpenMP, thread tiles run one after another as plain loops, and
   // their scratch buffers need no per-thread stack scope.
   if (!options.openmp)
     bufferPm.addPass(createForallToForLoopPass());
-  bufferPm.addPass(tfm::createTfmPlanBuffersPass());
+  bufferPm.addPass(tfm::createTfmCpuPlanBuffersPass());
 }
 
 void tfm::buildTfmCpuToLlvmPipeline(OpPassManager &pm,
@@ -156,9 +158,9 @@ void tfm::buildTfmCpuToLlvmPipeline(OpPassManager &pm,
   OpPassManager &loopPm = pm.nest<func::FuncOp>();
   if (options.openmp)
     loopPm.addPass(createForallToParallelLoopPass());
-  loopPm.addPass(tfm::createTfmExpandStridedCopiesPass());
+  loopPm.addPass(tfm::createTfmCpuExpandStridedCopiesPass());
   loopPm.addPass(createConvertLinalgToLoopsPass());
-  loopPm.addPass(tfm::createTfmApproximateMathPass());
+  loopPm.addPass(tfm::createTfmCpuApproximateMathPass());
   // Fully unrolled: the non-unrolled form stages each transfer through a
   // stack buffer allocated inside the loop, once per iteration.
   loopPm.addPass(createConvertVectorToSCFPass(
@@ -190,7 +192,7 @@ void tfm::buildTfmCpuToLlvmPipeline(OpPassManager &pm,
   pm.addPass(createUBToLLVMConversionPass());
   pm.addPass(createReconcileUnrealizedCastsPass());
   addCleanup(pm);
-  pm.addPass(tfm::createTfmPackEntryPointsPass());
+  pm.addPass(tfm::createTfmCpuPackEntryPointsPass());
 }
 
 //===----------------------------------------------------------------------===//

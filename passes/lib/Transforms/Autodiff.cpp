@@ -13,6 +13,8 @@
 
 #include "mlir/Analysis/SliceAnalysis.h"
 
+#define DEBUG_TYPE "tfm-autodiff"
+
 namespace mlir::tfm {
 #define GEN_PASS_DEF_TFMAUTODIFFPASS
 #include "tfm/Transforms/Passes.h.inc"

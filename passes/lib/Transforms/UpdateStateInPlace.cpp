@@ -12,6 +12,8 @@
 
 #include "tfm/Transforms/Passes.h"
 
+#define DEBUG_TYPE "tfm-update-state-in-place"
+
 namespace mlir::tfm {
 #define GEN_PASS_DEF_TFMUPDATESTATEINPLACEPASS
 #include "tfm/Transforms/Passes.h.inc"

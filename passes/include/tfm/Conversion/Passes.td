@@ -10,7 +10,6 @@
 #define TFM_CONVERSION_PASSES_TD
 
 include "mlir/Pass/PassBase.td"
-
 def ConvertTfmToLinalgPass : Pass<"convert-tfm-to-linalg", "func::FuncOp"> {
   let summary = "Lower tfm ops to linalg on tensors";
   let description = [{
@@ -58,111 +57,6 @@ def ConvertTfmToLinalgPass : Pass<"convert-tfm-to-linalg", "func::FuncOp"> {
   ];
 }
 
-def TfmFuseAttentionPass : Pass<"tfm-fuse-attention", "func::FuncOp"> {
-  let summary = "Lower tfm.attention, its gradient and tfm.cached_attention "
-                "as tiled online-softmax kernels";
-  let description = [{
-    Rewrites each `tfm.attention` as a single kernel: an `scf.forall` over
-    (batch, head, block of queries), and inside it an `scf.for` over the
-    blocks of keys the query block can see, folding each into a running
-    maximum, sum and output (an online softmax, as FlashAttention's forward
-    does). No `T x T` score buffer exists: a query block's scores are one
-    `Q x K` tile at a time, small enough to stay in L1. The key loop starts
-    at the block holding the first key the block's first query sees and
-    ends at the block holding its last query, so a causal layer skips the
-    blocks above the diagonal and a locally banded layer (window `W`)
-    visits about `(Q + W) / K` blocks per query block: its cost grows with
-    `W`, not `T`. q and v are read in place from `qkv`; only k is copied,
-    transposed to `(B, H, D, T)`, so that every score tile is a plain
-    matmul tile. The output is written straight into `(B, T, H, D)`, which
-    is `(B, T, C)` without a copy. `tfm.cached_attention` (prefill and
-    decode) stores its new keys and values as `convert-tfm-to-linalg` does
-    and then runs one parallel iteration per (batch, head) over the cache
-    blocks its queries see, instead of one parallel loop per op and block.
 
-    `tfm.attention_grad` becomes FlashAttention-2's backward as one kernel:
-    an `scf.forall` over (batch, head) whose iteration walks its query
-    blocks. For each, a first sweep over the key blocks it sees (the same
-    range as the forward's) finds the rows' log-sum-exp; a second
-    recomputes each probability tile, transposed (keys by queries), and
-    accumulates `dV += P^T dO` and `dK += dS^T q` into the key block's rows
-    of the result in place and `dQ^T += k^T dS^T` for the query block. A
-    head's dK and dV have one writer, so no atomics and no second pass
-    over the keys are needed. q, k and dO are copied once as
-    `(B, H, D, T)`, so every product is a plain matmul tile; dQ, dK and dV
-    land in the head's `(T, 3, D)` tile of the packed `(B, T, 3C)` result.
-
-    Before:
-    ```mlir
-    %o = tfm.attention %qkv {num_heads = 12 : i64, pattern = #tfm.pattern<dense>}
-        : tensor<4x64x2304xf32> -> tensor<4x64x768xf32>
-    ```
-    After (`convert-tfm-to-linalg` would materialize `(B*H, T, T)` scores):
-    ```mlir
-    %kT = linalg.generic ... -> tensor<4x12x64x64xf32>     // k as (B, H, D, T)
-    %o = scf.forall (%b, %h, %i) in (4, 12, 1) shared_outs(%out = ...) {
-      %q = tensor.extract_slice %packed[%b, %q0, 0, %h, 0] ... to tensor<64x64xf32>
-      %r:3 = scf.for %j = %lo to %hi step %c1 iter_args(%m = ..., %l = ..., %acc = ...) {
-        %s = linalg.contract ... ins(%q, %kTj) ...      // one 64 x 64 tile
-        ...                                              // mask, max, exp, sums
-        %acc2 = linalg.contract ... ins(%p, %vj) outs(%scaled_acc)
-        scf.yield ...
-      }
-      %tile = linalg.generic ... ins(%r#2, %r#1) ...   // acc / sum
-      scf.forall.in_parallel { tensor.parallel_insert_slice %tile into %out[...] }
-    }
-    ```
-
-    Preconditions: verifier-valid ops on static shapes. A sequence with no
-    divisor of at least 16 up to 64 (a prime `T`) is left to
-    `convert-tfm-to-linalg`.
-  }];
-  let dependentDialects = [
-    "arith::ArithDialect", "linalg::LinalgDialect", "math::MathDialect",
-    "scf::SCFDialect", "tensor::TensorDialect"
-  ];
-}
-
-def TfmFuseResidualLayerNormPass
-    : Pass<"tfm-fuse-residual-layer-norm", "func::FuncOp"> {
-  let summary = "Lower a residual add and the layer norm of its sum as one "
-                "row-blocked kernel";
-  let description = [{
-    Rewrites each `tfm.layer_norm`, together with the `tfm.add` that
-    produces its input when there is one (the residual stream of a
-    pre-LayerNorm block), as one `scf.forall` over blocks of rows. Each
-    iteration adds its rows, writes the sum (still needed by the next
-    residual add and by the backward pass), and computes the row moments
-    and the normalized rows while they are in L1. Unfused, the add and the
-    norm's mean, variance and normalization each stream the whole
-    activation through memory and each is a parallel region of its own; a
-    decode step runs 25 of these per layer pair.
-
-    Before:
-    ```mlir
-    %x = tfm.add %r, %y : tensor<4x64x768xf32>
-    %n = tfm.layer_norm %x, %g, %b {epsilon = 1.0e-05 : f64}
-        : (tensor<4x64x768xf32>, tensor<768xf32>, tensor<768xf32>) -> tensor<4x64x768xf32>
-    ```
-    After:
-    ```mlir
-    %f:2 = scf.forall (%i) in (16) shared_outs(%xs = %e0, %ns = %e1)
-        -> (tensor<256x768xf32>, tensor<256x768xf32>) {
-      %x_i = linalg.generic ... ins(%r_i, %y_i) outs(%xs_i)    // 16 rows of r + y
-      %sum = linalg.generic ... ins(%x_i) ...                  // moments
-      %n_i = linalg.generic ... ins(%x_i, %mean, %rstd, %g, %b) outs(%ns_i)
-      scf.forall.in_parallel { tensor.parallel_insert_slice ... }
-    }
-    %x = tensor.expand_shape %f#0 ... into tensor<4x64x768xf32>
-    %n = tensor.expand_shape %f#1 ... into tensor<4x64x768xf32>
-    ```
-
-    Preconditions: verifier-valid `tfm` ops on static shapes.
-  }];
-  let dependentDialects = [
-    "arith::ArithDialect", "linalg::LinalgDialect", "math::MathDialect",
-    "scf::SCFDialect", "tensor::TensorDialect"
-  ];
-}
 
 #endif // TFM_CONVERSION_PASSES_TD

@@ -1,5 +1,4 @@
-//===- Passes.h - tfm transformation passes ----------------------*- C++
-//-*-===//
+//===- Passes.h - tfm transformation passes ---------------------*- C++ -*-===//
 //
 // Part of the GPT-3 compiler, under the Apache License v2.0.
 //

@@ -13,7 +13,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "LoweringUtils.h"
+#include "tfm/Conversion/LoweringUtils.h"
 
 #include "tfm/Dialect/TfmOps.h"
 
@@ -24,6 +24,8 @@
 #include "mlir/Transforms/DialectConversion.h"
 
 #include <cmath>
+
+#define DEBUG_TYPE "convert-tfm-to-linalg"
 
 using namespace mlir;
 using namespace mlir::tfm;

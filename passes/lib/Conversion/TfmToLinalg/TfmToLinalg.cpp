@@ -8,7 +8,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "LoweringUtils.h"
+#include "tfm/Conversion/LoweringUtils.h"
 
 #include "tfm/Conversion/Passes.h"
 #include "tfm/Dialect/TfmOps.h"

@@ -11,7 +11,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "LoweringUtils.h"
+#include "tfm/Conversion/LoweringUtils.h"
 
 #include "tfm/Dialect/TfmOps.h"
 
@@ -23,6 +23,8 @@
 
 #include <cmath>
 #include <limits>
+
+#define DEBUG_TYPE "convert-tfm-to-linalg"
 
 using namespace mlir;
 using namespace mlir::tfm;

@@ -8,7 +8,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "tfm/Transforms/Passes.h"
+#include "tfm/Codegen/CPU/Passes.h"
 
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/Builders.h"
@@ -16,11 +16,11 @@
 #include "llvm/Support/Debug.h"
 
 namespace mlir::tfm {
-#define GEN_PASS_DEF_TFMPLANBUFFERSPASS
-#include "tfm/Transforms/Passes.h.inc"
+#define GEN_PASS_DEF_TFMCPUPLANBUFFERSPASS
+#include "tfm/Codegen/CPU/Passes.h.inc"
 } // namespace mlir::tfm
 
-#define DEBUG_TYPE "tfm-plan-buffers"
+#define DEBUG_TYPE "tfm-cpu-plan-buffers"
 
 using namespace mlir;
 
@@ -60,8 +60,8 @@ int64_t lastUse(Block &block, Value root,
   return last;
 }
 
-struct TfmPlanBuffersPass
-    : tfm::impl::TfmPlanBuffersPassBase<TfmPlanBuffersPass> {
+struct TfmCpuPlanBuffersPass
+    : tfm::impl::TfmCpuPlanBuffersPassBase<TfmCpuPlanBuffersPass> {
   using Base::Base;
 
   void runOnOperation() override {
@@ -156,8 +156,7 @@ struct TfmPlanBuffersPass
         alloc->moveBefore(&body.front());
         continue;
       }
-      int64_t bytes =
-          type.getNumElements() * type.getElementTypeBitWidth() / 8;
+      int64_t bytes = type.getNumElements() * type.getElementTypeBitWidth() / 8;
       if (bytes > kMaxStackBytes)
         return alloc.emitError("thread scratch of ")
                << bytes << " bytes exceeds the " << kMaxStackBytes

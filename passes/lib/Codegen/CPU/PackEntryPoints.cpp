@@ -4,22 +4,22 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "tfm/Transforms/Passes.h"
+#include "tfm/Codegen/CPU/Passes.h"
 
 #include "mlir/IR/Builders.h"
 
 namespace mlir::tfm {
-#define GEN_PASS_DEF_TFMPACKENTRYPOINTSPASS
-#include "tfm/Transforms/Passes.h.inc"
+#define GEN_PASS_DEF_TFMCPUPACKENTRYPOINTSPASS
+#include "tfm/Codegen/CPU/Passes.h.inc"
 } // namespace mlir::tfm
 
-#define DEBUG_TYPE "tfm-pack-entry-points"
+#define DEBUG_TYPE "tfm-cpu-pack-entry-points"
 
 using namespace mlir;
 
 namespace {
-struct TfmPackEntryPointsPass
-    : tfm::impl::TfmPackEntryPointsPassBase<TfmPackEntryPointsPass> {
+struct TfmCpuPackEntryPointsPass
+    : tfm::impl::TfmCpuPackEntryPointsPassBase<TfmCpuPackEntryPointsPass> {
   using Base::Base;
   void runOnOperation() override {
     ModuleOp module = getOperation();

@@ -1,4 +1,4 @@
-//===- FuseAttentionGrad.cpp - Attention backward as one kernel -*- C++ -*-===//
+//===- FlashAttentionGrad.cpp - Attention backward, one kernel --*- C++ -*-===//
 //
 // Part of the GPT-3 compiler, under the Apache License v2.0.
 //
@@ -17,7 +17,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "LoweringUtils.h"
+#include "tfm/Conversion/LoweringUtils.h"
 
 #include "tfm/Dialect/TfmOps.h"
 
@@ -28,6 +28,8 @@
 #include "mlir/IR/PatternMatch.h"
 
 #include <cmath>
+
+#define DEBUG_TYPE "tfm-fuse-attention"
 
 using namespace mlir;
 using namespace mlir::tfm;
@@ -77,9 +79,8 @@ public:
       // scf.forall's folding of a single iteration keeps only the first of
       // several inserts into one shared output.
       Value shared = forall.getRegionIterArgs()[0];
-      SmallVector<OpFoldResult> tileOffsets = {bi, b.getIndexAttr(0),
-                                               b.getIndexAttr(0), h,
-                                               b.getIndexAttr(0)};
+      SmallVector<OpFoldResult> tileOffsets = {
+          bi, b.getIndexAttr(0), b.getIndexAttr(0), h, b.getIndexAttr(0)};
       SmallVector<OpFoldResult> tileSizes =
           getAsIndexOpFoldResult(ctx, {1, seq, 3, 1, headDim});
       SmallVector<OpFoldResult> tileStrides =
@@ -117,13 +118,13 @@ private:
     Value dOi = headRows(b, loc, dO, bi, q0, 0, h, block);
     Value dOTi = headColumns(b, loc, dOT, bi, h, q0, block);
     // D = rowsum(dO * O): dS = P (dP - D) is softmax's backward.
-    Value d = generic(b, loc, {dOi, headRows(b, loc, o, bi, q0, 0, h, block)},
-                      filled({block}, 0.0), {id(2), id(2), rowOf()},
-                      {kPar, kRed}, [](OpBuilder &nb, Location l, ValueRange a) {
-                        Value p = arith::MulFOp::create(nb, l, a[0], a[1]);
-                        return arith::AddFOp::create(nb, l, p, a[2])
-                            .getResult();
-                      });
+    Value d =
+        generic(b, loc, {dOi, headRows(b, loc, o, bi, q0, 0, h, block)},
+                filled({block}, 0.0), {id(2), id(2), rowOf()}, {kPar, kRed},
+                [](OpBuilder &nb, Location l, ValueRange a) {
+                  Value p = arith::MulFOp::create(nb, l, a[0], a[1]);
+                  return arith::AddFOp::create(nb, l, p, a[2]).getResult();
+                });
     Value lse = logSumExp(q, q0, lo, hi);
 
     scf::ForOp keys = loop(
@@ -160,8 +161,8 @@ private:
           });
           grads = updateRows(grads, k0, block, kKey,
                              [&](Value dK) { return matmul(dST, q, dK); });
-          Value dQT = matmul(headColumns(b, loc, kT, bi, h, k0, block), dST,
-                             acc[1]);
+          Value dQT =
+              matmul(headColumns(b, loc, kT, bi, h, k0, block), dST, acc[1]);
           return SmallVector<Value>{grads, dQT};
         });
     return updateRows(keys.getResult(0), q0, block, kQuery, [&](Value dQ) {
@@ -174,23 +175,23 @@ private:
   /// The log-sum-exp of each query row of the block starting at q0 over
   /// the key blocks [lo, hi), folded in one block at a time. (block)
   Value logSumExp(Value q, Value q0, Value lo, Value hi) {
-    scf::ForOp keys = loop(
-        lo, hi, {filled({block}, kHiddenScore), filled({block}, 0.0)},
-        [&](Value j, ValueRange state) {
-          Value k0 = mul(j, block);
-          Value s = matmul(q, headColumns(b, loc, kT, bi, h, k0, block),
-                           filled({block, block}, 0.0));
-          Value masked = generic(
-              b, loc, s, empty({block, block}), {id(2), id(2)}, {kPar, kPar},
-              [&](OpBuilder &nb, Location l, ValueRange a) {
-                return maskedScore(nb, l, a[0], k0,
-                                   linalg::IndexOp::create(nb, l, 1), q0,
-                                   linalg::IndexOp::create(nb, l, 0));
-              });
-          auto [max, sum] =
-              foldIntoLogSumExp(b, loc, masked, state[0], state[1]);
-          return SmallVector<Value>{max, sum};
-        });
+    scf::ForOp keys =
+        loop(lo, hi, {filled({block}, kHiddenScore), filled({block}, 0.0)},
+             [&](Value j, ValueRange state) {
+               Value k0 = mul(j, block);
+               Value s = matmul(q, headColumns(b, loc, kT, bi, h, k0, block),
+                                filled({block, block}, 0.0));
+               Value masked = generic(
+                   b, loc, s, empty({block, block}), {id(2), id(2)},
+                   {kPar, kPar}, [&](OpBuilder &nb, Location l, ValueRange a) {
+                     return maskedScore(nb, l, a[0], k0,
+                                        linalg::IndexOp::create(nb, l, 1), q0,
+                                        linalg::IndexOp::create(nb, l, 0));
+                   });
+               auto [max, sum] =
+                   foldIntoLogSumExp(b, loc, masked, state[0], state[1]);
+               return SmallVector<Value>{max, sum};
+             });
     return logSumExpOf(b, loc, keys.getResult(0), keys.getResult(1),
                        empty({block}));
   }
@@ -210,12 +211,11 @@ private:
   }
 
   /// The score of the tile element at (key k0 + key, query q0 + query).
-  Value maskedScore(OpBuilder &nb, Location l, Value score, Value k0,
-                    Value key, Value q0, Value query) {
-    return lowering::maskedScore(nb, l, score,
-                                 arith::AddIOp::create(nb, l, k0, key),
-                                 arith::AddIOp::create(nb, l, q0, query),
-                                 windowIdx, scale, hidden);
+  Value maskedScore(OpBuilder &nb, Location l, Value score, Value k0, Value key,
+                    Value q0, Value query) {
+    return lowering::maskedScore(
+        nb, l, score, arith::AddIOp::create(nb, l, k0, key),
+        arith::AddIOp::create(nb, l, q0, query), windowIdx, scale, hidden);
   }
 
   /// `tile` (T, 3, D) with rows [t0, t0 + count) of part `which`, as
@@ -228,8 +228,8 @@ private:
         getAsIndexOpFoldResult(ctx, {count, 1, headDim});
     SmallVector<OpFoldResult> strides = getAsIndexOpFoldResult(ctx, {1, 1, 1});
     Value rows = tensor::ExtractSliceOp::create(
-        b, loc, RankedTensorType::get({count, headDim}, element), tile,
-        offsets, sizes, strides);
+        b, loc, RankedTensorType::get({count, headDim}, element), tile, offsets,
+        sizes, strides);
     return tensor::InsertSliceOp::create(b, loc, update(rows), tile, offsets,
                                          sizes, strides);
   }
@@ -279,6 +279,6 @@ void mlir::tfm::lowering::fuseAttentionGrad(RewriterBase &rewriter,
                                             AttentionGradOp op) {
   rewriter.setInsertionPoint(op);
   AttentionGradKernel kernel(rewriter, op);
-  rewriter.replaceOp(op, kernel.build(op.getQkv(), op.getOutput(),
-                                      op.getDOut(), op.getType()));
+  rewriter.replaceOp(op, kernel.build(op.getQkv(), op.getOutput(), op.getDOut(),
+                                      op.getType()));
 }

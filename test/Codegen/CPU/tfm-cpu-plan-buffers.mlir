@@ -1,4 +1,4 @@
-// RUN: gpt3-opt %s --split-input-file --tfm-plan-buffers --verify-diagnostics | FileCheck %s
+// RUN: gpt3-opt %s --split-input-file --tfm-cpu-plan-buffers --verify-diagnostics | FileCheck %s
 
 // Two temporaries whose lifetimes overlap get disjoint offsets; a third,
 // allocated after the first is dead, reuses the first's bytes.

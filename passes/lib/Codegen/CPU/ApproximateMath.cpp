@@ -4,24 +4,24 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "tfm/Transforms/Passes.h"
+#include "tfm/Codegen/CPU/Passes.h"
 
 #include "mlir/Dialect/Math/Transforms/Approximation.h"
 #include "mlir/Dialect/Math/Transforms/Passes.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 namespace mlir::tfm {
-#define GEN_PASS_DEF_TFMAPPROXIMATEMATHPASS
-#include "tfm/Transforms/Passes.h.inc"
+#define GEN_PASS_DEF_TFMCPUAPPROXIMATEMATHPASS
+#include "tfm/Codegen/CPU/Passes.h.inc"
 } // namespace mlir::tfm
 
-#define DEBUG_TYPE "tfm-approximate-math"
+#define DEBUG_TYPE "tfm-cpu-approximate-math"
 
 using namespace mlir;
 
 namespace {
-struct TfmApproximateMathPass
-    : tfm::impl::TfmApproximateMathPassBase<TfmApproximateMathPass> {
+struct TfmCpuApproximateMathPass
+    : tfm::impl::TfmCpuApproximateMathPassBase<TfmCpuApproximateMathPass> {
   using Base::Base;
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());

@@ -1,4 +1,4 @@
-// RUN: gpt3-opt %s --split-input-file --tfm-hoist-vector-transfers | FileCheck %s
+// RUN: gpt3-opt %s --split-input-file --tfm-cpu-hoist-vector-transfers | FileCheck %s
 
 // The accumulator is read before the reduction loop, carried in registers,
 // and written once after it.

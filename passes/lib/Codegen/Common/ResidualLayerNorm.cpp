@@ -1,4 +1,4 @@
-//===- FuseResidualLayerNorm.cpp - Residual add + layer norm ----*- C++ -*-===//
+//===- ResidualLayerNorm.cpp - Residual add + layer norm --------*- C++ -*-===//
 //
 // Part of the GPT-3 compiler, under the Apache License v2.0.
 //
@@ -9,9 +9,9 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "LoweringUtils.h"
+#include "tfm/Conversion/LoweringUtils.h"
 
-#include "tfm/Conversion/Passes.h"
+#include "tfm/Codegen/Common/Passes.h"
 #include "tfm/Dialect/TfmOps.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -19,9 +19,11 @@
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/PatternMatch.h"
 
+#define DEBUG_TYPE "tfm-fuse-residual-layer-norm"
+
 namespace mlir::tfm {
 #define GEN_PASS_DEF_TFMFUSERESIDUALLAYERNORMPASS
-#include "tfm/Conversion/Passes.h.inc"
+#include "tfm/Codegen/Common/Passes.h.inc"
 } // namespace mlir::tfm
 
 using namespace mlir;

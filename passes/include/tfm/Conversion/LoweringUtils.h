@@ -86,12 +86,10 @@ std::pair<Value, Value> rowMaxAndSumExp(OpBuilder &b, Location loc, Value x);
 /// The shape of an attention op: activations (B, T, C) in H heads of
 /// D = C / H, and its causal band (0: dense).
 struct AttentionGeometry {
-  AttentionGeometry(RankedTensorType activations, int64_t heads,
-                    int64_t window)
-      : element(activations.getElementType()),
-        batch(activations.getDimSize(0)), seq(activations.getDimSize(1)),
-        heads(heads), headDim(activations.getDimSize(2) / heads),
-        window(window) {}
+  AttentionGeometry(RankedTensorType activations, int64_t heads, int64_t window)
+      : element(activations.getElementType()), batch(activations.getDimSize(0)),
+        seq(activations.getDimSize(1)), heads(heads),
+        headDim(activations.getDimSize(2) / heads), window(window) {}
 
   Type element;
   int64_t batch, seq, heads, headDim, window;

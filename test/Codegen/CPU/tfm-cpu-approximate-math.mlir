@@ -1,4 +1,4 @@
-// RUN: gpt3-opt %s --tfm-approximate-math | FileCheck %s
+// RUN: gpt3-opt %s --tfm-cpu-approximate-math | FileCheck %s
 
 // tanh and exp on vectors become arith polynomials; no math call is left
 // for LLVM to scalarize.

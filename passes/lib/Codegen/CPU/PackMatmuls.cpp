@@ -1,4 +1,4 @@
-//===- CpuPackMatmuls.cpp - Column panels for matmul operands ---*- C++ -*-===//
+//===- PackMatmuls.cpp - Column panels for matmul operands ------*- C++ -*-===//
 //
 // Part of the GPT-3 compiler, under the Apache License v2.0.
 //
@@ -13,7 +13,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "tfm/Transforms/Passes.h"
+#include "tfm/Codegen/CPU/Passes.h"
 
 #include "mlir/Dialect/Linalg/Utils/Utils.h"
 #include "mlir/Dialect/Tensor/Transforms/Transforms.h"
@@ -21,7 +21,7 @@
 
 namespace mlir::tfm {
 #define GEN_PASS_DEF_TFMCPUPACKMATMULSPASS
-#include "tfm/Transforms/Passes.h.inc"
+#include "tfm/Codegen/CPU/Passes.h.inc"
 } // namespace mlir::tfm
 
 #define DEBUG_TYPE "tfm-cpu-pack-matmuls"

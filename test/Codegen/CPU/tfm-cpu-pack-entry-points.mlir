@@ -1,4 +1,4 @@
-// RUN: gpt3-opt %s --split-input-file --tfm-pack-entry-points --verify-diagnostics | FileCheck %s
+// RUN: gpt3-opt %s --split-input-file --tfm-cpu-pack-entry-points --verify-diagnostics | FileCheck %s
 
 // A public bare-pointer function gets a packed wrapper that loads each
 // argument from argv; the original becomes internal and loses tfm.* names.

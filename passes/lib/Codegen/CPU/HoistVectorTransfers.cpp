@@ -11,7 +11,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "tfm/Transforms/Passes.h"
+#include "tfm/Codegen/CPU/Passes.h"
 
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
@@ -20,11 +20,11 @@
 #include "mlir/Interfaces/ViewLikeInterface.h"
 
 namespace mlir::tfm {
-#define GEN_PASS_DEF_TFMHOISTVECTORTRANSFERSPASS
-#include "tfm/Transforms/Passes.h.inc"
+#define GEN_PASS_DEF_TFMCPUHOISTVECTORTRANSFERSPASS
+#include "tfm/Codegen/CPU/Passes.h.inc"
 } // namespace mlir::tfm
 
-#define DEBUG_TYPE "tfm-hoist-vector-transfers"
+#define DEBUG_TYPE "tfm-cpu-hoist-vector-transfers"
 
 using namespace mlir;
 
@@ -65,15 +65,14 @@ bool runsAtLeastOnce(scf::ForOp loop) {
 vector::TransferWriteOp matchingWrite(scf::ForOp loop,
                                       vector::TransferReadOp read) {
   if (!isa<MemRefType>(read.getShapedType()) || read.getMask() ||
-      !llvm::all_of(read->getOperands(), [&](Value v) {
-        return loop.isDefinedOutsideOfLoop(v);
-      }))
+      !llvm::all_of(read->getOperands(),
+                    [&](Value v) { return loop.isDefinedOutsideOfLoop(v); }))
     return nullptr;
   vector::TransferWriteOp write;
   for (Operation *user : read.getBase().getUsers()) {
     auto candidate = dyn_cast<vector::TransferWriteOp>(user);
-    if (candidate && candidate->getParentOp() == loop &&
-        !candidate.getMask() && candidate.getIndices() == read.getIndices() &&
+    if (candidate && candidate->getParentOp() == loop && !candidate.getMask() &&
+        candidate.getIndices() == read.getIndices() &&
         candidate.getVectorType() == read.getVectorType() &&
         candidate.getPermutationMap() == read.getPermutationMap() &&
         read->isBeforeInBlock(candidate)) {
@@ -124,8 +123,9 @@ bool hoistOnePair(RewriterBase &rewriter, scf::ForOp loop) {
   return false;
 }
 
-struct TfmHoistVectorTransfersPass
-    : tfm::impl::TfmHoistVectorTransfersPassBase<TfmHoistVectorTransfersPass> {
+struct TfmCpuHoistVectorTransfersPass
+    : tfm::impl::TfmCpuHoistVectorTransfersPassBase<
+          TfmCpuHoistVectorTransfersPass> {
   using Base::Base;
   void runOnOperation() override {
     IRRewriter rewriter(&getContext());

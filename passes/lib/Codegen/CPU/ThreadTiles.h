@@ -1,4 +1,4 @@
-//===- CpuTiling.h - Thread blocks of the CPU pipeline ----------*- C++ -*-===//
+//===- ThreadTiles.h - Thread blocks of the CPU pipeline --------*- C++ -*-===//
 //
 // Part of the GPT-3 compiler, under the Apache License v2.0.
 //
@@ -7,8 +7,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#ifndef TFM_TRANSFORMS_CPUTILING_H
-#define TFM_TRANSFORMS_CPUTILING_H
+#ifndef TFM_CODEGEN_CPU_THREADTILES_H
+#define TFM_CODEGEN_CPU_THREADTILES_H
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 
@@ -31,4 +31,4 @@ contractionThreadTiles(linalg::LinalgOp op, ArrayRef<int64_t> ranges,
 
 } // namespace mlir::tfm
 
-#endif // TFM_TRANSFORMS_CPUTILING_H
+#endif // TFM_CODEGEN_CPU_THREADTILES_H

@@ -1,4 +1,4 @@
-//===- FuseAttention.cpp - Attention as one tiled kernel --------*- C++ -*-===//
+//===- FlashAttention.cpp - Attention as one tiled kernel -------*- C++ -*-===//
 //
 // Part of the GPT-3 compiler, under the Apache License v2.0.
 //
@@ -10,9 +10,9 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "LoweringUtils.h"
+#include "tfm/Conversion/LoweringUtils.h"
 
-#include "tfm/Conversion/Passes.h"
+#include "tfm/Codegen/Common/Passes.h"
 #include "tfm/Dialect/TfmOps.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -20,9 +20,11 @@
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/PatternMatch.h"
 
+#define DEBUG_TYPE "tfm-fuse-attention"
+
 namespace mlir::tfm {
 #define GEN_PASS_DEF_TFMFUSEATTENTIONPASS
-#include "tfm/Conversion/Passes.h.inc"
+#include "tfm/Codegen/Common/Passes.h.inc"
 } // namespace mlir::tfm
 
 using namespace mlir;

@@ -1,4 +1,4 @@
-// RUN: gpt3-opt %s --tfm-expand-strided-copies | FileCheck %s
+// RUN: gpt3-opt %s --tfm-cpu-expand-strided-copies | FileCheck %s
 
 // A copy between strided views becomes linalg.copy; a contiguous one stays
 // a memref.copy (a memcpy).

@@ -1,4 +1,4 @@
-//===- CpuTileAndVectorize.cpp - Thread and register tiling -----*- C++ -*-===//
+//===- TileAndVectorize.cpp - Thread and register tiling --------*- C++ -*-===//
 //
 // Part of the GPT-3 compiler, under the Apache License v2.0.
 //
@@ -9,9 +9,9 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "CpuTiling.h"
+#include "ThreadTiles.h"
 
-#include "tfm/Transforms/Passes.h"
+#include "tfm/Codegen/CPU/Passes.h"
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
@@ -25,7 +25,7 @@
 
 namespace mlir::tfm {
 #define GEN_PASS_DEF_TFMCPUTILEANDVECTORIZEPASS
-#include "tfm/Transforms/Passes.h.inc"
+#include "tfm/Codegen/CPU/Passes.h.inc"
 } // namespace mlir::tfm
 
 #define DEBUG_TYPE "tfm-cpu-tile-and-vectorize"

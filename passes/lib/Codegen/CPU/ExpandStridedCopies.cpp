@@ -9,18 +9,21 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "tfm/Transforms/Passes.h"
+#include "tfm/Codegen/CPU/Passes.h"
+
+#define DEBUG_TYPE "tfm-cpu-expand-strided-copies"
 
 namespace mlir::tfm {
-#define GEN_PASS_DEF_TFMEXPANDSTRIDEDCOPIESPASS
-#include "tfm/Transforms/Passes.h.inc"
+#define GEN_PASS_DEF_TFMCPUEXPANDSTRIDEDCOPIESPASS
+#include "tfm/Codegen/CPU/Passes.h.inc"
 } // namespace mlir::tfm
 
 using namespace mlir;
 
 namespace {
-struct TfmExpandStridedCopiesPass
-    : tfm::impl::TfmExpandStridedCopiesPassBase<TfmExpandStridedCopiesPass> {
+struct TfmCpuExpandStridedCopiesPass
+    : tfm::impl::TfmCpuExpandStridedCopiesPassBase<
+          TfmCpuExpandStridedCopiesPass> {
   using Base::Base;
   void runOnOperation() override {
     SmallVector<memref::CopyOp> strided;

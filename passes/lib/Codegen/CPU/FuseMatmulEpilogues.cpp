@@ -10,9 +10,9 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "CpuTiling.h"
+#include "ThreadTiles.h"
 
-#include "tfm/Transforms/Passes.h"
+#include "tfm/Codegen/CPU/Passes.h"
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
@@ -21,11 +21,11 @@
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 namespace mlir::tfm {
-#define GEN_PASS_DEF_TFMFUSEMATMULEPILOGUESPASS
-#include "tfm/Transforms/Passes.h.inc"
+#define GEN_PASS_DEF_TFMCPUFUSEMATMULEPILOGUESPASS
+#include "tfm/Codegen/CPU/Passes.h.inc"
 } // namespace mlir::tfm
 
-#define DEBUG_TYPE "tfm-fuse-matmul-epilogues"
+#define DEBUG_TYPE "tfm-cpu-fuse-matmul-epilogues"
 
 using namespace mlir;
 
@@ -75,8 +75,9 @@ linalg::LinalgOp epilogueOf(Operation *op) {
   return {};
 }
 
-struct TfmFuseMatmulEpiloguesPass
-    : tfm::impl::TfmFuseMatmulEpiloguesPassBase<TfmFuseMatmulEpiloguesPass> {
+struct TfmCpuFuseMatmulEpiloguesPass
+    : tfm::impl::TfmCpuFuseMatmulEpiloguesPassBase<
+          TfmCpuFuseMatmulEpiloguesPass> {
   using Base::Base;
 
   /// Rewrites named elementwise epilogues (linalg.add) as generics, which

@@ -12,18 +12,20 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "tfm/Transforms/Passes.h"
+#include "tfm/Codegen/CPU/Passes.h"
+
+#define DEBUG_TYPE "tfm-cpu-pin-split-views"
 
 namespace mlir::tfm {
-#define GEN_PASS_DEF_TFMPINSPLITVIEWSPASS
-#include "tfm/Transforms/Passes.h.inc"
+#define GEN_PASS_DEF_TFMCPUPINSPLITVIEWSPASS
+#include "tfm/Codegen/CPU/Passes.h.inc"
 } // namespace mlir::tfm
 
 using namespace mlir;
 
 namespace {
-struct TfmPinSplitViewsPass
-    : tfm::impl::TfmPinSplitViewsPassBase<TfmPinSplitViewsPass> {
+struct TfmCpuPinSplitViewsPass
+    : tfm::impl::TfmCpuPinSplitViewsPassBase<TfmCpuPinSplitViewsPass> {
   using Base::Base;
   void runOnOperation() override {
     SmallVector<memref::ExpandShapeOp> views;

@@ -1,10 +1,10 @@
-//===- CpuTiling.cpp - Thread blocks of the CPU pipeline --------*- C++ -*-===//
+//===- ThreadTiles.cpp - Thread blocks of the CPU pipeline ------*- C++ -*-===//
 //
 // Part of the GPT-3 compiler, under the Apache License v2.0.
 //
 //===----------------------------------------------------------------------===//
 
-#include "CpuTiling.h"
+#include "ThreadTiles.h"
 
 #include "mlir/Dialect/Linalg/IR/LinalgInterfaces.h"
 

@@ -1,5 +1,5 @@
-// RUN: gpt3-opt %s --split-input-file --tfm-pin-split-views | FileCheck %s
-// RUN: gpt3-opt %s --split-input-file --tfm-pin-split-views --fold-memref-alias-ops | FileCheck %s --check-prefix=FOLDED
+// RUN: gpt3-opt %s --split-input-file --tfm-cpu-pin-split-views | FileCheck %s
+// RUN: gpt3-opt %s --split-input-file --tfm-cpu-pin-split-views --fold-memref-alias-ops | FileCheck %s --check-prefix=FOLDED
 
 // The split view of a packed matmul's result becomes a reinterpret_cast to
 // the same layout; alias folding then leaves the 8 x 1 x 32 accumulator on
