@@ -107,6 +107,15 @@ std::shared_ptr<CLI::Formatter> gpt3::helpFormatter() {
   return formatter;
 }
 
+void gpt3::addTokenizerFlag(CLI::App &command, std::string &dir,
+                            const std::string &fallback) {
+  command
+      .add_option("--tokenizer", dir,
+                  "directory with encoder.json and vocab.bpe; default: " +
+                      fallback)
+      ->type_name("DIR");
+}
+
 void gpt3::addThreadsFlag(CLI::App &command, int32_t &threads) {
   command
       .add_option("-t,--threads", threads,

@@ -55,6 +55,11 @@ std::shared_ptr<CLI::Formatter> helpFormatter();
 /// The name of `option`'s value ("N", "DIR"), without its range.
 std::string valueName(const CLI::Option &option);
 
+/// Adds `--tokenizer DIR` to `command`; `fallback` says where the
+/// tokenizer comes from without it.
+void addTokenizerFlag(CLI::App &command, std::string &dir,
+                      const std::string &fallback);
+
 /// Adds `-t,--threads N` to `command`.
 void addThreadsFlag(CLI::App &command, int32_t &threads);
 

@@ -345,11 +345,8 @@ CLI::App *gpt3::addGenerateCommand(CLI::App &app, GenerateSettings &s) {
                    "sampling seed; default: random, printed")
       ->type_name("S")
       ->check(unsignedInteger());
-  command
-      ->add_option("--tokenizer", s.tokenizer,
-                   "directory with encoder.json and vocab.bpe; default: "
-                   "$GPT3_TOKENIZER_DIR, else the weights' directory")
-      ->type_name("DIR");
+  addTokenizerFlag(*command, s.tokenizer,
+                   "$GPT3_TOKENIZER_DIR, else the weights' directory");
   command->add_option("--cache", s.cache, "off re-runs forward per token")
       ->type_name("on|off")
       ->check(oneOf({"on", "off"}))

@@ -79,11 +79,7 @@ CLI::App *gpt3::addTokenizeCommand(CLI::App &app, TokenizeSettings &s) {
       ->type_name("F");
   command->add_option("--ids", s.ids, "ids to decode, e.g. \"15496 995\"")
       ->type_name("\"ID ...\"");
-  command
-      ->add_option("--tokenizer", s.tokenizer,
-                   "directory with encoder.json and vocab.bpe; default: "
-                   "$GPT3_TOKENIZER_DIR")
-      ->type_name("DIR");
+  addTokenizerFlag(*command, s.tokenizer, "$GPT3_TOKENIZER_DIR");
   return command;
 }
 

@@ -491,11 +491,8 @@ CLI::App *gpt3::addTrainCommand(CLI::App &app, TrainSettings &s) {
       ->type_name("W");
   command->add_flag("--resume", s.resume,
                     "continue the run in DIR from its checkpoint");
-  command
-      ->add_option("--tokenizer", s.tokenizer,
-                   "directory with encoder.json and vocab.bpe, copied into "
-                   "DIR; default: $GPT3_TOKENIZER_DIR")
-      ->type_name("DIR");
+  addTokenizerFlag(*command, s.tokenizer,
+                   "$GPT3_TOKENIZER_DIR; copied into the run directory");
   command->add_option("--batch", s.batch, "must equal the compiled batch")
       ->type_name("B");
   command->add_option("--seq", s.seq, "must equal the compiled sequence")

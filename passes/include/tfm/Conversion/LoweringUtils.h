@@ -186,10 +186,6 @@ void populateTrainLoweringPatterns(RewritePatternSet &patterns);
 /// Adds the lowering of tfm.attention_grad.
 void populateAttentionGradLoweringPatterns(RewritePatternSet &patterns);
 
-/// Replaces `op` with FlashAttention-2's backward as one kernel (an
-/// scf.forall over batch and heads).
-void fuseAttentionGrad(RewriterBase &rewriter, AttentionGradOp op);
-
 } // namespace lowering
 } // namespace tfm
 } // namespace mlir

@@ -5,13 +5,14 @@
 // tfm.attention as FlashAttention's forward: each (batch, head, query block)
 // is one parallel iteration that walks only the key blocks its queries can
 // see with an online softmax, so neither the T x T scores nor the blocks a
-// causal or banded mask hides are ever computed. The pass also hands
-// tfm.attention_grad to its kernel in FuseAttentionGrad.cpp.
+// causal or banded mask hides are ever computed. The backward kernel is in
+// FlashAttentionGrad.cpp; the tile sizes are the caller's (Kernels.h).
 //
 //===----------------------------------------------------------------------===//
 
 #include "tfm/Conversion/LoweringUtils.h"
 
+#include "tfm/Codegen/Common/Kernels.h"
 #include "tfm/Codegen/Common/Passes.h"
 #include "tfm/Dialect/TfmOps.h"
 
@@ -19,6 +20,7 @@
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/PatternMatch.h"
+#include "mlir/Transforms/WalkPatternRewriteDriver.h"
 
 #define DEBUG_TYPE "tfm-fuse-attention"
 
@@ -32,16 +34,8 @@ using namespace mlir::tfm;
 using namespace mlir::tfm::lowering;
 
 namespace {
-/// Queries and keys per tile: a 64 x 64 score tile is 16 KiB, so a tile's
-/// scores, probabilities and output stay in L1 through a key step.
-constexpr int64_t kQueryBlock = 64;
-constexpr int64_t kKeyBlock = 64;
-/// Below this many rows a tile does too little work per step: a sequence
-/// without such a divisor (a prime T) keeps the unfused lowering.
-constexpr int64_t kMinBlock = 16;
-
-bool tilesEvenly(int64_t seq) {
-  return largestDivisor(seq, kQueryBlock) >= std::min(seq, kMinBlock);
+bool tilesEvenly(int64_t seq, const AttentionTiles &tiles) {
+  return largestDivisor(seq, tiles.queryBlock) >= std::min(seq, tiles.minBlock);
 }
 
 /// Shared by both attention ops: the geometry, and the online softmax of
@@ -49,13 +43,15 @@ bool tilesEvenly(int64_t seq) {
 class AttentionBuilder : AttentionGeometry {
 public:
   AttentionBuilder(RewriterBase &b, Location loc, RankedTensorType type,
-                   int64_t heads, AttentionPatternAttr pattern)
-      : AttentionGeometry(type, heads, pattern.getWindow()), b(b), loc(loc) {}
+                   int64_t heads, AttentionPatternAttr pattern,
+                   const AttentionTiles &tiles)
+      : AttentionGeometry(type, heads, pattern.getWindow()), b(b), loc(loc),
+        tiles(tiles) {}
 
   /// tfm.attention: one parallel iteration per (batch, head, query block).
   Value attention(Value qkv, RankedTensorType type) {
-    int64_t queryBlock = largestDivisor(seq, kQueryBlock);
-    int64_t keyBlock = largestDivisor(seq, kKeyBlock);
+    int64_t queryBlock = largestDivisor(seq, tiles.queryBlock);
+    int64_t keyBlock = largestDivisor(seq, tiles.keyBlock);
     Value packed = packHeads(b, loc, qkv, heads);
     Value kT =
         copyHeadPart(b, loc, packed, 1,
@@ -183,45 +179,69 @@ private:
 
   RewriterBase &b;
   Location loc;
+  const AttentionTiles &tiles;
+};
+
+/// Whether `op`'s sequence tiles evenly; a cached op whose cache is longer
+/// than its chunk walks cache blocks and always does.
+bool fusable(Operation *op, const AttentionTiles &tiles) {
+  int64_t seq =
+      cast<RankedTensorType>(op->getResult(0).getType()).getDimSize(1);
+  auto cached = dyn_cast<CachedAttentionOp>(op);
+  bool whole = !cached || tensorType(cached.getKeyCache()).getDimSize(2) == seq;
+  return !whole || tilesEvenly(seq, tiles);
+}
+
+/// A kernel builder as a pattern on the op it replaces.
+template <typename Op,
+          void (*build)(RewriterBase &, Op, const AttentionTiles &)>
+struct KernelPattern : OpRewritePattern<Op> {
+  KernelPattern(MLIRContext *ctx, const AttentionTiles &tiles)
+      : OpRewritePattern<Op>(ctx), tiles(tiles) {}
+  LogicalResult matchAndRewrite(Op op,
+                                PatternRewriter &rewriter) const override {
+    if (!fusable(op, tiles))
+      return rewriter.notifyMatchFailure(op, "the sequence has no tile size");
+    build(rewriter, op, tiles);
+    return success();
+  }
+  AttentionTiles tiles;
 };
 
 struct TfmFuseAttentionPass
     : tfm::impl::TfmFuseAttentionPassBase<TfmFuseAttentionPass> {
   using Base::Base;
   void runOnOperation() override {
-    SmallVector<Operation *> ops;
-    getOperation().walk([&](Operation *op) {
-      if (isa<AttentionOp, CachedAttentionOp, AttentionGradOp>(op))
-        ops.push_back(op);
-    });
-    IRRewriter rewriter(&getContext());
-    for (Operation *op : ops) {
-      auto type = cast<RankedTensorType>(op->getResult(0).getType());
-      int64_t seq = type.getDimSize(1);
-      auto cachedOp = dyn_cast<CachedAttentionOp>(op);
-      bool whole =
-          !cachedOp || tensorType(cachedOp.getKeyCache()).getDimSize(2) == seq;
-      if (whole && !tilesEvenly(seq))
-        continue;
-      if (auto grad = dyn_cast<AttentionGradOp>(op)) {
-        fuseAttentionGrad(rewriter, grad);
-        continue;
-      }
-      rewriter.setInsertionPoint(op);
-      if (auto attention = dyn_cast<AttentionOp>(op)) {
-        AttentionBuilder builder(rewriter, op->getLoc(), attention.getType(),
-                                 attention.getNumHeads(),
-                                 attention.getPattern());
-        rewriter.replaceOp(
-            op, builder.attention(attention.getQkv(), attention.getType()));
-        continue;
-      }
-      auto cached = cast<CachedAttentionOp>(op);
-      AttentionBuilder builder(rewriter, op->getLoc(),
-                               cached.getResult().getType(),
-                               cached.getNumHeads(), cached.getPattern());
-      builder.cachedAttention(cached);
-    }
+    AttentionTiles tiles{queryBlock, keyBlock, gradBlock, minBlock};
+    RewritePatternSet patterns(&getContext());
+    populateFlashAttentionPatterns(patterns, tiles);
+    walkAndApplyPatterns(getOperation(), std::move(patterns));
   }
 };
 } // namespace
+
+void tfm::buildFlashAttention(RewriterBase &rewriter, AttentionOp op,
+                              const AttentionTiles &tiles) {
+  rewriter.setInsertionPoint(op);
+  AttentionBuilder builder(rewriter, op->getLoc(), op.getType(),
+                           op.getNumHeads(), op.getPattern(), tiles);
+  rewriter.replaceOp(op, builder.attention(op.getQkv(), op.getType()));
+}
+
+void tfm::buildCachedFlashAttention(RewriterBase &rewriter,
+                                    CachedAttentionOp op,
+                                    const AttentionTiles &tiles) {
+  rewriter.setInsertionPoint(op);
+  AttentionBuilder builder(rewriter, op->getLoc(), op.getResult().getType(),
+                           op.getNumHeads(), op.getPattern(), tiles);
+  builder.cachedAttention(op);
+}
+
+void tfm::populateFlashAttentionPatterns(RewritePatternSet &patterns,
+                                         const AttentionTiles &tiles) {
+  MLIRContext *ctx = patterns.getContext();
+  patterns.add<KernelPattern<AttentionOp, buildFlashAttention>,
+               KernelPattern<CachedAttentionOp, buildCachedFlashAttention>,
+               KernelPattern<AttentionGradOp, buildFlashAttentionGrad>>(ctx,
+                                                                        tiles);
+}

@@ -17,6 +17,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "tfm/Codegen/Common/Kernels.h"
 #include "tfm/Conversion/LoweringUtils.h"
 
 #include "tfm/Dialect/TfmOps.h"
@@ -36,20 +37,16 @@ using namespace mlir::tfm;
 using namespace mlir::tfm::lowering;
 
 namespace {
-/// Queries and keys per tile: the step's four 64 x 64 tiles (scores,
-/// probabilities, their gradients) are 16 KiB each and stay in L1.
-constexpr int64_t kBlock = 64;
-
 /// The parts of qkv, and of its gradient.
 enum Part : int64_t { kQuery, kKey, kValue };
 
 class AttentionGradKernel : AttentionGeometry {
 public:
-  AttentionGradKernel(RewriterBase &b, AttentionGradOp op)
+  AttentionGradKernel(RewriterBase &b, AttentionGradOp op, int64_t maxBlock)
       : AttentionGeometry(op.getDOut().getType(), op.getNumHeads(),
                           op.getPattern().getWindow()),
         b(b), loc(op.getLoc()), ctx(b.getContext()),
-        block(largestDivisor(seq, kBlock)) {}
+        block(largestDivisor(seq, maxBlock)) {}
 
   Value build(Value qkv, Value out, Value dOut, RankedTensorType qkvType) {
     packed = packHeads(b, loc, qkv, heads);
@@ -275,10 +272,11 @@ private:
 };
 } // namespace
 
-void mlir::tfm::lowering::fuseAttentionGrad(RewriterBase &rewriter,
-                                            AttentionGradOp op) {
+void mlir::tfm::buildFlashAttentionGrad(RewriterBase &rewriter,
+                                        AttentionGradOp op,
+                                        const AttentionTiles &tiles) {
   rewriter.setInsertionPoint(op);
-  AttentionGradKernel kernel(rewriter, op);
+  AttentionGradKernel kernel(rewriter, op, tiles.gradBlock);
   rewriter.replaceOp(op, kernel.build(op.getQkv(), op.getOutput(), op.getDOut(),
                                       op.getType()));
 }

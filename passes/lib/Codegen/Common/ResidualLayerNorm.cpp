@@ -11,6 +11,7 @@
 
 #include "tfm/Conversion/LoweringUtils.h"
 
+#include "tfm/Codegen/Common/Kernels.h"
 #include "tfm/Codegen/Common/Passes.h"
 #include "tfm/Dialect/TfmOps.h"
 
@@ -18,6 +19,7 @@
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/PatternMatch.h"
+#include "mlir/Transforms/WalkPatternRewriteDriver.h"
 
 #define DEBUG_TYPE "tfm-fuse-residual-layer-norm"
 
@@ -31,12 +33,51 @@ using namespace mlir::tfm;
 using namespace mlir::tfm::lowering;
 
 namespace {
-/// Rows per parallel iteration: 16 rows of GPT-3 Small are 48 KiB.
-constexpr int64_t kRowBlock = 16;
+/// The add whose sum `norm` normalizes, when the kernel may replace it:
+/// the sum is replaced where the norm is, so every other reader must come
+/// later. An add read by two norms is fused into the first.
+AddOp fusableAdd(LayerNormOp norm) {
+  auto add = norm.getInput().getDefiningOp<AddOp>();
+  if (add && llvm::any_of(add->getUsers(), [&](Operation *user) {
+        return user->getBlock() != norm->getBlock() ||
+               user->isBeforeInBlock(norm);
+      }))
+    return nullptr;
+  return add;
+}
+
+struct ResidualLayerNormPattern : OpRewritePattern<LayerNormOp> {
+  ResidualLayerNormPattern(MLIRContext *ctx, const RowTiles &tiles)
+      : OpRewritePattern<LayerNormOp>(ctx), tiles(tiles) {}
+  LogicalResult matchAndRewrite(LayerNormOp norm,
+                                PatternRewriter &rewriter) const override {
+    buildResidualLayerNorm(rewriter, norm, fusableAdd(norm), tiles);
+    return success();
+  }
+  RowTiles tiles;
+};
+
+struct TfmFuseResidualLayerNormPass
+    : tfm::impl::TfmFuseResidualLayerNormPassBase<
+          TfmFuseResidualLayerNormPass> {
+  using Base::Base;
+  void runOnOperation() override {
+    RewritePatternSet patterns(&getContext());
+    populateResidualLayerNormPatterns(patterns, RowTiles{rows});
+    walkAndApplyPatterns(getOperation(), std::move(patterns));
+  }
+};
+} // namespace
+
+void tfm::populateResidualLayerNormPatterns(RewritePatternSet &patterns,
+                                            const RowTiles &tiles) {
+  patterns.add<ResidualLayerNormPattern>(patterns.getContext(), tiles);
+}
 
 /// Replaces `norm` (and `add`, its input, when not null) with one
 /// scf.forall over blocks of rows of the (N, C) views.
-void fuse(RewriterBase &b, LayerNormOp norm, AddOp add) {
+void tfm::buildResidualLayerNorm(RewriterBase &b, LayerNormOp norm, AddOp add,
+                                 const RowTiles &rowTiles) {
   Location loc = norm.getLoc();
   MLIRContext *ctx = b.getContext();
   RankedTensorType type = norm.getType();
@@ -50,7 +91,7 @@ void fuse(RewriterBase &b, LayerNormOp norm, AddOp add) {
     inputs = {collapseTo2d(b, loc, norm.getInput())};
   int64_t rows = tensorType(inputs[0]).getDimSize(0);
   int64_t width = tensorType(inputs[0]).getDimSize(1);
-  int64_t block = largestDivisor(rows, kRowBlock);
+  int64_t block = largestDivisor(rows, rowTiles.rows);
   SmallVector<Value> outs = {emptyTensor(b, loc, {rows, width}, element)};
   if (add)
     outs.push_back(emptyTensor(b, loc, {rows, width}, element));
@@ -97,26 +138,3 @@ void fuse(RewriterBase &b, LayerNormOp norm, AddOp add) {
   if (add)
     b.replaceOp(add, expandFrom2d(b, loc, forall.getResult(1), type));
 }
-
-struct TfmFuseResidualLayerNormPass
-    : tfm::impl::TfmFuseResidualLayerNormPassBase<
-          TfmFuseResidualLayerNormPass> {
-  using Base::Base;
-  void runOnOperation() override {
-    SmallVector<LayerNormOp> norms;
-    getOperation().walk([&](LayerNormOp op) { norms.push_back(op); });
-    IRRewriter rewriter(&getContext());
-    for (LayerNormOp norm : norms) {
-      auto add = norm.getInput().getDefiningOp<AddOp>();
-      // The kernel replaces the sum where the norm is: every other user
-      // must come later. An add read by two norms is fused into the first.
-      if (add && llvm::any_of(add->getUsers(), [&](Operation *user) {
-            return user->getBlock() != norm->getBlock() ||
-                   user->isBeforeInBlock(norm);
-          }))
-        add = nullptr;
-      fuse(rewriter, norm, add);
-    }
-  }
-};
-} // namespace

@@ -71,6 +71,19 @@ def TfmFuseAttentionPass : Pass<"tfm-fuse-attention", "func::FuncOp"> {
     divisor of at least 16 up to 64 (a prime `T`) is left to
     `convert-tfm-to-linalg`.
   }];
+  let options = [
+    Option<"queryBlock", "query-block", "int64_t", "64",
+           "Queries per forward tile (the largest divisor of T up to it); "
+           "64 x 64 scores are 16 KiB, in L1 through a key step">,
+    Option<"keyBlock", "key-block", "int64_t", "64",
+           "Keys per step of the forward's online softmax">,
+    Option<"gradBlock", "grad-block", "int64_t", "64",
+           "Queries and keys per backward tile; its four tiles (scores, "
+           "probabilities, their gradients) stay in L1">,
+    Option<"minBlock", "min-block", "int64_t", "16",
+           "Smallest tile worth a kernel: a sequence without such a divisor "
+           "(a prime T) keeps the unfused lowering">,
+  ];
   let dependentDialects = [
     "arith::ArithDialect", "linalg::LinalgDialect", "math::MathDialect",
     "scf::SCFDialect", "tensor::TensorDialect"
@@ -113,6 +126,11 @@ def TfmFuseResidualLayerNormPass
 
     Preconditions: verifier-valid `tfm` ops on static shapes.
   }];
+  let options = [
+    Option<"rows", "rows", "int64_t", "16",
+           "Rows per parallel iteration (the largest divisor of the row "
+           "count up to it); 16 rows of GPT-3 Small are 48 KiB">,
+  ];
   let dependentDialects = [
     "arith::ArithDialect", "linalg::LinalgDialect", "math::MathDialect",
     "scf::SCFDialect", "tensor::TensorDialect"
