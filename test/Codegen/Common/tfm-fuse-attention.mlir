@@ -1,4 +1,15 @@
 // RUN: gpt3-opt %s --split-input-file --tfm-fuse-attention --canonicalize --cse --verify-each | FileCheck %s
+// RUN: gpt3-opt %s --split-input-file --tfm-fuse-attention="query-block=32 key-block=32" --canonicalize --cse | FileCheck %s --check-prefix=TILES
+// RUN: gpt3-opt %s --split-input-file --tfm-fuse-attention="min-block=256" | FileCheck %s --check-prefix=UNFUSED
+
+// The tiles are the caller's: 32 x 32 tiles give four query blocks per
+// head; a minimum block above every divisor of T leaves the op unfused.
+// TILES-LABEL: func.func @banded
+//       TILES:   scf.forall (%{{.*}}, %[[I:.*]]) in (2, 4)
+//       TILES:     arith.muli %[[I]], %c32
+//       TILES:     linalg.contract {{.*}} -> tensor<32x32xf32>
+// UNFUSED-LABEL: func.func @banded
+//       UNFUSED:   tfm.attention
 
 // Banded attention (window 40) over 128 positions in 64 x 64 tiles: one
 // parallel iteration per (head, query block), no 128 x 128 scores, k copied

@@ -1,4 +1,9 @@
 // RUN: gpt3-opt %s --split-input-file --tfm-fuse-residual-layer-norm --canonicalize --cse --verify-each | FileCheck %s
+// RUN: gpt3-opt %s --split-input-file --tfm-fuse-residual-layer-norm="rows=8" --canonicalize --cse | FileCheck %s --check-prefix=ROWS
+
+// ROWS-LABEL: func.func @residual
+//       ROWS:   scf.forall (%[[I:.*]]) in (4)
+//       ROWS:     arith.muli %[[I]], %c8
 
 // A residual add and the layer norm of its sum: one parallel loop over
 // blocks of 16 rows that adds them, keeps the sum (a second result), takes
