@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Same-minute A/B of two builds of the compiler: GPT-3 Small forward + loss
-# (B=1, T=1024) and the training step (B=4, T=64), each compiled by both
+# (B=1, T=1024), the training step (B=4, T=64) and a decode step at the
+# last position of T=1024, each compiled by both
 # builds and timed in alternation, so the machine's noise hits both alike.
 # Prints whether the two compile to the same code (LLVM IR without the
 # manifest), each median and the
 # ratio B / A of the medians of the per-round times. Not a test: nothing
 # here passes or fails on time.
 #
-#   bash bench/ab.sh BUILD_A BUILD_B [rounds]
+#   bash bench/ab.sh BUILD_A BUILD_B [rounds] [case regex]
 #
 # BUILD_A is usually a build of the previous commit:
 #   git worktree add /tmp/prev HEAD~1 && GPT3_BUILD_DIR=/tmp/prev/build \
@@ -16,6 +17,7 @@ set -euo pipefail
 a=$(realpath "$1")
 b=$(realpath "$2")
 rounds=${3:-5}
+only=${4:-.}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
@@ -24,6 +26,7 @@ field_ms() { sed -n 's/.*median \([0-9.]*\) ms.*/\1/p'; }
 
 printf '%-36s %8s %10s %10s %8s\n' case IR "A ms" "B ms" "B / A"
 while read -r name batch seq entries entry <&3; do
+  [[ $name =~ $only ]] || continue
   for side in a b; do
     build=${!side}
     "$build/bin/gpt3-compile" --config gpt3-small --batch "$batch" \
@@ -49,4 +52,5 @@ done 3<<'EOF'
 gpt3-small-forward-B1-T1024 1 1024 forward forward
 gpt3-small-loss-B1-T1024 1 1024 loss loss
 gpt3-small-train_step-B4-T64 4 64 train_step,loss train_step
+gpt3-small-decode-B1-T1024 1 1024 decode decode
 EOF

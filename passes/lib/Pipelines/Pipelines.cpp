@@ -96,15 +96,16 @@ void tfm::buildTfmCpuCodegenPipeline(OpPassManager &pm,
     packing.panelWidth = options.regTileN;
     funcPm.addPass(tfm::createTfmCpuPackMatmulsPass(packing));
     addCleanup(funcPm);
-    tfm::TfmCpuFuseMatmulEpiloguesPassOptions epilogues;
-    epilogues.threadTileM = options.threadTileM;
-    epilogues.threadTileN = options.threadTileN;
-    funcPm.addPass(tfm::createTfmCpuFuseMatmulEpiloguesPass(epilogues));
+  }
+  tfm::TfmCpuSelectThreadTilesPassOptions threads;
+  threads.threadTileM = options.threadTileM;
+  threads.threadTileN = options.threadTileN;
+  funcPm.addPass(tfm::createTfmCpuSelectThreadTilesPass(threads));
+  if (options.fuse) {
+    funcPm.addPass(tfm::createTfmCpuFuseMatmulEpiloguesPass());
     addCleanup(funcPm);
   }
   tfm::TfmCpuTileAndVectorizePassOptions tiling;
-  tiling.threadTileM = options.threadTileM;
-  tiling.threadTileN = options.threadTileN;
   tiling.regTileM = options.regTileM;
   tiling.regTileN = options.regTileN;
   funcPm.addPass(tfm::createTfmCpuTileAndVectorizePass(tiling));

@@ -1,5 +1,5 @@
-// RUN: gpt3-opt %s --split-input-file --tfm-cpu-tile-and-vectorize="min-parallel-iterations=0" --canonicalize | FileCheck %s
-// RUN: gpt3-opt %s --split-input-file --tfm-cpu-tile-and-vectorize --canonicalize | FileCheck %s --check-prefix=SERIAL
+// RUN: gpt3-opt %s --split-input-file --tfm-cpu-select-thread-tiles --tfm-cpu-tile-and-vectorize="min-parallel-iterations=0" --canonicalize | FileCheck %s
+// RUN: gpt3-opt %s --split-input-file --tfm-cpu-select-thread-tiles --tfm-cpu-tile-and-vectorize --canonicalize | FileCheck %s --check-prefix=SERIAL
 
 // The cases below but the last run with every op split among threads
 // (min-parallel-iterations=0), so that small shapes show the thread tiles.

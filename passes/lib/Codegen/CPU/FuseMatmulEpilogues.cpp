@@ -150,9 +150,8 @@ struct TfmCpuFuseMatmulEpiloguesPass
 
     IRRewriter rewriter(&getContext());
     for (linalg::LinalgOp contraction : contractions) {
-      std::optional<SmallVector<int64_t>> threads = tfm::contractionThreadTiles(
-          contraction, contraction.getStaticLoopRanges(), threadTileM,
-          threadTileN);
+      std::optional<SmallVector<int64_t>> threads =
+          tfm::chosenThreadTiles(contraction);
       if (!threads)
         continue;
       // The tiled op is the epilogue, whose loops are the contraction's

@@ -60,4 +60,11 @@ contractionThreadTiles(linalg::LinalgOp op, ArrayRef<int64_t> ranges,
   return threads;
 }
 
+std::optional<SmallVector<int64_t>> chosenThreadTiles(Operation *op) {
+  auto tiles = op->getAttrOfType<DenseI64ArrayAttr>(kThreadTilesAttr);
+  if (!tiles)
+    return std::nullopt;
+  return llvm::to_vector(tiles.asArrayRef());
+}
+
 } // namespace mlir::tfm

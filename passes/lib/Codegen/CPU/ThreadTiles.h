@@ -16,6 +16,13 @@
 
 namespace mlir::tfm {
 
+/// The thread block `tfm-cpu-select-thread-tiles` chose for a contraction:
+/// per loop, the scf.forall tile size (0 for the reductions).
+inline constexpr llvm::StringLiteral kThreadTilesAttr = "tfm.thread_tiles";
+
+/// The thread block chosen for `op`, if one was.
+std::optional<SmallVector<int64_t>> chosenThreadTiles(Operation *op);
+
 /// The largest divisor of `n` that is at most `cap` (and at least 1).
 int64_t largestDivisorAtMost(int64_t n, int64_t cap);
 

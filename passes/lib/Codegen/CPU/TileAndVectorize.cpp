@@ -89,8 +89,7 @@ struct TfmCpuTileAndVectorizePass
   /// register tile. Every tile divides its dimension, so none needs masks.
   std::optional<TileSizes> contractionTiles(linalg::LinalgOp op,
                                             ArrayRef<int64_t> ranges) const {
-    std::optional<SmallVector<int64_t>> threads =
-        tfm::contractionThreadTiles(op, ranges, threadTileM, threadTileN);
+    std::optional<SmallVector<int64_t>> threads = tfm::chosenThreadTiles(op);
     if (!threads)
       return std::nullopt;
     linalg::ContractionDimensions dims = *linalg::inferContractionDims(op);
@@ -303,9 +302,11 @@ struct TfmCpuTileAndVectorizePass
     IRRewriter rewriter(func.getContext());
     for (linalg::GenericOp op : generics) {
       rewriter.setInsertionPoint(op);
-      rewriter.replaceOpWithNewOp<linalg::ContractOp>(
+      auto contract = rewriter.replaceOpWithNewOp<linalg::ContractOp>(
           op, op.getResultTypes(), op.getDpsInputs(), op.getDpsInits(),
           op.getIndexingMaps());
+      if (Attribute tiles = op->getAttr(tfm::kThreadTilesAttr))
+        contract->setAttr(tfm::kThreadTilesAttr, tiles);
     }
   }
 

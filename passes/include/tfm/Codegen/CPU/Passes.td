@@ -61,6 +61,35 @@ def TfmCpuPackMatmulsPass : Pass<"tfm-cpu-pack-matmuls", "func::FuncOp"> {
                            "arith::ArithDialect"];
 }
 
+def TfmCpuSelectThreadTilesPass
+    : Pass<"tfm-cpu-select-thread-tiles", "func::FuncOp"> {
+  let summary = "Decide each contraction's thread block once, as an "
+                "attribute";
+  let description = [{
+    Annotates every contraction on tensors with `tfm.thread_tiles`, its
+    `scf.forall` tile per loop: the innermost m and n loops blocked by at
+    most `thread-tile-m` x `thread-tile-n` (whole packed panels), other m,
+    n and batch loops stepping by one, 0 for the reductions. One and two
+    row products whose right operand runs along the reduction are dot
+    products and get none. `tfm-cpu-fuse-matmul-epilogues` tiles epilogues
+    into these blocks and `tfm-cpu-tile-and-vectorize` register-tiles
+    them; neither decides again.
+
+    ```mlir
+    %r = linalg.matmul {tfm.thread_tiles = array<i64: 64, 256, 0>}
+        ins(%a, %b : tensor<128x768xf32>, tensor<768x768xf32>) ...
+    ```
+
+    Preconditions: linalg on tensors, after `tfm-cpu-pack-matmuls`.
+  }];
+  let options = [
+    Option<"threadTileM", "thread-tile-m", "int64_t", "64",
+           "Rows of a matmul block handed to one thread">,
+    Option<"threadTileN", "thread-tile-n", "int64_t", "256",
+           "Columns of a matmul block handed to one thread">,
+  ];
+}
+
 def TfmCpuTileAndVectorizePass
     : Pass<"tfm-cpu-tile-and-vectorize", "func::FuncOp"> {
   let summary = "Tile linalg ops for threads and registers, then vectorize";
@@ -68,7 +97,8 @@ def TfmCpuTileAndVectorizePass
     Tiles every linalg op on tensors twice and vectorizes the innermost tile:
 
     1. Thread level: `scf.forall` over the parallel dimensions. Matmuls use
-       `thread-tile-m x thread-tile-n` blocks; other ops split their first
+       the blocks `tfm-cpu-select-thread-tiles` chose (`tfm.thread_tiles`);
+       other ops split their first
        parallel dimension into about `chunks` pieces, unless they have
        fewer than `min-parallel-iterations` iterations (a decode step's
        layer norm, 768): waking the other threads and the barrier after
@@ -116,10 +146,6 @@ def TfmCpuTileAndVectorizePass
     Preconditions: linalg ops on static-shaped tensors.
   }];
   let options = [
-    Option<"threadTileM", "thread-tile-m", "int64_t", "64",
-           "Rows of a matmul block handed to one thread">,
-    Option<"threadTileN", "thread-tile-n", "int64_t", "256",
-           "Columns of a matmul block handed to one thread">,
     Option<"regTileM", "reg-tile-m", "int64_t", "8",
            "Rows of the matmul register tile">,
     Option<"regTileN", "reg-tile-n", "int64_t", "32",
@@ -335,7 +361,7 @@ def TfmCpuFuseMatmulEpiloguesPass
     the GELU of an MLP (`gelu(x @ W + b)`), or a residual add
     (`r + x @ W + b`), or in the backward pass a GELU or layer-norm
     gradient. This pass tiles that epilogue into the thread blocks the
-    matmul gets (`thread-tile-m` x `thread-tile-n`, whole packed panels)
+    matmul got from `tfm-cpu-select-thread-tiles` (`tfm.thread_tiles`)
     and fuses into each block the matmul tile and the op that initializes
     its accumulator (the broadcast bias, or zeros). Each block is then
     written as bias, accumulated, and transformed while it is in cache: one
@@ -372,12 +398,6 @@ def TfmCpuFuseMatmulEpiloguesPass
 
     Preconditions: linalg on tensors, after `tfm-cpu-pack-matmuls`.
   }];
-  let options = [
-    Option<"threadTileM", "thread-tile-m", "int64_t", "64",
-           "Rows of a matmul's thread block">,
-    Option<"threadTileN", "thread-tile-n", "int64_t", "256",
-           "Columns of a matmul's thread block">,
-  ];
   let dependentDialects = ["linalg::LinalgDialect", "scf::SCFDialect",
                            "tensor::TensorDialect"];
 }
