@@ -52,13 +52,6 @@ struct gpt3_context_t {
 };
 
 namespace {
-int64_t numElements(const std::vector<int64_t> &shape) {
-  int64_t n = 1;
-  for (int64_t d : shape)
-    n *= d;
-  return n;
-}
-
 /// Hugging Face names may carry a `transformer.` prefix.
 std::string canonicalName(const std::string &name) {
   static const std::string prefix = "transformer.";

@@ -147,13 +147,6 @@ gpt3_status_t parseJson(const nlohmann::json &j, void *symbols, Manifest &m) {
 }
 } // namespace
 
-int64_t Param::numElements() const {
-  int64_t n = 1;
-  for (int64_t d : shape)
-    n *= d;
-  return n;
-}
-
 const Entry *Manifest::entry(const std::string &name) const {
   for (const Entry &e : entries)
     if (e.name == name)
@@ -180,13 +173,6 @@ gpt3_status_t gpt3::parseManifest(const std::string &text, void *symbols,
     // A missing field or one of the wrong type.
     return malformed(e.what());
   }
-}
-
-std::string gpt3::shapeString(const std::vector<int64_t> &shape) {
-  std::string s = "[";
-  for (size_t i = 0; i < shape.size(); ++i)
-    s += (i ? ", " : "") + std::to_string(shape[i]);
-  return s + "]";
 }
 
 const char *gpt3::dtypeName(gpt3_dtype_t dtype) {

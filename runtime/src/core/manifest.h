@@ -13,6 +13,7 @@
 #define GPT3_RUNTIME_CORE_MANIFEST_H
 
 #include "device.h"
+#include "shape.h"
 
 #include <map>
 #include <string>
@@ -40,7 +41,7 @@ struct Param {
   std::string name;
   std::vector<int64_t> shape;
   size_t offset = 0; // in the weight arena, in floats
-  int64_t numElements() const;
+  int64_t numElements() const { return gpt3::numElements(shape); }
 };
 
 struct Manifest {
@@ -64,9 +65,6 @@ struct Manifest {
 /// wrong.
 gpt3_status_t parseManifest(const std::string &text, void *symbols,
                             Manifest &out);
-
-/// "[4, 64]".
-std::string shapeString(const std::vector<int64_t> &shape);
 
 /// "f32".
 const char *dtypeName(gpt3_dtype_t dtype);

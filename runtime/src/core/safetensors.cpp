@@ -6,6 +6,7 @@
 
 #include "safetensors.h"
 
+#include "shape.h"
 #include "status.h"
 
 #include <nlohmann/json.hpp>
@@ -20,18 +21,12 @@
 #include <unistd.h>
 
 using gpt3::SafetensorsFile;
+using gpt3::shapeString;
 using gpt3::TensorInfo;
 
 namespace {
 gpt3_status_t malformed(const std::string &path, const std::string &what) {
   return gpt3::makeStatus(GPT3_STATUS_DATA_LOSS, path + ": " + what);
-}
-
-std::string shapeString(const std::vector<int64_t> &shape) {
-  std::string s = "[";
-  for (size_t i = 0; i < shape.size(); ++i)
-    s += (i ? ", " : "") + std::to_string(shape[i]);
-  return s + "]";
 }
 
 /// The format allows `__metadata__` only as a map of strings to strings
