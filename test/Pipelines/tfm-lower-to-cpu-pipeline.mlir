@@ -1,7 +1,7 @@
 // RUN: gpt3-opt %s --tfm-lower-to-cpu-pipeline --verify-each | FileCheck %s
 // RUN: gpt3-opt %s --tfm-lower-to-cpu-pipeline="openmp=false" | FileCheck %s --check-prefix=SERIAL
-// RUN: gpt3-opt %s --tfm-lower-to-cpu-pipeline --mlir-print-ir-after=tfm-fuse-attention,tfm-fuse-residual-layer-norm,tfm-fuse-elementwise,tfm-cpu-pack-matmuls,tfm-cpu-fuse-matmul-epilogues -o /dev/null 2>&1 | FileCheck %s --check-prefix=FUSE
-// RUN: gpt3-opt %s --tfm-lower-to-cpu-pipeline="fuse=false" --mlir-print-ir-after=tfm-fuse-attention,tfm-fuse-residual-layer-norm,tfm-fuse-elementwise,tfm-cpu-pack-matmuls,tfm-cpu-fuse-matmul-epilogues,tfm-cpu-tile-and-vectorize -o /dev/null 2>&1 | FileCheck %s --check-prefix=NOFUSE
+// RUN: gpt3-opt %s --tfm-lower-to-cpu-pipeline --mlir-print-ir-after=tfm-fuse-attention,tfm-fuse-residual-layer-norm,tfm-fuse-elementwise,tfm-cpu-pack-matmuls,tfm-fuse-matmul-epilogues -o /dev/null 2>&1 | FileCheck %s --check-prefix=FUSE
+// RUN: gpt3-opt %s --tfm-lower-to-cpu-pipeline="fuse=false" --mlir-print-ir-after=tfm-fuse-attention,tfm-fuse-residual-layer-norm,tfm-fuse-elementwise,tfm-cpu-pack-matmuls,tfm-fuse-matmul-epilogues,tfm-cpu-tile-and-vectorize -o /dev/null 2>&1 | FileCheck %s --check-prefix=NOFUSE
 
 // One linear layer down to the LLVM dialect: OpenMP threads, 32-lane FMAs
 // from the vectorized matmul (not a multiply and an add), the output as an
@@ -22,7 +22,7 @@
 // FUSE: IR Dump After TfmFuseResidualLayerNormPass
 // FUSE: IR Dump After TfmFuseElementwisePass
 // FUSE: IR Dump After TfmCpuPackMatmulsPass
-// FUSE: IR Dump After TfmCpuFuseMatmulEpiloguesPass
+// FUSE: IR Dump After TfmFuseMatmulEpiloguesPass
 // NOFUSE-NOT: IR Dump After TfmFuse
 // NOFUSE-NOT: IR Dump After TfmCpuPackMatmulsPass
 // NOFUSE: IR Dump After TfmCpuTileAndVectorizePass

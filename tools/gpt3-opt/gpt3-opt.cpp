@@ -9,6 +9,7 @@
 
 #include "tfm/Codegen/CPU/Passes.h"
 #include "tfm/Codegen/Common/Passes.h"
+#include "tfm/Codegen/GPU/Passes.h"
 #include "tfm/Conversion/Passes.h"
 #include "tfm/Pipelines/Pipelines.h"
 #include "tfm/Transforms/Passes.h"
@@ -32,6 +33,7 @@ int main(int argc, char **argv) {
   mlir::tfm::registerTfmConversionPasses();
   mlir::tfm::registerTfmCodegenCommonPasses();
   mlir::tfm::registerTfmCodegenCPUPasses();
+  mlir::tfm::registerTfmCodegenGPUPasses();
   mlir::tfm::registerTfmTransformsPasses();
   mlir::tfm::registerTfmPipelines();
 

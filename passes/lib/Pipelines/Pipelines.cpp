@@ -91,6 +91,8 @@ void tfm::buildTfmCpuCodegenPipeline(OpPassManager &pm,
                                      const TfmCpuPipelineOptions &options) {
   // Threads and registers, still on tensors.
   OpPassManager &funcPm = pm.nest<func::FuncOp>();
+  funcPm.addPass(tfm::createTfmCpuSplitVocabularyPass());
+  addCleanup(funcPm);
   if (options.fuse) {
     tfm::TfmCpuPackMatmulsPassOptions packing;
     packing.panelWidth = options.regTileN;
@@ -102,7 +104,7 @@ void tfm::buildTfmCpuCodegenPipeline(OpPassManager &pm,
   threads.threadTileN = options.threadTileN;
   funcPm.addPass(tfm::createTfmCpuSelectThreadTilesPass(threads));
   if (options.fuse) {
-    funcPm.addPass(tfm::createTfmCpuFuseMatmulEpiloguesPass());
+    funcPm.addPass(tfm::createTfmFuseMatmulEpiloguesPass());
     addCleanup(funcPm);
   }
   tfm::TfmCpuTileAndVectorizePassOptions tiling;
@@ -260,7 +262,8 @@ void tfm::registerTfmPipelines() {
   PassPipelineRegistration<TfmCpuPipelineOptions>(
       "tfm-cpu-codegen-pipeline",
       "Phase 3 of 4, CPU: linalg on tensors to bufferized loops and vectors "
-      "(matmul packing and epilogues, thread and register tiling, "
+      "(vocabulary split, matmul packing and epilogues, thread and "
+      "register tiling, "
       "bufferization, hoisting, buffer planning)",
       buildTfmCpuCodegenPipeline);
   PassPipelineRegistration<TfmCpuPipelineOptions>(

@@ -13,8 +13,6 @@
 
 #include "tfm/Codegen/CPU/Passes.h"
 
-#include "mlir/IR/BuiltinAttributes.h"
-
 #define DEBUG_TYPE "tfm-cpu-select-thread-tiles"
 
 namespace mlir::tfm {
@@ -37,8 +35,7 @@ struct TfmCpuSelectThreadTilesPass
         return;
       if (std::optional<SmallVector<int64_t>> tiles =
               tfm::contractionThreadTiles(op, ranges, threadTileM, threadTileN))
-        op->setAttr(tfm::kThreadTilesAttr,
-                    DenseI64ArrayAttr::get(op->getContext(), *tiles));
+        tfm::setThreadTiles(op, *tiles);
     });
   }
 };

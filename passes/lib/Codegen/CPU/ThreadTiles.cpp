@@ -6,16 +6,11 @@
 
 #include "ThreadTiles.h"
 
+#include "tfm/Conversion/LoweringUtils.h"
+
 #include "mlir/Dialect/Linalg/IR/LinalgInterfaces.h"
 
 namespace mlir::tfm {
-
-int64_t largestDivisorAtMost(int64_t n, int64_t cap) {
-  for (int64_t d = std::min(n, cap); d > 1; --d)
-    if (n % d == 0)
-      return d;
-  return 1;
-}
 
 std::optional<SmallVector<int64_t>>
 contractionThreadTiles(linalg::LinalgOp op, ArrayRef<int64_t> ranges,
@@ -33,14 +28,14 @@ contractionThreadTiles(linalg::LinalgOp op, ArrayRef<int64_t> ranges,
   int64_t rows = 1;
   for (unsigned m : dims->m)
     rows *= ranges[m];
-  if (rows <= 2 && rhs.getNumResults() > 0 &&
+  if (rows <= kDotProductRows && rhs.getNumResults() > 0 &&
       rhs.getResults().back() ==
           getAffineDimExpr(dims->k.back(), op.getContext()))
     return std::nullopt;
   SmallVector<int64_t> threads(ranges.size(), 1);
   unsigned m = dims->m.back(), n = dims->n.back();
-  threads[m] = largestDivisorAtMost(ranges[m], tileM);
-  threads[n] = largestDivisorAtMost(ranges[n], tileN);
+  threads[m] = lowering::largestDivisor(ranges[m], tileM);
+  threads[n] = lowering::largestDivisor(ranges[n], tileN);
   // A single row (a decode step) streams W once and is over in
   // microseconds: an odd number of column blocks (768 / 256 = 3) leaves a
   // thread of each pair idle for a whole block. Halving the block evens
@@ -52,19 +47,12 @@ contractionThreadTiles(linalg::LinalgOp op, ArrayRef<int64_t> ranges,
   // panels, as many as fit `tileN` columns.
   if (threads[n] == ranges[n] && dims->n.size() > 1) {
     unsigned panels = dims->n[dims->n.size() - 2];
-    threads[panels] = largestDivisorAtMost(
+    threads[panels] = lowering::largestDivisor(
         ranges[panels], std::max<int64_t>(1, tileN / threads[n]));
   }
   for (unsigned k : dims->k)
     threads[k] = 0;
   return threads;
-}
-
-std::optional<SmallVector<int64_t>> chosenThreadTiles(Operation *op) {
-  auto tiles = op->getAttrOfType<DenseI64ArrayAttr>(kThreadTilesAttr);
-  if (!tiles)
-    return std::nullopt;
-  return llvm::to_vector(tiles.asArrayRef());
 }
 
 } // namespace mlir::tfm

@@ -2,13 +2,14 @@
 //
 // Part of the GPT-3 compiler, under the Apache License v2.0.
 //
-// The thread block of a contraction, shared by the pass that tiles it and
-// the pass that fuses its epilogue into the same blocks.
+// How the CPU target blocks a contraction among its threads.
 //
 //===----------------------------------------------------------------------===//
 
 #ifndef TFM_CODEGEN_CPU_THREADTILES_H
 #define TFM_CODEGEN_CPU_THREADTILES_H
+
+#include "tfm/Codegen/Common/ThreadTiles.h"
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 
@@ -16,15 +17,10 @@
 
 namespace mlir::tfm {
 
-/// The thread block `tfm-cpu-select-thread-tiles` chose for a contraction:
-/// per loop, the scf.forall tile size (0 for the reductions).
-inline constexpr llvm::StringLiteral kThreadTilesAttr = "tfm.thread_tiles";
-
-/// The thread block chosen for `op`, if one was.
-std::optional<SmallVector<int64_t>> chosenThreadTiles(Operation *op);
-
-/// The largest divisor of `n` that is at most `cap` (and at least 1).
-int64_t largestDivisorAtMost(int64_t n, int64_t cap);
+/// Up to this many rows (a decode step), a product with a right operand
+/// read along the reduction (x @ W^T, W in place) runs as dot products: a
+/// transposed copy of W would move three times the bytes the product reads.
+inline constexpr int64_t kDotProductRows = 2;
 
 /// A contraction's thread block: per loop, the scf.forall tile size (0 for
 /// the reductions), with the innermost m and n loops blocked by at most

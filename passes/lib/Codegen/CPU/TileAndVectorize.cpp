@@ -12,6 +12,7 @@
 #include "ThreadTiles.h"
 
 #include "tfm/Codegen/CPU/Passes.h"
+#include "tfm/Conversion/LoweringUtils.h"
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
@@ -31,7 +32,7 @@ namespace mlir::tfm {
 #define DEBUG_TYPE "tfm-cpu-tile-and-vectorize"
 
 using namespace mlir;
-using tfm::largestDivisorAtMost;
+using tfm::lowering::largestDivisor;
 
 namespace {
 
@@ -102,13 +103,13 @@ struct TfmCpuTileAndVectorizePass
     int64_t rows = 1;
     for (unsigned d : dims.m)
       rows *= ranges[d];
-    t.registers[m] = largestDivisorAtMost(blockM, regTileM);
-    t.registers[n] = largestDivisorAtMost(blockN, regTileN);
+    t.registers[m] = largestDivisor(blockM, regTileM);
+    t.registers[n] = largestDivisor(blockN, regTileN);
     // A single row (a decode step) reuses nothing from B: the tile spans
     // as many columns as the registers hold, so each row of B is read in
     // long contiguous runs the prefetchers follow.
     if (rows == 1)
-      t.registers[n] = largestDivisorAtMost(blockN, kMatvecTileN);
+      t.registers[n] = largestDivisor(blockN, kMatvecTileN);
     // Register loops: n outside m, so one K x 32 panel of B stays in L2
     // while every row tile of the block streams past it; k innermost, so the
     // accumulator can live in registers.
@@ -118,7 +119,7 @@ struct TfmCpuTileAndVectorizePass
     t.order.append({n, m});
     llvm::append_range(t.order, dims.k);
     unsigned k = dims.k.back();
-    int64_t piece = largestDivisorAtMost(ranges[k], kReductionBlock);
+    int64_t piece = largestDivisor(ranges[k], kReductionBlock);
     if (dims.k.size() == 1 && ranges[k] > kReductionBlock &&
         4 * piece >= kReductionBlock) {
       t.reduction.assign(ranges.size(), 0);
@@ -144,12 +145,12 @@ struct TfmCpuTileAndVectorizePass
         break;
       if (iterators[i] == utils::IteratorType::parallel && range > 1) {
         t.threads[i] =
-            largestDivisorAtMost(range, llvm::divideCeil(range, chunks));
+            largestDivisor(range, llvm::divideCeil(range, chunks));
         break;
       }
     }
     if (!ranges.empty())
-      t.registers.back() = largestDivisorAtMost(ranges.back(), vectorWidth);
+      t.registers.back() = largestDivisor(ranges.back(), vectorWidth);
     // A transpose reads its input's innermost dimension along the output's
     // second-innermost one: a square tile becomes an in-register transpose
     // instead of one scalar load per element.
@@ -158,7 +159,7 @@ struct TfmCpuTileAndVectorizePass
         transpose.getPermutation().back() !=
             static_cast<int64_t>(ranges.size()) - 1)
       t.registers[ranges.size() - 2] =
-          largestDivisorAtMost(ranges[ranges.size() - 2], vectorWidth);
+          largestDivisor(ranges[ranges.size() - 2], vectorWidth);
     return t;
   }
 
@@ -188,7 +189,7 @@ struct TfmCpuTileAndVectorizePass
     if (!sizes.isContraction)
       for (auto [size, range] : llvm::zip(registers, tileRanges))
         if (!ShapedType::isDynamic(range))
-          size = largestDivisorAtMost(range, size);
+          size = largestDivisor(range, size);
     if (!sizes.reduction.empty()) {
       op = tile(rewriter, cast<TilingInterface>(op), sizes.reduction,
                 scf::SCFTilingOptions::LoopType::ForOp);
@@ -323,7 +324,7 @@ struct TfmCpuTileAndVectorizePass
       SmallVector<int64_t> ranges = op.getStaticLoopRanges();
       int64_t inner = ranges.empty() ? 0 : ranges.back();
       bool split = inner > vectorWidth && !ShapedType::isDynamic(inner) &&
-                   2 * largestDivisorAtMost(inner, vectorWidth) < vectorWidth &&
+                   2 * largestDivisor(inner, vectorWidth) < vectorWidth &&
                    !linalg::isaContractionOpInterface(op) &&
                    !isa<linalg::TransposeOp>(op.getOperation());
       if (!split) {

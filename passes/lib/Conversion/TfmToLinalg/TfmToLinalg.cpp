@@ -33,14 +33,6 @@ using namespace mlir::tfm;
 using namespace mlir::tfm::lowering;
 
 namespace {
-/// The output projection splits the vocabulary into a multiple of this many
-/// columns and a tail, so its main matmul tiles evenly.
-constexpr int64_t kVocabBlock = 128;
-/// Up to this many rows (a decode step), the output projection reads the
-/// table in place, row by row, rather than transposing all of it first:
-/// the transpose would move three times the bytes the product reads.
-constexpr int64_t kDotProductRows = 2;
-
 //===----------------------------------------------------------------------===//
 // Patterns
 //===----------------------------------------------------------------------===//
@@ -371,11 +363,9 @@ struct CachedAttentionLowering : OpConversionPattern<CachedAttentionOp> {
   }
 };
 
-/// logits = x @ wte^T. For a few rows, dot products with the table's rows.
-/// Otherwise the tied table is transposed once to (C, V), and the
-/// vocabulary is split into a part that is a multiple of 128 columns and a
-/// narrow tail (50257 = 50176 + 81), each a plain matmul writing its own
-/// columns of the logits, so every matmul tiles evenly and nothing is copied.
+/// logits = x @ wte^T, as dot products with the rows of the tied table,
+/// which is read in place. How to run it (a transposed copy, a split of the
+/// vocabulary) is the target's choice.
 struct LmHeadLowering : OpConversionPattern<LmHeadOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult
@@ -383,67 +373,18 @@ struct LmHeadLowering : OpConversionPattern<LmHeadOp> {
                   ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
     RankedTensorType type = op.getType();
-    Type element = type.getElementType();
-    RankedTensorType wteType = tensorType(adaptor.getWte());
-    int64_t vocab = wteType.getDimSize(0), width = wteType.getDimSize(1);
-    Value x = adaptor.getInput();
-    int64_t batch = type.getDimSize(0), seq = type.getDimSize(1);
     MLIRContext *ctx = getContext();
-    if (batch * seq <= kDotProductRows) {
-      // logits[b, t, v] = sum_c x[b, t, c] wte[v, c]: a dot product with
-      // each contiguous row of the table, read once, in place.
-      Value zeros = filledTensor(rewriter, loc, type.getShape(), element, 0.0);
-      Value logits = generic(
-          rewriter, loc, {x, adaptor.getWte()}, zeros,
-          {dimsMap(ctx, 4, {0, 1, 3}), dimsMap(ctx, 4, {2, 3}),
-           dimsMap(ctx, 4, {0, 1, 2})},
-          {kPar, kPar, kPar, kRed}, [](OpBuilder &b, Location l, ValueRange a) {
-            Value p = arith::MulFOp::create(b, l, a[0], a[1]);
-            return arith::AddFOp::create(b, l, p, a[2]).getResult();
-          });
-      rewriter.replaceOp(op, logits);
-      return success();
-    }
-    Value wteT = linalg::TransposeOp::create(
-                     rewriter, loc, adaptor.getWte(),
-                     emptyTensor(rewriter, loc, {width, vocab}, element),
-                     ArrayRef<int64_t>{1, 0})
-                     .getResult()[0];
-
-    // A (b, t, v, c) linalg.contract straight into slices of the 3-D
-    // logits: no reshape lies between the matmul and the result, so each
-    // register tile's accumulator is a plain slice of the output.
-    SmallVector<AffineMap> maps = {dimsMap(ctx, 4, {0, 1, 3}),
-                                   dimsMap(ctx, 4, {3, 2}),
-                                   dimsMap(ctx, 4, {0, 1, 2})};
-    auto index = [&](int64_t v) -> OpFoldResult {
-      return rewriter.getIndexAttr(v);
-    };
-    Value logits = emptyTensor(rewriter, loc, {batch, seq, vocab}, element);
-    int64_t main = vocab - vocab % kVocabBlock;
-    for (auto [begin, size] :
-         {std::pair<int64_t, int64_t>{0, main}, {main, vocab - main}}) {
-      if (size == 0)
-        continue;
-      Value table = tensor::ExtractSliceOp::create(
-          rewriter, loc, wteT, {index(0), index(begin)},
-          {index(width), index(size)}, {index(1), index(1)});
-      SmallVector<OpFoldResult> offsets = {index(0), index(0), index(begin)};
-      SmallVector<OpFoldResult> sizes = {index(batch), index(seq), index(size)};
-      SmallVector<OpFoldResult> strides = {index(1), index(1), index(1)};
-      Value columns = tensor::ExtractSliceOp::create(rewriter, loc, logits,
-                                                     offsets, sizes, strides);
-      Value zero = floatConstant(rewriter, loc, element, 0.0);
-      columns =
-          linalg::FillOp::create(rewriter, loc, zero, columns).getResult(0);
-      columns =
-          linalg::ContractOp::create(
-              rewriter, loc, TypeRange{columns.getType()}, ValueRange{x, table},
-              ValueRange{columns}, rewriter.getAffineMapArrayAttr(maps))
-              .getResult(0);
-      logits = tensor::InsertSliceOp::create(rewriter, loc, columns, logits,
-                                             offsets, sizes, strides);
-    }
+    // logits[b, t, v] = sum_c x[b, t, c] wte[v, c].
+    Value zeros = filledTensor(rewriter, loc, type.getShape(),
+                               type.getElementType(), 0.0);
+    Value logits = generic(
+        rewriter, loc, {adaptor.getInput(), adaptor.getWte()}, zeros,
+        {dimsMap(ctx, 4, {0, 1, 3}), dimsMap(ctx, 4, {2, 3}),
+         dimsMap(ctx, 4, {0, 1, 2})},
+        {kPar, kPar, kPar, kRed}, [](OpBuilder &b, Location l, ValueRange a) {
+          Value p = arith::MulFOp::create(b, l, a[0], a[1]);
+          return arith::AddFOp::create(b, l, p, a[2]).getResult();
+        });
     rewriter.replaceOp(op, logits);
     return success();
   }

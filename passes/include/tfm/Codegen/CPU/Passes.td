@@ -12,6 +12,51 @@
 
 include "mlir/Pass/PassBase.td"
 
+def TfmCpuSplitVocabularyPass
+    : Pass<"tfm-cpu-split-vocabulary", "func::FuncOp"> {
+  let summary = "Run the output projection as a matmul on a transposed "
+                "table, its vocabulary split into an evenly tiled part and "
+                "a tail";
+  let description = [{
+    `convert-tfm-to-linalg` lowers the tied output projection as dot
+    products with the rows of the table, `logits[m..., v] = sum_c x[m...,
+    c] wte[v, c]`, read in place: the right form for one or two rows (a
+    decode step). For more rows, this pass transposes the table once to
+    `(C, V)` so the product is a plain matmul, and splits the vocabulary
+    into a multiple of `vocab-block` columns and a tail (`50257 = 50176 +
+    81`), each a `linalg.contract` writing its own columns of the logits:
+    the thread and register tiles then divide the main part, where the
+    prime-rich `50257 = 29 x 1733` has no divisor near a tile. Any
+    function-level contraction of that form, `out[m..., n] = sum_k x[m...,
+    k] w[n, k]` into a filled tensor, qualifies; tiles inside kernels do
+    not.
+
+    Before:
+    ```mlir
+    %z = linalg.fill ins(%c0 : f32) outs(%e : tensor<4x64x50257xf32>) -> tensor<4x64x50257xf32>
+    %l = linalg.generic {indexing_maps = [(b, t, v, c) -> (b, t, c), (b, t, v, c) -> (v, c),
+                                          (b, t, v, c) -> (b, t, v)], ...}
+        ins(%x, %wte : tensor<4x64x768xf32>, tensor<50257x768xf32>) outs(%z) { mulf, addf }
+    ```
+    After:
+    ```mlir
+    %wT = linalg.transpose ins(%wte) outs(%e2 : tensor<768x50257xf32>) permutation = [1, 0]
+    %m = linalg.contract ... ins(%x, %wT[0, 0] [768, 50176]) outs(%z0 : tensor<4x64x50176xf32>)
+    %l0 = tensor.insert_slice %m into %e[0, 0, 0] [4, 64, 50176] [1, 1, 1]
+    %t = linalg.contract ... ins(%x, %wT[0, 50176] [768, 81]) outs(%z1 : tensor<4x64x81xf32>)
+    %l = tensor.insert_slice %t into %l0[0, 0, 50176] [4, 64, 81] [1, 1, 1]
+    ```
+
+    Preconditions: linalg on tensors, before `tfm-cpu-pack-matmuls` (which
+    packs the panels straight from the table).
+  }];
+  let options = [
+    Option<"vocabBlock", "vocab-block", "int64_t", "128",
+           "The main part's width is a multiple of this many columns">,
+  ];
+  let dependentDialects = ["linalg::LinalgDialect", "tensor::TensorDialect"];
+}
+
 def TfmCpuPackMatmulsPass : Pass<"tfm-cpu-pack-matmuls", "func::FuncOp"> {
   let summary = "Copy the right operand of large matmuls into column panels";
   let description = [{
@@ -71,7 +116,7 @@ def TfmCpuSelectThreadTilesPass
     most `thread-tile-m` x `thread-tile-n` (whole packed panels), other m,
     n and batch loops stepping by one, 0 for the reductions. One and two
     row products whose right operand runs along the reduction are dot
-    products and get none. `tfm-cpu-fuse-matmul-epilogues` tiles epilogues
+    products and get none. `tfm-fuse-matmul-epilogues` tiles epilogues
     into these blocks and `tfm-cpu-tile-and-vectorize` register-tiles
     them; neither decides again.
 
@@ -350,56 +395,6 @@ def TfmCpuPackEntryPointsPass
     pointers and return nothing.
   }];
   let dependentDialects = ["LLVM::LLVMDialect"];
-}
-
-def TfmCpuFuseMatmulEpiloguesPass
-    : Pass<"tfm-cpu-fuse-matmul-epilogues", "func::FuncOp"> {
-  let summary = "Compute a matmul's initial value (bias or zeros) and its "
-                "elementwise consumer in the matmul's thread blocks";
-  let description = [{
-    A linear layer's result is read once, at once, by an elementwise op:
-    the GELU of an MLP (`gelu(x @ W + b)`), or a residual add
-    (`r + x @ W + b`), or in the backward pass a GELU or layer-norm
-    gradient. This pass tiles that epilogue into the thread blocks the
-    matmul got from `tfm-cpu-select-thread-tiles` (`tfm.thread_tiles`)
-    and fuses into each block the matmul tile and the op that initializes
-    its accumulator (the broadcast bias, or zeros). Each block is then
-    written as bias, accumulated, and transformed while it is in cache: one
-    parallel region instead of three, and two fewer passes over the output.
-    A matmul without an elementwise consumer (the attention's q, k, v
-    projection, the output projection) is tiled the same way with its
-    initial value alone. `tfm-cpu-tile-and-vectorize` keeps the blocks and
-    register-tiles each op in them.
-
-    The packed layout (`tfm-cpu-pack-matmuls`) views the result as
-    `(rows, N / 32, 32)`; the epilogue and the bias broadcast are first
-    expanded into that view (reshape propagation), so that all three share
-    one iteration space.
-
-    Before:
-    ```mlir
-    %b0 = linalg.generic ... ins(%bias : tensor<3072xf32>) -> tensor<4x64x3072xf32>
-    %bp = tensor.expand_shape %b0 ... into tensor<4x64x96x32xf32>
-    %mm = linalg.contract ... ins(%x, %wp) outs(%bp) -> tensor<4x64x96x32xf32>
-    %y = tensor.collapse_shape %mm ... into tensor<4x64x3072xf32>
-    %g = linalg.generic ... ins(%y) { tanh ... } -> tensor<4x64x3072xf32>
-    ```
-    After:
-    ```mlir
-    %f = scf.forall (%i, %j, %k, %l) = (0, 0, 0, 0) to (4, 64, 96, 32)
-        step (1, 64, 8, 32) shared_outs(%o = ...) {
-      %b = linalg.generic ... ins(%bias_ij) -> tensor<1x64x8x32xf32>
-      %c = linalg.contract ... outs(%b) -> tensor<1x64x8x32xf32>
-      %g = linalg.generic ... ins(%c) { tanh ... } -> tensor<1x64x8x32xf32>
-      scf.forall.in_parallel { tensor.parallel_insert_slice %g into %o[...] }
-    }
-    %gc = tensor.collapse_shape %f ... into tensor<4x64x3072xf32>
-    ```
-
-    Preconditions: linalg on tensors, after `tfm-cpu-pack-matmuls`.
-  }];
-  let dependentDialects = ["linalg::LinalgDialect", "scf::SCFDialect",
-                           "tensor::TensorDialect"];
 }
 
 #endif // TFM_CODEGEN_CPU_PASSES_TD

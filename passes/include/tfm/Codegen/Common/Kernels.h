@@ -5,6 +5,7 @@
 // Each kernel is a builder parameterised by its tile sizes and wrapped in a
 // rewrite pattern: a target picks the tiles (L1-sized blocks on the CPU)
 // and applies the patterns; the IR the builder emits is the same for both.
+// Matmul blocks are per op, so they travel as the op's `tfm.thread_tiles`.
 //
 //===----------------------------------------------------------------------===//
 
@@ -13,6 +14,7 @@
 
 #include "tfm/Dialect/TfmOps.h"
 
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/IR/PatternMatch.h"
 
 namespace mlir::tfm {
@@ -32,6 +34,13 @@ struct RowTiles {
   int64_t rows = 16; // rows per parallel iteration
 };
 
+/// A contraction's parallel blocks: per loop, the block size (0 for the
+/// reductions). Block loops run columns first, so consecutive blocks share
+/// a column panel of the right operand.
+struct MatmulBlocks {
+  SmallVector<int64_t> sizes;
+};
+
 /// Flash attention: tfm.attention and tfm.cached_attention forward, one
 /// parallel iteration per (batch, head, query block) walking only the key
 /// blocks its queries see with an online softmax; tfm.attention_grad
@@ -44,6 +53,12 @@ void populateFlashAttentionPatterns(RewritePatternSet &patterns,
 void populateResidualLayerNormPatterns(RewritePatternSet &patterns,
                                        const RowTiles &tiles);
 
+/// A contraction with the parallel blocks its target chose
+/// (`tfm.thread_tiles`), tiled into those blocks together with its initial
+/// value (zeros or the broadcast bias) and its elementwise epilogue (GELU,
+/// residual add, a gradient's elementwise part), one `scf.forall`.
+void populateMatmulEpiloguePatterns(RewritePatternSet &patterns);
+
 /// Builders the patterns wrap, for a target that drives them itself.
 void buildFlashAttention(RewriterBase &rewriter, AttentionOp op,
                          const AttentionTiles &tiles);
@@ -53,6 +68,14 @@ void buildFlashAttentionGrad(RewriterBase &rewriter, AttentionGradOp op,
                              const AttentionTiles &tiles);
 void buildResidualLayerNorm(RewriterBase &rewriter, LayerNormOp norm, AddOp add,
                             const RowTiles &tiles);
+LogicalResult buildMatmulWithEpilogue(RewriterBase &rewriter,
+                                      linalg::LinalgOp contraction,
+                                      const MatmulBlocks &blocks);
+
+/// The elementwise op that is the only reader of `contraction`'s result
+/// (seen through a packed layout's collapse_shape), reading it element for
+/// element; null when there is none.
+linalg::LinalgOp matmulEpilogue(Operation *contraction);
 
 } // namespace mlir::tfm
 

@@ -3,7 +3,8 @@
 // Part of the GPT-3 compiler, under the Apache License v2.0.
 //
 // Kernels both targets build from the same code, parameterised by tile
-// sizes: flash attention forward and backward, residual + layer norm.
+// sizes: flash attention forward and backward, residual + layer norm,
+// matmuls with their epilogues.
 //
 //===----------------------------------------------------------------------===//
 
@@ -137,5 +138,57 @@ def TfmFuseResidualLayerNormPass
   ];
 }
 
+def TfmFuseMatmulEpiloguesPass
+    : Pass<"tfm-fuse-matmul-epilogues", "func::FuncOp"> {
+  let summary = "Compute a matmul's initial value (bias or zeros) and its "
+                "elementwise consumer in the matmul's parallel blocks";
+  let description = [{
+    A linear layer's result is read once, at once, by an elementwise op:
+    the GELU of an MLP (`gelu(x @ W + b)`), or a residual add
+    (`r + x @ W + b`), or in the backward pass a GELU or layer-norm
+    gradient. This pass tiles that epilogue into the parallel blocks the
+    target chose for the matmul (`tfm.thread_tiles`, from
+    `tfm-cpu-select-thread-tiles`: one CPU thread's block) and fuses into
+    each block the matmul tile and the op that initializes its accumulator
+    (the broadcast bias, or zeros). Each block is then written as bias,
+    accumulated, and transformed while it is in cache: one parallel region
+    instead of three, and two fewer passes over the output. A matmul
+    without an elementwise consumer (the attention's q, k, v projection,
+    the output projection) is tiled the same way with its initial value
+    alone. Block loops run columns first, so blocks run one after another
+    share a column panel of `W`. The target's later tiling keeps the
+    blocks (`tfm-cpu-tile-and-vectorize` register-tiles each op in them).
+
+    A packed layout (`tfm-cpu-pack-matmuls`) views the result as
+    `(rows, N / 32, 32)`; the epilogue and the bias broadcast are first
+    expanded into that view (reshape propagation), so that all three share
+    one iteration space.
+
+    Before:
+    ```mlir
+    %b0 = linalg.generic ... ins(%bias : tensor<3072xf32>) -> tensor<4x64x3072xf32>
+    %bp = tensor.expand_shape %b0 ... into tensor<4x64x96x32xf32>
+    %mm = linalg.contract ... ins(%x, %wp) outs(%bp) -> tensor<4x64x96x32xf32>
+    %y = tensor.collapse_shape %mm ... into tensor<4x64x3072xf32>
+    %g = linalg.generic ... ins(%y) { tanh ... } -> tensor<4x64x3072xf32>
+    ```
+    After:
+    ```mlir
+    %f = scf.forall (%i, %j, %k, %l) = (0, 0, 0, 0) to (4, 64, 96, 32)
+        step (1, 64, 8, 32) shared_outs(%o = ...) {
+      %b = linalg.generic ... ins(%bias_ij) -> tensor<1x64x8x32xf32>
+      %c = linalg.contract ... outs(%b) -> tensor<1x64x8x32xf32>
+      %g = linalg.generic ... ins(%c) { tanh ... } -> tensor<1x64x8x32xf32>
+      scf.forall.in_parallel { tensor.parallel_insert_slice %g into %o[...] }
+    }
+    %gc = tensor.collapse_shape %f ... into tensor<4x64x3072xf32>
+    ```
+
+    Preconditions: linalg on tensors, contractions carrying
+    `tfm.thread_tiles`; after any packing of the target.
+  }];
+  let dependentDialects = ["linalg::LinalgDialect", "scf::SCFDialect",
+                           "tensor::TensorDialect"];
+}
 
 #endif // TFM_CODEGEN_COMMON_PASSES_TD

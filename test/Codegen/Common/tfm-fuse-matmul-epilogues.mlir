@@ -1,4 +1,4 @@
-// RUN: gpt3-opt %s --split-input-file --tfm-cpu-select-thread-tiles="thread-tile-m=16 thread-tile-n=64" --tfm-cpu-fuse-matmul-epilogues --canonicalize --cse --verify-each | FileCheck %s
+// RUN: gpt3-opt %s --split-input-file --tfm-cpu-select-thread-tiles="thread-tile-m=16 thread-tile-n=64" --tfm-fuse-matmul-epilogues --canonicalize --cse --verify-each | FileCheck %s
 
 #bias = affine_map<(d0, d1, d2) -> (d2)>
 #id3 = affine_map<(d0, d1, d2) -> (d0, d1, d2)>

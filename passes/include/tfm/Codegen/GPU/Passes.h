@@ -1,0 +1,24 @@
+//===- Passes.h - GPU codegen passes ----------------------------*- C++ -*-===//
+//
+// Part of the GPT-3 compiler, under the Apache License v2.0.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef TFM_CODEGEN_GPU_PASSES_H
+#define TFM_CODEGEN_GPU_PASSES_H
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Pass/Pass.h"
+
+namespace mlir::tfm {
+
+#define GEN_PASS_DECL
+#include "tfm/Codegen/GPU/Passes.h.inc"
+
+#define GEN_PASS_REGISTRATION
+#include "tfm/Codegen/GPU/Passes.h.inc"
+
+} // namespace mlir::tfm
+
+#endif // TFM_CODEGEN_GPU_PASSES_H
