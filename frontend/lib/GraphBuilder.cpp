@@ -4,8 +4,11 @@
 //
 // Emits the GPT-2 block structure (pre-LayerNorm, attention and MLP each in a
 // residual branch, final LayerNorm, tied output projection) as `tfm` ops, one
-// location per layer piece (`h.3.attn.c_attn`) so that diagnostics and IR
-// dumps name the layer.
+// location per layer piece (`h.3.attn.c_attn`, or `h[1::2].attn.c_attn` in
+// a layer loop) so that diagnostics and IR dumps name the layer. When the
+// attention pattern repeats within the depth, the inference entry points
+// run the stack as a tfm.scan over one period of it, on stacked weights
+// and caches; the training step still unrolls it.
 //
 //===----------------------------------------------------------------------===//
 
@@ -14,6 +17,7 @@
 #include "tfm/Dialect/TfmOps.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinAttributes.h"
 #include "llvm/ADT/STLExtras.h"
@@ -34,7 +38,8 @@ constexpr double kWeightDecay = 0.1, kMaxGradNorm = 1.0;
 /// each block of the decode attention is contiguous in the ring.
 constexpr int64_t kRingBlock = 64;
 
-/// Offsets of a layer's tensors within its 12 parameters (parameterSpecs).
+/// Offsets of a layer's tensors within its kParamsPerLayer parameters
+/// (parameterSpecs).
 enum LayerParam {
   Ln1Weight,
   Ln1Bias,
@@ -48,23 +53,43 @@ enum LayerParam {
   FcBias,
   FcProjWeight,
   FcProjBias,
-  NumLayerParams
 };
+
+/// A parameter argument: one tensor, or in a layer loop one layer tensor
+/// stacked over the layers of a period slot, which keep their own names.
+struct ParamArg {
+  std::string name; // "wte.weight", "h[0::2].ln_1.weight"
+  SmallVector<int64_t> shape;
+  std::vector<std::string> layers; // "h.0.ln_1.weight", "h.2.ln_1.weight", ...
+};
+
+/// State the runtime keeps between calls, updated in place.
+struct StateArg {
+  std::string name;
+  Type type;
+  std::vector<std::string> layers; // a stack's own names, per layer
+};
+
+/// "h[1::2]": the layers of slot 1 of a period of 2.
+std::string slotName(int64_t slot, int64_t period) {
+  return "h[" + std::to_string(slot) + "::" + std::to_string(period) + "]";
+}
 
 class ModelBuilder {
 public:
   ModelBuilder(MLIRContext &context, const ModelConfig &config,
                CompileShape shape)
       : context(context), builder(&context), config(config), shape(shape),
-        specs(parameterSpecs(config)), f32(Float32Type::get(&context)) {}
+        specs(parameterSpecs(config)), period(layerPeriod(config)),
+        f32(Float32Type::get(&context)) {}
 
   /// Adds `@forward(tokens, params...) -> logits` to `module`.
   void buildForward(ModuleOp module) {
     Type tokens = tokenType();
-    func::FuncOp func =
-        createFunction(module, "forward", {tokens}, {"tokens"}, {logitsType()});
+    func::FuncOp func = createFunction(module, "forward", {tokens}, {"tokens"},
+                                       {logitsType()}, paramArgs(true));
     ValueRange params = func.getArguments().drop_front(1);
-    Value logits = emitLogits(func.getArgument(0), params);
+    Value logits = emitLogits(func.getArgument(0), params, true);
     func::ReturnOp::create(builder, loc("forward"), logits);
   }
 
@@ -76,25 +101,22 @@ public:
     SequenceScope scope(*this, fresh);
     Type tokens = tokenType();
     Type pos = RankedTensorType::get({}, IntegerType::get(&context, 32));
+    std::vector<ParamArg> params = paramArgs(true);
+    std::vector<StateArg> states = cacheArgs();
     SmallVector<Type> results = {logitsType()};
-    for (int64_t layer = 0; layer < config.numLayers; ++layer)
-      results.append(2, cacheType(layer));
-    SmallVector<StateArg> states;
-    for (int64_t layer = 0; layer < config.numLayers; ++layer)
-      for (StringRef kind : {"key", "value"})
-        states.push_back(
-            {"h." + std::to_string(layer) + ".attn." + kind.str() + "_cache",
-             cacheType(layer)});
-    func::FuncOp func = createFunction(module, name, {tokens, pos},
-                                       {"tokens", "pos"}, results, states);
-    size_t firstCache = 2 + specs.size();
-    ValueRange params = func.getArguments().slice(2, specs.size());
+    for (const StateArg &state : states)
+      results.push_back(state.type);
+    func::FuncOp func =
+        createFunction(module, name, {tokens, pos}, {"tokens", "pos"}, results,
+                       params, states);
+    size_t firstCache = 2 + params.size();
     SmallVector<Value> caches(func.getArguments().drop_front(firstCache));
-    Value logits =
-        emitLogits(func.getArgument(0), params, func.getArgument(1), &caches);
+    Value logits = emitLogits(func.getArgument(0),
+                              func.getArguments().slice(2, params.size()), true,
+                              func.getArgument(1), &caches);
     SmallVector<Value> returned = {logits};
     returned.append(caches);
-    for (int64_t i = 0; i < 2 * config.numLayers; ++i)
+    for (size_t i = 0; i < states.size(); ++i)
       func.setResultAttr(1 + i, "tfm.state",
                          func.getArgAttr(firstCache + i, "tfm.state"));
     func::ReturnOp::create(builder, loc(name), returned);
@@ -104,10 +126,11 @@ public:
   void buildLoss(ModuleOp module) {
     Type tokens = tokenType();
     Type loss = RankedTensorType::get({}, f32);
-    func::FuncOp func = createFunction(module, "loss", {tokens, tokens},
-                                       {"tokens", "targets"}, {loss});
+    func::FuncOp func =
+        createFunction(module, "loss", {tokens, tokens}, {"tokens", "targets"},
+                       {loss}, paramArgs(true));
     ValueRange params = func.getArguments().drop_front(2);
-    Value logits = emitLogits(func.getArgument(0), params);
+    Value logits = emitLogits(func.getArgument(0), params, true);
     Value result = CrossEntropyOp::create(builder, loc("loss"), loss, logits,
                                           func.getArgument(1));
     func::ReturnOp::create(builder, loc("loss"), result);
@@ -125,11 +148,12 @@ public:
     Type scalar = RankedTensorType::get({}, f32);
     Type step = RankedTensorType::get({}, IntegerType::get(&context, 32));
     SmallVector<Type> results = {scalar, scalar};
-    SmallVector<StateArg> moments;
+    std::vector<StateArg> moments;
     for (StringRef moment : {"m.", "v."})
       for (const ParamSpec &spec : specs)
-        moments.push_back(
-            {moment.str() + spec.name, RankedTensorType::get(spec.shape, f32)});
+        moments.push_back({moment.str() + spec.name,
+                           RankedTensorType::get(spec.shape, f32),
+                           {}});
     for (int copy = 0; copy < 2; ++copy)
       for (const ParamSpec &spec : specs)
         results.push_back(RankedTensorType::get(spec.shape, f32));
@@ -137,14 +161,15 @@ public:
       results.push_back(moment.type);
     func::FuncOp func =
         createFunction(module, "train_step", {tokens, tokens, step, scalar},
-                       {"tokens", "targets", "step", "lr"}, results, moments);
+                       {"tokens", "targets", "step", "lr"}, results,
+                       paramArgs(false), moments);
     Location where = loc("train_step");
     size_t numParams = specs.size();
     ValueRange params = func.getArguments().slice(4, numParams);
     ValueRange m = func.getArguments().slice(4 + numParams, numParams);
     ValueRange v = func.getArguments().slice(4 + 2 * numParams, numParams);
 
-    Value logits = emitLogits(func.getArgument(0), params);
+    Value logits = emitLogits(func.getArgument(0), params, false);
     Value loss = CrossEntropyOp::create(builder, loc("loss"), scalar, logits,
                                         func.getArgument(1));
     auto grads =
@@ -210,75 +235,233 @@ private:
     return RankedTensorType::get({shape.batch, newTokens, channels}, f32);
   }
   /// A layer's key or value cache: (B, H, P, C / H), P its cachePositions.
-  Type cacheType(int64_t layer) {
+  RankedTensorType cacheType(int64_t layer) {
     return RankedTensorType::get({shape.batch, config.numHeads,
                                   cachePositions(config.windows[layer], shape),
                                   config.width / config.numHeads},
                                  f32);
   }
-  Type logitsType() { return activationType(config.vocabSize); }
+  /// Layers per period slot, the iterations of the layer loop.
+  int64_t iterations() const { return config.numLayers / period; }
+  bool looped() const { return period < config.numLayers; }
 
-  /// State the runtime keeps between calls, updated in place.
-  struct StateArg {
-    std::string name;
-    Type type;
-  };
+  /// The parameter arguments: in parameterSpecs order, or with the layers
+  /// `stacked` (when the model loops over them) wte, wpe, each slot's layer
+  /// tensors stacked (arenaOrder), ln_f.
+  std::vector<ParamArg> paramArgs(bool stacked) {
+    std::vector<ParamArg> args;
+    auto single = [&](const ParamSpec &spec) {
+      args.push_back({spec.name, llvm::to_vector(spec.shape), {}});
+    };
+    if (!stacked || !looped()) {
+      llvm::for_each(specs, single);
+      return args;
+    }
+    single(specs[0]);
+    single(specs[1]);
+    for (int64_t slot = 0; slot < period; ++slot)
+      for (int64_t kind = 0; kind < kParamsPerLayer; ++kind) {
+        const ParamSpec &first = specs[2 + slot * kParamsPerLayer + kind];
+        // "h.1.ln_1.weight" -> "ln_1.weight"
+        StringRef suffix =
+            StringRef(first.name).split('.').second.split('.').second;
+        ParamArg arg{
+            slotName(slot, period) + "." + suffix.str(), {iterations()}, {}};
+        arg.shape.append(first.shape.begin(), first.shape.end());
+        for (int64_t layer = slot; layer < config.numLayers; layer += period)
+          arg.layers.push_back(specs[2 + layer * kParamsPerLayer + kind].name);
+        args.push_back(std::move(arg));
+      }
+    single(specs[specs.size() - 2]);
+    single(specs.back());
+    return args;
+  }
+
+  /// The key and value caches: per layer, or in a layer loop per period
+  /// slot, stacked over its layers.
+  std::vector<StateArg> cacheArgs() {
+    std::vector<StateArg> states;
+    int64_t slots = looped() ? period : config.numLayers;
+    for (int64_t slot = 0; slot < slots; ++slot)
+      for (StringRef kind : {"key", "value"}) {
+        std::string suffix = ".attn." + kind.str() + "_cache";
+        RankedTensorType type = cacheType(slot);
+        if (!looped()) {
+          states.push_back({"h." + std::to_string(slot) + suffix, type, {}});
+          continue;
+        }
+        SmallVector<int64_t> stackedShape = {iterations()};
+        llvm::append_range(stackedShape, type.getShape());
+        StateArg state{slotName(slot, period) + suffix,
+                       RankedTensorType::get(stackedShape, f32),
+                       {}};
+        for (int64_t layer = slot; layer < config.numLayers; layer += period)
+          state.layers.push_back("h." + std::to_string(layer) + suffix);
+        states.push_back(std::move(state));
+      }
+    return states;
+  }
+  Type logitsType() { return activationType(config.vocabSize); }
 
   /// Creates a public function whose leading arguments are `inputs` (marked
   /// with `tfm.input`) followed by one argument per parameter (marked with
-  /// `tfm.param`) and one per state (marked with `tfm.state`), and leaves
-  /// the builder in its entry block.
+  /// `tfm.param`) and one per state (marked with `tfm.state`); a stack also
+  /// lists its layers' own names (`tfm.layers`). Leaves the builder in its
+  /// entry block.
   func::FuncOp createFunction(ModuleOp module, StringRef name,
                               ArrayRef<Type> inputs,
                               ArrayRef<StringRef> inputNames,
-                              ArrayRef<Type> results,
+                              ArrayRef<Type> results, ArrayRef<ParamArg> params,
                               ArrayRef<StateArg> states = {}) {
     SmallVector<Type> argTypes(inputs);
-    for (const ParamSpec &spec : specs)
-      argTypes.push_back(RankedTensorType::get(spec.shape, f32));
+    for (const ParamArg &param : params)
+      argTypes.push_back(RankedTensorType::get(param.shape, f32));
     for (const StateArg &state : states)
       argTypes.push_back(state.type);
     builder.setInsertionPointToEnd(module.getBody());
     auto func = func::FuncOp::create(
         builder, loc(name), name, builder.getFunctionType(argTypes, results));
+    auto mark = [&](unsigned index, StringRef attr, const std::string &name,
+                    ArrayRef<std::string> layers) {
+      func.setArgAttr(index, attr, builder.getStringAttr(name));
+      if (!layers.empty())
+        func.setArgAttr(index, "tfm.layers",
+                        builder.getStrArrayAttr(llvm::to_vector_of<StringRef>(
+                            llvm::map_range(layers, [](const std::string &l) {
+                              return StringRef(l);
+                            }))));
+    };
     for (auto [index, inputName] : llvm::enumerate(inputNames))
       func.setArgAttr(index, "tfm.input", builder.getStringAttr(inputName));
-    for (auto [index, spec] : llvm::enumerate(specs))
-      func.setArgAttr(inputs.size() + index, kParamAttrName,
-                      builder.getStringAttr(spec.name));
+    for (auto [index, param] : llvm::enumerate(params))
+      mark(inputs.size() + index, kParamAttrName, param.name, param.layers);
     for (auto [index, state] : llvm::enumerate(states))
-      func.setArgAttr(inputs.size() + specs.size() + index, "tfm.state",
-                      builder.getStringAttr(state.name));
+      mark(inputs.size() + params.size() + index, "tfm.state", state.name,
+           state.layers);
     builder.setInsertionPointToStart(func.addEntryBlock());
     return func;
   }
 
-  /// Embedding, the blocks, the final LayerNorm and the tied projection.
-  /// With `caches` (key and value per layer, replaced by their updated
-  /// values), the tokens start at position `start` and attend through the
-  /// caches.
-  Value emitLogits(Value tokens, ValueRange params, Value start = {},
-                   SmallVectorImpl<Value> *caches = nullptr) {
+  /// Embedding, the blocks, the final LayerNorm and the tied projection,
+  /// on parameters as paramArgs(`stacked`) lists them. With `caches` (as
+  /// cacheArgs lists them, replaced by their updated values), the tokens
+  /// start at position `start` and attend through the caches.
+  Value emitLogits(Value tokens, ValueRange params, bool stacked,
+                   Value start = {}, SmallVectorImpl<Value> *caches = nullptr) {
     Value wte = params[0], wpe = params[1];
     Value x = EmbeddingOp::create(builder, loc("embedding"),
                                   activationType(config.width), tokens, wte,
                                   wpe, start);
-    for (int64_t layer = 0; layer < config.numLayers; ++layer)
-      x = emitBlock(layer, x,
-                    params.slice(2 + layer * NumLayerParams, NumLayerParams),
-                    start, caches);
+    ValueRange layers = params.drop_front(2).drop_back(2);
+    if (stacked && looped()) {
+      x = emitLayerLoop(x, layers, start, caches);
+    } else {
+      for (int64_t layer = 0; layer < config.numLayers; ++layer)
+        x = emitBlock("h." + std::to_string(layer), config.windows[layer], x,
+                      layers.slice(layer * kParamsPerLayer, kParamsPerLayer),
+                      start, caches ? &(*caches)[2 * layer] : nullptr);
+    }
     ValueRange lnF = params.take_back(2);
     x = LayerNormOp::create(builder, loc("ln_f"), x.getType(), x, lnF[0],
                             lnF[1], epsilon());
     return LmHeadOp::create(builder, loc("lm_head"), logitsType(), x, wte);
   }
 
-  /// One pre-LayerNorm block:
+  /// The layer stack as one tfm.scan over the layers of each period slot:
+  /// the residual stream and the stacked caches are carried, the stacked
+  /// weights sliced per iteration; each iteration runs one period.
+  Value emitLayerLoop(Value x, ValueRange stacks, Value start,
+                      SmallVectorImpl<Value> *caches) {
+    Location where = loc("h");
+    SmallVector<Value> inits = {x};
+    if (caches)
+      inits.append(caches->begin(), caches->end());
+    auto scan =
+        ScanOp::create(builder, where, ValueRange(inits).getTypes(),
+                       builder.getI64IntegerAttr(iterations()), inits, stacks);
+    SmallVector<Type> argTypes = {builder.getIndexType()};
+    llvm::append_range(argTypes, ValueRange(inits).getTypes());
+    for (Value stack : stacks) {
+      auto type = cast<RankedTensorType>(stack.getType());
+      argTypes.push_back(
+          RankedTensorType::get(type.getShape().drop_front(), f32));
+    }
+    OpBuilder::InsertionGuard guard(builder);
+    Block *body =
+        builder.createBlock(&scan.getBody(), {}, argTypes,
+                            SmallVector<Location>(argTypes.size(), where));
+    Value i = body->getArgument(0);
+    Value h = body->getArgument(1);
+    SmallVector<Value> cacheStacks(
+        body->getArguments().slice(2, caches ? caches->size() : 0));
+    ValueRange slices = body->getArguments().take_back(stacks.size());
+    for (int64_t slot = 0; slot < period; ++slot) {
+      std::string name = slotName(slot, period);
+      if (!caches) {
+        h = emitBlock(name, config.windows[slot], h,
+                      slices.slice(slot * kParamsPerLayer, kParamsPerLayer),
+                      start, nullptr);
+        continue;
+      }
+      // This layer's caches: slice i of the slot's stacks, written back.
+      Value pair[2];
+      for (int kind = 0; kind < 2; ++kind)
+        pair[kind] = layerSlice(cacheStacks[2 * slot + kind], i);
+      h = emitBlock(name, config.windows[slot], h,
+                    slices.slice(slot * kParamsPerLayer, kParamsPerLayer),
+                    start, pair);
+      for (int kind = 0; kind < 2; ++kind) {
+        Value &stack = cacheStacks[2 * slot + kind];
+        stack = tensor::InsertSliceOp::create(
+            builder, loc(name + ".attn"), pair[kind], stack,
+            sliceOffsets(stack, i), sliceSizes(stack), sliceStrides(stack));
+      }
+    }
+    SmallVector<Value> yielded = {h};
+    yielded.append(cacheStacks);
+    YieldOp::create(builder, where, yielded);
+    if (caches)
+      for (auto [cache, result] :
+           llvm::zip(*caches, scan.getCarries().drop_front()))
+        cache = result;
+    return scan.getCarries().front();
+  }
+
+  SmallVector<OpFoldResult> sliceOffsets(Value stack, Value i) {
+    SmallVector<OpFoldResult> offsets(
+        cast<RankedTensorType>(stack.getType()).getRank(),
+        builder.getIndexAttr(0));
+    offsets[0] = i;
+    return offsets;
+  }
+  SmallVector<OpFoldResult> sliceSizes(Value stack) {
+    SmallVector<OpFoldResult> sizes = getAsIndexOpFoldResult(
+        &context, cast<RankedTensorType>(stack.getType()).getShape());
+    sizes[0] = builder.getIndexAttr(1);
+    return sizes;
+  }
+  SmallVector<OpFoldResult> sliceStrides(Value stack) {
+    return SmallVector<OpFoldResult>(
+        cast<RankedTensorType>(stack.getType()).getRank(),
+        builder.getIndexAttr(1));
+  }
+  /// Slice `i` of `stack`, without the leading dimension.
+  Value layerSlice(Value stack, Value i) {
+    auto type = cast<RankedTensorType>(stack.getType());
+    return tensor::ExtractSliceOp::create(
+        builder, stack.getLoc(),
+        RankedTensorType::get(type.getShape().drop_front(), f32), stack,
+        sliceOffsets(stack, i), sliceSizes(stack), sliceStrides(stack));
+  }
+
+  /// One pre-LayerNorm block, its ops located under `name` ("h.3"):
   ///   x = x + c_proj(attention(c_attn(ln_1(x))))
   ///   x = x + mlp.c_proj(gelu(mlp.c_fc(ln_2(x))))
-  Value emitBlock(int64_t layer, Value x, ValueRange p, Value start,
-                  SmallVectorImpl<Value> *caches) {
-    std::string h = "h." + std::to_string(layer) + ".";
+  /// With `cache` (its key and value caches, replaced by their updated
+  /// values), attention runs through the caches from position `start`.
+  Value emitBlock(const std::string &name, int64_t window, Value x,
+                  ValueRange p, Value start, Value *cache) {
+    std::string h = name + ".";
     Type hidden = activationType(config.width);
 
     // x: (B, T, C) -> qkv: (B, T, 3C) -> attention: (B, T, C)
@@ -287,17 +470,16 @@ private:
     Value qkv = LinearOp::create(builder, loc(h + "attn.c_attn"),
                                  activationType(3 * config.width), ln1,
                                  p[AttnWeight], p[AttnBias]);
-    auto pattern = AttentionPatternAttr::get(&context, config.windows[layer]);
+    auto pattern = AttentionPatternAttr::get(&context, window);
     IntegerAttr heads = builder.getI64IntegerAttr(config.numHeads);
     Value attn;
-    if (caches) {
-      Value &key = (*caches)[2 * layer], &value = (*caches)[2 * layer + 1];
+    if (cache) {
       auto cached = CachedAttentionOp::create(
-          builder, loc(h + "attn"), hidden, key.getType(), value.getType(), qkv,
-          key, value, start, heads, pattern);
+          builder, loc(h + "attn"), hidden, cache[0].getType(),
+          cache[1].getType(), qkv, cache[0], cache[1], start, heads, pattern);
       attn = cached.getResult();
-      key = cached.getNewKeyCache();
-      value = cached.getNewValueCache();
+      cache[0] = cached.getNewKeyCache();
+      cache[1] = cached.getNewValueCache();
     } else {
       attn = AttentionOp::create(builder, loc(h + "attn"), hidden, qkv, heads,
                                  pattern);
@@ -328,6 +510,7 @@ private:
   CompileShape shape;
   int64_t newTokens = shape.sequence; // per sequence, in the function built
   std::vector<ParamSpec> specs;
+  int64_t period;
   Type f32;
 };
 
@@ -399,7 +582,7 @@ buildModel(MLIRContext &context, const ModelConfig &config, CompileShape shape,
     return entries.empty() || llvm::is_contained(entries, name.str());
   };
 
-  context.loadDialect<TfmDialect, func::FuncDialect>();
+  context.loadDialect<TfmDialect, func::FuncDialect, tensor::TensorDialect>();
   Location where = NameLoc::get(StringAttr::get(&context, config.name));
   OwningOpRef<ModuleOp> module = ModuleOp::create(where);
   annotateModule(*module, config, shape);

@@ -130,7 +130,7 @@ int64_t ParamSpec::numElements() const {
 std::vector<ParamSpec> parameterSpecs(const ModelConfig &config) {
   const int64_t c = config.width, f = config.mlpWidth;
   std::vector<ParamSpec> specs;
-  specs.reserve(4 + 12 * config.numLayers);
+  specs.reserve(4 + kParamsPerLayer * config.numLayers);
   auto add = [&](std::string name, SmallVector<int64_t, 2> shape) {
     specs.push_back({std::move(name), std::move(shape)});
   };
@@ -154,6 +154,38 @@ std::vector<ParamSpec> parameterSpecs(const ModelConfig &config) {
   add("ln_f.weight", {c});
   add("ln_f.bias", {c});
   return specs;
+}
+
+int64_t layerPeriod(const ModelConfig &config) {
+  int64_t layers = config.numLayers;
+  for (int64_t period = 1; period < layers; ++period) {
+    if (layers % period != 0)
+      continue;
+    bool repeats = true;
+    for (int64_t layer = period; layer < layers && repeats; ++layer)
+      repeats = config.windows[layer] == config.windows[layer % period];
+    if (repeats)
+      return period;
+  }
+  return layers;
+}
+
+bool loopsOverLayers(const ModelConfig &config) {
+  return layerPeriod(config) < config.numLayers;
+}
+
+std::vector<ParamSpec> arenaOrder(const ModelConfig &config) {
+  std::vector<ParamSpec> specs = parameterSpecs(config);
+  if (!loopsOverLayers(config))
+    return specs;
+  int64_t period = layerPeriod(config);
+  std::vector<ParamSpec> order(specs.begin(), specs.begin() + 2);
+  for (int64_t slot = 0; slot < period; ++slot)
+    for (int64_t kind = 0; kind < kParamsPerLayer; ++kind)
+      for (int64_t layer = slot; layer < config.numLayers; layer += period)
+        order.push_back(specs[2 + layer * kParamsPerLayer + kind]);
+  order.insert(order.end(), specs.end() - 2, specs.end());
+  return order;
 }
 
 int64_t ModelConfig::numParameters() const {

@@ -114,6 +114,57 @@ TEST(ManifestTest, MalformedManifestsAreStatuses) {
             "the artefact's manifest is not a version-1 manifest");
 }
 
+// Two layers' biases, one after the other in the arena, and an entry
+// point that takes them as one stacked argument.
+const char kStacked[] = R"({
+  "format": "gpt3-artefact", "version": 1, "device": "cpu",
+  "config": {"vocab_size": 512}, "batch": 1, "seq": 8,
+  "params": [{"name": "wte.weight", "dtype": "f32", "shape": [512, 16]},
+             {"name": "h.0.ln_1.bias", "dtype": "f32", "shape": [16]},
+             {"name": "h.2.ln_1.bias", "dtype": "f32", "shape": [16]},
+             {"name": "h.1.ln_1.bias", "dtype": "f32", "shape": [16]}],
+  "entries": [{"name": "forward", "symbol": "gpt3_entry_manifest_test",
+               "args": [{"name": "h[0::2].ln_1.bias", "kind": "param",
+                         "dtype": "f32", "shape": [2, 16],
+                         "layers": ["h.0.ln_1.bias", "h.2.ln_1.bias"]}]}]})";
+
+std::string stackedEdited(const std::string &from, const std::string &to) {
+  std::string text = kStacked;
+  size_t at = text.find(from);
+  EXPECT_NE(at, std::string::npos) << from;
+  return text.replace(at, from.size(), to);
+}
+
+TEST(ManifestTest, StackedParameterIsAViewOfItsLayers) {
+  Manifest m;
+  ASSERT_EQ(parseManifest(kStacked, RTLD_DEFAULT, m), nullptr);
+  const Entry *forward = m.entry("forward");
+  ASSERT_NE(forward, nullptr);
+  EXPECT_EQ(forward->args[0].paramOffset, 512u * 16);
+  EXPECT_EQ(m.param("h.2.ln_1.bias")->offset, 512u * 16 + 16);
+}
+
+TEST(ManifestTest, MalformedStacksAreStatuses) {
+  const std::string prefix = "the artefact's manifest is malformed: entry "
+                             "'forward' argument 'h[0::2].ln_1.bias' ";
+  EXPECT_EQ(failure(stackedEdited(R"("shape": [2, 16])", R"("shape": [3, 16])"),
+                    GPT3_STATUS_DATA_LOSS),
+            prefix + "stacks 2 layers but has shape [3, 16]");
+  EXPECT_EQ(failure(stackedEdited(R"("h.0.ln_1.bias", "h.2)",
+                                  R"("h.0.ln_1.bias", "h.9)"),
+                    GPT3_STATUS_DATA_LOSS),
+            prefix + "stacks unknown parameter 'h.9.ln_1.bias'");
+  EXPECT_EQ(failure(stackedEdited(R"("h.0.ln_1.bias", "h.2)",
+                                  R"("h.0.ln_1.bias", "h.1)"),
+                    GPT3_STATUS_DATA_LOSS),
+            prefix + "stacks 'h.1.ln_1.bias', which does not follow the "
+                     "previous layer in the weight arena");
+  EXPECT_EQ(failure(stackedEdited(R"("layers": ["h.0.ln_1.bias")",
+                                  R"("layers": ["wte.weight")"),
+                    GPT3_STATUS_DATA_LOSS),
+            prefix + "stacks 'wte.weight' of shape [512, 16] as [16]");
+}
+
 // Fields of the wrong type throw inside the JSON library; the caller sees a
 // status that names the field.
 TEST(ManifestTest, WrongTypesAreStatusesNotExceptions) {

@@ -53,8 +53,9 @@ json::Object gpt3::describeModule(ModuleOp module,
                    {"layer_norm_epsilon", config.layerNormEpsilon},
                    {"windows", std::move(windows)}};
 
+  // In the weight arena's order, so that each stacked argument is a view.
   json::Array params;
-  for (const tfm::ParamSpec &spec : tfm::parameterSpecs(config)) {
+  for (const tfm::ParamSpec &spec : tfm::arenaOrder(config)) {
     json::Array shape;
     for (int64_t d : spec.shape)
       shape.push_back(d);
@@ -68,12 +69,24 @@ json::Object gpt3::describeModule(ModuleOp module,
       continue;
     json::Array args;
     for (auto [i, type] : llvm::enumerate(func.getArgumentTypes())) {
-      if (auto input = func.getArgAttrOfType<StringAttr>(i, "tfm.input"))
+      if (auto input = func.getArgAttrOfType<StringAttr>(i, "tfm.input")) {
         args.push_back(tensorArg(input.getValue().str(), "input", type));
-      else if (auto param = func.getArgAttrOfType<StringAttr>(i, "tfm.param"))
-        args.push_back(tensorArg(param.getValue().str(), "param", type));
-      else if (auto state = func.getArgAttrOfType<StringAttr>(i, "tfm.state"))
-        args.push_back(tensorArg(state.getValue().str(), "state", type));
+        continue;
+      }
+      auto param = func.getArgAttrOfType<StringAttr>(i, "tfm.param");
+      auto state = func.getArgAttrOfType<StringAttr>(i, "tfm.state");
+      if (!param && !state)
+        continue;
+      json::Object arg = tensorArg((param ? param : state).getValue().str(),
+                                   param ? "param" : "state", type);
+      // A stack: its layers, in order, under their own names.
+      if (auto layers = func.getArgAttrOfType<ArrayAttr>(i, "tfm.layers")) {
+        json::Array names;
+        for (auto name : layers.getAsValueRange<StringAttr>())
+          names.push_back(name.str());
+        arg["layers"] = std::move(names);
+      }
+      args.push_back(std::move(arg));
     }
     // Results become out-parameters after the arguments, in order; results
     // that hand back a state are updated in place and take no parameter,

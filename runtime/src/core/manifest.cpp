@@ -57,6 +57,46 @@ gpt3_status_t declareState(Manifest &m, const ArgSpec &arg) {
                    shapeString(arg.shape));
 }
 
+/// The arena offset of parameter argument `arg` of `entry`: its own, or for
+/// a stack (`layers`: the stacked parameters' names) the first layer's,
+/// after checking that the layers lie one after another in the arena with
+/// the slice shape, so that the stack is a view of it.
+gpt3_status_t resolveParam(const Manifest &m, const Entry &entry,
+                           const nlohmann::json &a, ArgSpec &arg) {
+  std::string where = "entry '" + entry.name + "' argument '" + arg.name + "'";
+  auto layers = a.find("layers");
+  if (layers == a.end()) {
+    const Param *param = m.param(arg.name);
+    if (!param)
+      return malformed("entry '" + entry.name + "' takes unknown parameter '" +
+                       arg.name + "'");
+    arg.paramOffset = param->offset;
+    return nullptr;
+  }
+  auto names = layers->get<std::vector<std::string>>();
+  if (names.empty() || arg.shape.empty() ||
+      arg.shape[0] != static_cast<int64_t>(names.size()))
+    return malformed(where + " stacks " + std::to_string(names.size()) +
+                     " layers but has shape " + shapeString(arg.shape));
+  std::vector<int64_t> slice(arg.shape.begin() + 1, arg.shape.end());
+  size_t next = 0;
+  for (const std::string &name : names) {
+    const Param *param = m.param(name);
+    if (!param)
+      return malformed(where + " stacks unknown parameter '" + name + "'");
+    if (param->shape != slice)
+      return malformed(where + " stacks '" + name + "' of shape " +
+                       shapeString(param->shape) + " as " + shapeString(slice));
+    if (&name != &names.front() && param->offset != next)
+      return malformed(where + " stacks '" + name +
+                       "', which does not follow the previous layer in the "
+                       "weight arena");
+    next = param->offset + param->numElements();
+  }
+  arg.paramOffset = m.param(names.front())->offset;
+  return nullptr;
+}
+
 gpt3_status_t parseArg(Manifest &m, const Entry &entry, const nlohmann::json &a,
                        ArgSpec &arg) {
   arg.name = a.at("name").get<std::string>();
@@ -73,13 +113,8 @@ gpt3_status_t parseArg(Manifest &m, const Entry &entry, const nlohmann::json &a,
     return malformed("entry '" + entry.name + "' argument '" + arg.name +
                      "' has rank " + std::to_string(arg.shape.size()) +
                      ", more than 8");
-  if (arg.kind == GPT3_ARG_PARAM) {
-    const Param *param = m.param(arg.name);
-    if (!param)
-      return malformed("entry '" + entry.name + "' takes unknown parameter '" +
-                       arg.name + "'");
-    arg.paramOffset = param->offset;
-  }
+  if (arg.kind == GPT3_ARG_PARAM)
+    return resolveParam(m, entry, a, arg);
   if (arg.kind == GPT3_ARG_STATE)
     return declareState(m, arg);
   return nullptr;

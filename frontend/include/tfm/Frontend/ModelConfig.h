@@ -50,9 +50,30 @@ struct ParamSpec {
   int64_t numElements() const;
 };
 
+/// Tensors of one layer: two layer norms, the attention's and the MLP's two
+/// linear layers, each a weight and a bias.
+inline constexpr int64_t kParamsPerLayer = 12;
+
 /// The model's parameters in the order the graph takes them: `wte.weight`,
 /// `wpe.weight`, then each layer `h.{i}.*`, then `ln_f.*`.
 std::vector<ParamSpec> parameterSpecs(const ModelConfig &config);
+
+/// The fewest layers after which the attention pattern repeats, dividing the
+/// depth: 1 for GPT-2 (all dense), 2 for GPT-3 (dense, banded), the depth
+/// itself for a pattern with no period.
+int64_t layerPeriod(const ModelConfig &config);
+
+/// Whether the graph runs the layers as a loop (tfm.scan) over one period
+/// of the pattern, with each layer tensor stored stacked: the period is
+/// shorter than the depth.
+bool loopsOverLayers(const ModelConfig &config);
+
+/// The order of the parameters in the weight arena: `parameterSpecs` order
+/// when the layers are unrolled; with a layer loop, each layer tensor of
+/// one period slot is contiguous over the layers of that slot (`h.0.x`,
+/// `h.2.x`, ... for slot 0 of period 2), so that a stacked argument is a
+/// view of the arena.
+std::vector<ParamSpec> arenaOrder(const ModelConfig &config);
 
 /// Names of the built-in presets, GPT-3 sizes first.
 llvm::ArrayRef<llvm::StringRef> presetNames();

@@ -186,6 +186,10 @@ void populateTrainLoweringPatterns(RewritePatternSet &patterns);
 /// Adds the lowering of tfm.attention_grad.
 void populateAttentionGradLoweringPatterns(RewritePatternSet &patterns);
 
+/// Adds the lowering of tfm.scan to scf.for, a rewrite (not a conversion)
+/// that convert-tfm-to-linalg applies first.
+void populateScanLoweringPatterns(RewritePatternSet &patterns);
+
 } // namespace lowering
 } // namespace tfm
 } // namespace mlir

@@ -113,9 +113,9 @@ struct SplitVocabularyPattern : OpInterfaceRewritePattern<linalg::LinalgOp> {
       SmallVector<OpFoldResult> strides(rank, index(1));
       Value columns = tensor::ExtractSliceOp::create(rewriter, loc, result,
                                                      offsets, sizes, strides);
-      columns = linalg::FillOp::create(rewriter, loc, fill.getInputs()[0],
-                                       columns)
-                    .getResult(0);
+      columns =
+          linalg::FillOp::create(rewriter, loc, fill.getInputs()[0], columns)
+              .getResult(0);
       columns =
           linalg::ContractOp::create(
               rewriter, loc, TypeRange{columns.getType()}, ValueRange{x, table},

@@ -144,8 +144,7 @@ struct TfmCpuTileAndVectorizePass
       if (iterations < minParallelIterations)
         break;
       if (iterators[i] == utils::IteratorType::parallel && range > 1) {
-        t.threads[i] =
-            largestDivisor(range, llvm::divideCeil(range, chunks));
+        t.threads[i] = largestDivisor(range, llvm::divideCeil(range, chunks));
         break;
       }
     }

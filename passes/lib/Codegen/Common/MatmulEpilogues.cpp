@@ -81,8 +81,8 @@ SmallVector<int64_t> columnsFirst(linalg::LinalgOp contraction,
 /// contraction itself.
 linalg::LinalgOp tiledRoot(linalg::LinalgOp contraction) {
   linalg::LinalgOp epilogue = matmulEpilogue(contraction);
-  if (epilogue && epilogue->getResult(0).getType() ==
-                      contraction->getResult(0).getType())
+  if (epilogue &&
+      epilogue->getResult(0).getType() == contraction->getResult(0).getType())
     return epilogue;
   return contraction;
 }
@@ -224,8 +224,8 @@ LogicalResult tfm::buildMatmulWithEpilogue(RewriterBase &rewriter,
   options.tilingOptions.setInterchange(columnsFirst(contraction, loops));
   options.tilingOptions.setLoopType(scf::SCFTilingOptions::LoopType::ForallOp);
   options.setFusionControlFn(
-      [&](tensor::ExtractSliceOp, OpResult producer, bool)
-          -> std::optional<scf::SCFTileAndFuseOptions::ControlFnResult> {
+      [&](tensor::ExtractSliceOp, OpResult producer,
+          bool) -> std::optional<scf::SCFTileAndFuseOptions::ControlFnResult> {
         Operation *op = producer.getOwner();
         if (op == contraction || (fuseInit && op == init))
           return scf::SCFTileAndFuseOptions::ControlFnResult{};

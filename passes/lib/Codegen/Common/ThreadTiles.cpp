@@ -18,7 +18,8 @@ std::optional<SmallVector<int64_t>> chosenThreadTiles(Operation *op) {
 }
 
 void setThreadTiles(Operation *op, ArrayRef<int64_t> tiles) {
-  op->setAttr(kThreadTilesAttr, DenseI64ArrayAttr::get(op->getContext(), tiles));
+  op->setAttr(kThreadTilesAttr,
+              DenseI64ArrayAttr::get(op->getContext(), tiles));
 }
 
 } // namespace mlir::tfm

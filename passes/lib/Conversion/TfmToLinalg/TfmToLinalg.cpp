@@ -16,6 +16,7 @@
 #include "mlir/Dialect/Utils/StructuredOpsUtils.h"
 #include "mlir/IR/AffineMap.h"
 #include "mlir/Transforms/DialectConversion.h"
+#include "mlir/Transforms/WalkPatternRewriteDriver.h"
 #include "llvm/Support/Debug.h"
 
 #include <cmath>
@@ -445,6 +446,9 @@ struct ConvertTfmToLinalgPass
   using Base::Base;
   void runOnOperation() override {
     MLIRContext *ctx = &getContext();
+    RewritePatternSet loops(ctx);
+    populateScanLoweringPatterns(loops);
+    walkAndApplyPatterns(getOperation(), std::move(loops));
     ConversionTarget target(*ctx);
     target.addIllegalDialect<TfmDialect>();
     target.addLegalDialect<arith::ArithDialect, linalg::LinalgDialect,
