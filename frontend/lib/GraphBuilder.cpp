@@ -7,8 +7,8 @@
 // location per layer piece (`h.3.attn.c_attn`, or `h[1::2].attn.c_attn` in
 // a layer loop) so that diagnostics and IR dumps name the layer. When the
 // attention pattern repeats within the depth, the inference entry points
-// run the stack as a tfm.scan over one period of it, on stacked weights
-// and caches; the training step still unrolls it.
+// run the stack as a tfm.scan over one period of it, on stacked weights,
+// caches and optimizer moments.
 //
 //===----------------------------------------------------------------------===//
 
@@ -87,9 +87,9 @@ public:
   void buildForward(ModuleOp module) {
     Type tokens = tokenType();
     func::FuncOp func = createFunction(module, "forward", {tokens}, {"tokens"},
-                                       {logitsType()}, paramArgs(true));
+                                       {logitsType()}, paramArgs());
     ValueRange params = func.getArguments().drop_front(1);
-    Value logits = emitLogits(func.getArgument(0), params, true);
+    Value logits = emitLogits(func.getArgument(0), params);
     func::ReturnOp::create(builder, loc("forward"), logits);
   }
 
@@ -101,7 +101,7 @@ public:
     SequenceScope scope(*this, fresh);
     Type tokens = tokenType();
     Type pos = RankedTensorType::get({}, IntegerType::get(&context, 32));
-    std::vector<ParamArg> params = paramArgs(true);
+    std::vector<ParamArg> params = paramArgs();
     std::vector<StateArg> states = cacheArgs();
     SmallVector<Type> results = {logitsType()};
     for (const StateArg &state : states)
@@ -112,7 +112,7 @@ public:
     size_t firstCache = 2 + params.size();
     SmallVector<Value> caches(func.getArguments().drop_front(firstCache));
     Value logits = emitLogits(func.getArgument(0),
-                              func.getArguments().slice(2, params.size()), true,
+                              func.getArguments().slice(2, params.size()),
                               func.getArgument(1), &caches);
     SmallVector<Value> returned = {logits};
     returned.append(caches);
@@ -128,9 +128,9 @@ public:
     Type loss = RankedTensorType::get({}, f32);
     func::FuncOp func =
         createFunction(module, "loss", {tokens, tokens}, {"tokens", "targets"},
-                       {loss}, paramArgs(true));
+                       {loss}, paramArgs());
     ValueRange params = func.getArguments().drop_front(2);
-    Value logits = emitLogits(func.getArgument(0), params, true);
+    Value logits = emitLogits(func.getArgument(0), params);
     Value result = CrossEntropyOp::create(builder, loc("loss"), loss, logits,
                                           func.getArgument(1));
     func::ReturnOp::create(builder, loc("loss"), result);
@@ -147,29 +147,35 @@ public:
     Type tokens = tokenType();
     Type scalar = RankedTensorType::get({}, f32);
     Type step = RankedTensorType::get({}, IntegerType::get(&context, 32));
+    std::vector<ParamArg> paramList = paramArgs();
+    auto prefixed = [](StringRef prefix, ArrayRef<std::string> names) {
+      std::vector<std::string> out;
+      for (const std::string &name : names)
+        out.push_back(prefix.str() + name);
+      return out;
+    };
     SmallVector<Type> results = {scalar, scalar};
     std::vector<StateArg> moments;
     for (StringRef moment : {"m.", "v."})
-      for (const ParamSpec &spec : specs)
-        moments.push_back({moment.str() + spec.name,
-                           RankedTensorType::get(spec.shape, f32),
-                           {}});
+      for (const ParamArg &param : paramList)
+        moments.push_back({moment.str() + param.name,
+                           RankedTensorType::get(param.shape, f32),
+                           prefixed(moment, param.layers)});
     for (int copy = 0; copy < 2; ++copy)
-      for (const ParamSpec &spec : specs)
-        results.push_back(RankedTensorType::get(spec.shape, f32));
+      for (const ParamArg &param : paramList)
+        results.push_back(RankedTensorType::get(param.shape, f32));
     for (const StateArg &moment : moments)
       results.push_back(moment.type);
-    func::FuncOp func =
-        createFunction(module, "train_step", {tokens, tokens, step, scalar},
-                       {"tokens", "targets", "step", "lr"}, results,
-                       paramArgs(false), moments);
+    func::FuncOp func = createFunction(
+        module, "train_step", {tokens, tokens, step, scalar},
+        {"tokens", "targets", "step", "lr"}, results, paramList, moments);
     Location where = loc("train_step");
-    size_t numParams = specs.size();
+    size_t numParams = paramList.size();
     ValueRange params = func.getArguments().slice(4, numParams);
     ValueRange m = func.getArguments().slice(4 + numParams, numParams);
     ValueRange v = func.getArguments().slice(4 + 2 * numParams, numParams);
 
-    Value logits = emitLogits(func.getArgument(0), params, false);
+    Value logits = emitLogits(func.getArgument(0), params);
     Value loss = CrossEntropyOp::create(builder, loc("loss"), scalar, logits,
                                         func.getArgument(1));
     auto grads =
@@ -179,11 +185,12 @@ public:
     SmallVector<Value> returned = {loss, norm};
     returned.append(grads.getResults().begin(), grads.getResults().end());
     SmallVector<Value> newParams, newM, newV;
-    for (auto [i, spec] : llvm::enumerate(specs)) {
-      bool matrix = spec.shape.size() == 2;
+    for (auto [i, param] : llvm::enumerate(paramList)) {
+      // Weight decay on the matrices: a stack's slices are its tensors.
+      bool matrix = param.shape.size() == (param.layers.empty() ? 2u : 3u);
       Type type = params[i].getType();
       auto update = AdamWOp::create(
-          builder, loc(spec.name), type, type, type, params[i],
+          builder, loc(param.name), type, type, type, params[i],
           grads.getResult(i), m[i], v[i], func.getArgument(2),
           func.getArgument(3), norm, builder.getF64FloatAttr(kAdamBeta1),
           builder.getF64FloatAttr(kAdamBeta2),
@@ -200,11 +207,14 @@ public:
 
     func.setResultAttr(0, "tfm.output", builder.getStringAttr("loss"));
     func.setResultAttr(1, "tfm.output", builder.getStringAttr("grad_norm"));
-    for (auto [i, spec] : llvm::enumerate(specs)) {
+    for (auto [i, param] : llvm::enumerate(paramList)) {
       func.setResultAttr(2 + i, "tfm.output",
-                         builder.getStringAttr("grad." + spec.name));
+                         builder.getStringAttr("grad." + param.name));
+      if (!param.layers.empty())
+        func.setResultAttr(2 + i, "tfm.layers",
+                           stringArray(prefixed("grad.", param.layers)));
       func.setResultAttr(2 + numParams + i, kParamAttrName,
-                         builder.getStringAttr(spec.name));
+                         builder.getStringAttr(param.name));
     }
     for (auto [i, moment] : llvm::enumerate(moments))
       func.setResultAttr(2 + 2 * numParams + i, "tfm.state",
@@ -245,15 +255,15 @@ private:
   int64_t iterations() const { return config.numLayers / period; }
   bool looped() const { return period < config.numLayers; }
 
-  /// The parameter arguments: in parameterSpecs order, or with the layers
-  /// `stacked` (when the model loops over them) wte, wpe, each slot's layer
-  /// tensors stacked (arenaOrder), ln_f.
-  std::vector<ParamArg> paramArgs(bool stacked) {
+  /// The parameter arguments: in parameterSpecs order, or when the model
+  /// loops over its layers wte, wpe, each slot's layer tensors stacked
+  /// (arenaOrder), ln_f.
+  std::vector<ParamArg> paramArgs() {
     std::vector<ParamArg> args;
     auto single = [&](const ParamSpec &spec) {
       args.push_back({spec.name, llvm::to_vector(spec.shape), {}});
     };
-    if (!stacked || !looped()) {
+    if (!looped()) {
       llvm::for_each(specs, single);
       return args;
     }
@@ -303,6 +313,10 @@ private:
   }
   Type logitsType() { return activationType(config.vocabSize); }
 
+  ArrayAttr stringArray(ArrayRef<std::string> names) {
+    return builder.getStrArrayAttr(llvm::to_vector_of<StringRef>(names));
+  }
+
   /// Creates a public function whose leading arguments are `inputs` (marked
   /// with `tfm.input`) followed by one argument per parameter (marked with
   /// `tfm.param`) and one per state (marked with `tfm.state`); a stack also
@@ -325,11 +339,7 @@ private:
                     ArrayRef<std::string> layers) {
       func.setArgAttr(index, attr, builder.getStringAttr(name));
       if (!layers.empty())
-        func.setArgAttr(index, "tfm.layers",
-                        builder.getStrArrayAttr(llvm::to_vector_of<StringRef>(
-                            llvm::map_range(layers, [](const std::string &l) {
-                              return StringRef(l);
-                            }))));
+        func.setArgAttr(index, "tfm.layers", stringArray(layers));
     };
     for (auto [index, inputName] : llvm::enumerate(inputNames))
       func.setArgAttr(index, "tfm.input", builder.getStringAttr(inputName));
@@ -343,17 +353,17 @@ private:
   }
 
   /// Embedding, the blocks, the final LayerNorm and the tied projection,
-  /// on parameters as paramArgs(`stacked`) lists them. With `caches` (as
+  /// on parameters as paramArgs lists them. With `caches` (as
   /// cacheArgs lists them, replaced by their updated values), the tokens
   /// start at position `start` and attend through the caches.
-  Value emitLogits(Value tokens, ValueRange params, bool stacked,
-                   Value start = {}, SmallVectorImpl<Value> *caches = nullptr) {
+  Value emitLogits(Value tokens, ValueRange params, Value start = {},
+                   SmallVectorImpl<Value> *caches = nullptr) {
     Value wte = params[0], wpe = params[1];
     Value x = EmbeddingOp::create(builder, loc("embedding"),
                                   activationType(config.width), tokens, wte,
                                   wpe, start);
     ValueRange layers = params.drop_front(2).drop_back(2);
-    if (stacked && looped()) {
+    if (looped()) {
       x = emitLayerLoop(x, layers, start, caches);
     } else {
       for (int64_t layer = 0; layer < config.numLayers; ++layer)
@@ -376,9 +386,9 @@ private:
     SmallVector<Value> inits = {x};
     if (caches)
       inits.append(caches->begin(), caches->end());
-    auto scan =
-        ScanOp::create(builder, where, ValueRange(inits).getTypes(),
-                       builder.getI64IntegerAttr(iterations()), inits, stacks);
+    auto scan = ScanOp::create(builder, where, ValueRange(inits).getTypes(),
+                               builder.getI64IntegerAttr(iterations()),
+                               UnitAttr(), inits, stacks);
     SmallVector<Type> argTypes = {builder.getIndexType()};
     llvm::append_range(argTypes, ValueRange(inits).getTypes());
     for (Value stack : stacks) {

@@ -32,9 +32,23 @@ bool TrainStep::init(Context &ctx, std::string &error) {
     std::string name = arg.name;
     if (arg.kind != GPT3_ARG_OUTPUT || name.rfind("grad.", 0) != 0)
       continue;
-    paramNames_.push_back(name.substr(5));
-    gradShapes_.push_back(shapeOf(arg));
-    grads_.emplace_back(numElements(gradShapes_.back()));
+    outputShapes_.push_back(shapeOf(arg));
+    outputs_.emplace_back(numElements(outputShapes_.back()));
+    float *data = outputs_.back().data();
+    if (arg.num_layers == 0) {
+      paramNames_.push_back(name.substr(5));
+      gradShapes_.push_back(outputShapes_.back());
+      grads_.push_back(data);
+      continue;
+    }
+    // A stack of layers' gradients: one view per layer.
+    std::vector<int64_t> slice(outputShapes_.back().begin() + 1,
+                               outputShapes_.back().end());
+    for (int32_t i = 0; i < arg.num_layers; ++i) {
+      paramNames_.push_back(std::string(arg.layers[i]).substr(5));
+      gradShapes_.push_back(slice);
+      grads_.push_back(data + i * numElements(slice));
+    }
   }
   return true;
 }
@@ -48,8 +62,9 @@ gpt3_status_t TrainStep::run(const int32_t *tokens, const int32_t *targets,
       tensorView(&lr, {}, GPT3_DTYPE_F32)};
   std::vector<gpt3_tensor_t> out = {tensorView(&loss_, {}, GPT3_DTYPE_F32),
                                     tensorView(&gradNorm_, {}, GPT3_DTYPE_F32)};
-  for (size_t i = 0; i < grads_.size(); ++i)
-    out.push_back(tensorView(grads_[i].data(), gradShapes_[i], GPT3_DTYPE_F32));
+  for (size_t i = 0; i < outputs_.size(); ++i)
+    out.push_back(
+        tensorView(outputs_[i].data(), outputShapes_[i], GPT3_DTYPE_F32));
   return gpt3_context_call(ctx_->handle, "train_step", in, 4, out.data(),
                            out.size());
 }
@@ -104,7 +119,7 @@ int gpt3::commandStep(Context &ctx, const StepSettings &s) {
   std::vector<gpt3_tensor_t> grads, params;
   for (size_t i = 0; i < step.paramNames().size(); ++i)
     grads.push_back(
-        tensorView(step.grad(i).data(), step.gradShape(i), GPT3_DTYPE_F32));
+        tensorView(step.grad(i), step.gradShape(i), GPT3_DTYPE_F32));
   if (gpt3_status_t st = contextTensors(ctx, step.paramNames(), params))
     return report(st);
   if (gpt3_status_t st =

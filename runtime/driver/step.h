@@ -27,9 +27,10 @@ public:
   float loss() const { return loss_; }
   float gradNorm() const { return gradNorm_; }
   const std::vector<int64_t> &tokenShape() const { return tokenShape_; }
-  /// Parameter names and their gradients after run(), in manifest order.
+  /// Parameter names and their gradients after run(), in manifest order,
+  /// a stacked gradient's layers one by one.
   const std::vector<std::string> &paramNames() const { return paramNames_; }
-  std::vector<float> &grad(size_t i) { return grads_[i]; }
+  float *grad(size_t i) { return grads_[i]; }
   const std::vector<int64_t> &gradShape(size_t i) const {
     return gradShapes_[i];
   }
@@ -37,9 +38,13 @@ public:
 private:
   Context *ctx_ = nullptr;
   std::vector<int64_t> tokenShape_;
+  // The entry point's gradient outputs, as it writes them.
+  std::vector<std::vector<int64_t>> outputShapes_;
+  std::vector<std::vector<float>> outputs_;
+  // Per parameter: its name, shape and gradient (a view of an output).
   std::vector<std::string> paramNames_;
   std::vector<std::vector<int64_t>> gradShapes_;
-  std::vector<std::vector<float>> grads_;
+  std::vector<float *> grads_;
   float loss_ = 0, gradNorm_ = 0;
 };
 

@@ -133,3 +133,39 @@ func.func @embedding_at(%tokens: tensor<1x1xi32>, %wte: tensor<10x8xf32>, %wpe: 
   %d = tfm.gradient %l wrt %wte : (tensor<f32>, tensor<10x8xf32>) -> tensor<10x8xf32>
   return %d : tensor<10x8xf32>
 }
+
+// -----
+
+// A scan's adjoint is a reverse scan over the same slices: the forward scan
+// also stacks what the backward ops read (each iteration's carry in, the
+// linear layer's output that gelu_grad reads), and the reverse scan's body
+// runs the backward ops on those slices, carrying the gradient of the
+// carry and stacking the weights' gradients. No forward op is computed
+// again in it.
+// CHECK-LABEL: func.func @scan
+//       CHECK:   %[[F:.*]]:3 = tfm.scan 3 carry(%arg0 : tensor<2x4x8xf32>) over(%arg1, %arg2 : tensor<3x8x8xf32>, tensor<3x8xf32>) {
+//       CHECK:   ^bb0(%{{.*}}: index, %[[H:.*]]: tensor<2x4x8xf32>, %{{.*}}: tensor<8x8xf32>, %{{.*}}: tensor<8xf32>):
+//       CHECK:     %[[Y:.*]] = tfm.linear %[[H]]
+//       CHECK:     %[[G:.*]] = tfm.gelu %[[Y]]
+//       CHECK:     tfm.yield %[[G]], %{{.*}}, %{{.*}} : tensor<2x4x8xf32>, tensor<2x4x8xf32>, tensor<2x4x8xf32>
+//       CHECK:   } : tensor<2x4x8xf32>, tensor<3x2x4x8xf32>, tensor<3x2x4x8xf32>
+//       CHECK:   %[[DL:.*]] = tfm.cross_entropy_grad %[[F]]#0
+//       CHECK:   %[[B:.*]]:3 = tfm.scan 3 reverse carry(%[[DL]] : tensor<2x4x8xf32>) over(%arg1, %arg2, %[[F]]#1, %[[F]]#2 : tensor<3x8x8xf32>, tensor<3x8xf32>, tensor<3x2x4x8xf32>, tensor<3x2x4x8xf32>) {
+//   CHECK-NOT:     tfm.linear
+//   CHECK-NOT:     tfm.gelu %
+//       CHECK:     tfm.gelu_grad
+//       CHECK:     tfm.linear_grad
+//       CHECK:     tfm.yield
+//       CHECK:   } : tensor<2x4x8xf32>, tensor<3x8x8xf32>, tensor<3x8xf32>
+//       CHECK:   return %[[B]]#0, %[[B]]#1, %[[B]]#2
+func.func @scan(%x: tensor<2x4x8xf32>, %w: tensor<3x8x8xf32>, %b: tensor<3x8xf32>, %t: tensor<2x4xi32>) -> (tensor<2x4x8xf32>, tensor<3x8x8xf32>, tensor<3x8xf32>) {
+  %h = tfm.scan 3 carry(%x : tensor<2x4x8xf32>) over(%w, %b : tensor<3x8x8xf32>, tensor<3x8xf32>) {
+  ^bb0(%i: index, %hi: tensor<2x4x8xf32>, %wi: tensor<8x8xf32>, %bi: tensor<8xf32>):
+    %y = tfm.linear %hi, %wi, %bi : (tensor<2x4x8xf32>, tensor<8x8xf32>, tensor<8xf32>) -> tensor<2x4x8xf32>
+    %g = tfm.gelu %y : tensor<2x4x8xf32>
+    tfm.yield %g : tensor<2x4x8xf32>
+  } : tensor<2x4x8xf32>
+  %l = tfm.cross_entropy %h, %t : (tensor<2x4x8xf32>, tensor<2x4xi32>) -> tensor<f32>
+  %g:3 = tfm.gradient %l wrt %x, %w, %b : (tensor<f32>, tensor<2x4x8xf32>, tensor<3x8x8xf32>, tensor<3x8xf32>) -> (tensor<2x4x8xf32>, tensor<3x8x8xf32>, tensor<3x8xf32>)
+  return %g#0, %g#1, %g#2 : tensor<2x4x8xf32>, tensor<3x8x8xf32>, tensor<3x8xf32>
+}

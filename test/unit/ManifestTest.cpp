@@ -126,7 +126,10 @@ const char kStacked[] = R"({
   "entries": [{"name": "forward", "symbol": "gpt3_entry_manifest_test",
                "args": [{"name": "h[0::2].ln_1.bias", "kind": "param",
                          "dtype": "f32", "shape": [2, 16],
-                         "layers": ["h.0.ln_1.bias", "h.2.ln_1.bias"]}]}]})";
+                         "layers": ["h.0.ln_1.bias", "h.2.ln_1.bias"]},
+                        {"name": "m.h[0::2].ln_1.bias", "kind": "state",
+                         "dtype": "f32", "shape": [2, 16],
+                         "layers": ["m.h.0.ln_1.bias", "m.h.2.ln_1.bias"]}]}]})";
 
 std::string stackedEdited(const std::string &from, const std::string &to) {
   std::string text = kStacked;
@@ -142,6 +145,15 @@ TEST(ManifestTest, StackedParameterIsAViewOfItsLayers) {
   ASSERT_NE(forward, nullptr);
   EXPECT_EQ(forward->args[0].paramOffset, 512u * 16);
   EXPECT_EQ(m.param("h.2.ln_1.bias")->offset, 512u * 16 + 16);
+  // The C API's view names the layers.
+  ASSERT_EQ(forward->view[0].num_layers, 2);
+  EXPECT_STREQ(forward->view[0].layers[1], "h.2.ln_1.bias");
+  // A stacked state's slices are states of their own, views of the stack.
+  EXPECT_EQ(m.stateShapes.at("m.h[0::2].ln_1.bias"),
+            (std::vector<int64_t>{2, 16}));
+  EXPECT_EQ(m.stateShapes.at("m.h.2.ln_1.bias"), (std::vector<int64_t>{16}));
+  EXPECT_EQ(m.stateSlices.at("m.h.2.ln_1.bias").stack, "m.h[0::2].ln_1.bias");
+  EXPECT_EQ(m.stateSlices.at("m.h.2.ln_1.bias").index, 1);
 }
 
 TEST(ManifestTest, MalformedStacksAreStatuses) {

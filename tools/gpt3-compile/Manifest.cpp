@@ -36,6 +36,13 @@ json::Object tensorArg(std::string name, std::string kind, Type type) {
                       {"dtype", dtypeName(tensor.getElementType())},
                       {"shape", std::move(shape)}};
 }
+/// A stack's layers, in order, under their own names.
+json::Array layerNames(ArrayAttr layers) {
+  json::Array names;
+  for (StringRef name : layers.getAsValueRange<StringAttr>())
+    names.push_back(name.str());
+  return names;
+}
 } // namespace
 
 json::Object gpt3::describeModule(ModuleOp module,
@@ -79,13 +86,8 @@ json::Object gpt3::describeModule(ModuleOp module,
         continue;
       json::Object arg = tensorArg((param ? param : state).getValue().str(),
                                    param ? "param" : "state", type);
-      // A stack: its layers, in order, under their own names.
-      if (auto layers = func.getArgAttrOfType<ArrayAttr>(i, "tfm.layers")) {
-        json::Array names;
-        for (auto name : layers.getAsValueRange<StringAttr>())
-          names.push_back(name.str());
-        arg["layers"] = std::move(names);
-      }
+      if (auto layers = func.getArgAttrOfType<ArrayAttr>(i, "tfm.layers"))
+        arg["layers"] = layerNames(layers);
       args.push_back(std::move(arg));
     }
     // Results become out-parameters after the arguments, in order; results
@@ -99,7 +101,10 @@ json::Object gpt3::describeModule(ModuleOp module,
       std::string name = i == 0 ? output : output + "." + std::to_string(i);
       if (auto named = func.getResultAttrOfType<StringAttr>(i, "tfm.output"))
         name = named.getValue().str();
-      args.push_back(tensorArg(name, "output", type));
+      json::Object arg = tensorArg(name, "output", type);
+      if (auto layers = func.getResultAttrOfType<ArrayAttr>(i, "tfm.layers"))
+        arg["layers"] = layerNames(layers);
+      args.push_back(std::move(arg));
     }
     entries.push_back(
         json::Object{{"name", func.getSymName().str()},

@@ -21,13 +21,14 @@
 extern "C" {
 #endif
 
-/*===--- Status ------------------------------------------------------------===*/
+/*===--- Status
+ * ------------------------------------------------------------===*/
 
 typedef enum {
   GPT3_STATUS_OK = 0,
-  GPT3_STATUS_INVALID_ARGUMENT = 1, /* a caller mistake: shape, id, flag */
-  GPT3_STATUS_NOT_FOUND = 2,        /* a file, tensor or entry point */
-  GPT3_STATUS_DATA_LOSS = 3,        /* a malformed or truncated file */
+  GPT3_STATUS_INVALID_ARGUMENT = 1,   /* a caller mistake: shape, id, flag */
+  GPT3_STATUS_NOT_FOUND = 2,          /* a file, tensor or entry point */
+  GPT3_STATUS_DATA_LOSS = 3,          /* a malformed or truncated file */
   GPT3_STATUS_RESOURCE_EXHAUSTED = 4, /* out of memory */
   GPT3_STATUS_INTERNAL = 5,
 } gpt3_status_code_t;
@@ -44,7 +45,8 @@ gpt3_status_code_t gpt3_status_code(gpt3_status_t status);
 const char *gpt3_status_message(gpt3_status_t status);
 void gpt3_status_free(gpt3_status_t status);
 
-/*===--- Allocator ---------------------------------------------------------===*/
+/*===--- Allocator
+ * ---------------------------------------------------------===*/
 
 /* Every allocation of a context goes through its allocator. */
 typedef struct {
@@ -90,7 +92,8 @@ typedef struct {
   gpt3_device_t device; /* where `data` lives */
 } gpt3_tensor_t;
 
-/*===--- Context -----------------------------------------------------------===*/
+/*===--- Context
+ * -----------------------------------------------------------===*/
 
 /* A compiled model with its weights, workspace and entry points. */
 typedef struct gpt3_context_t gpt3_context_t;
@@ -137,6 +140,11 @@ typedef struct {
   gpt3_dtype_t dtype;
   int64_t shape[8];
   int32_t rank;
+  /* A stack over the layers of a layer loop ("h[0::2].ln_1.weight", shape
+   * (layers, ...)): the names of its slices in order ("h.0.ln_1.weight",
+   * "h.2.ln_1.weight", ...); 0 and NULL otherwise. */
+  int32_t num_layers;
+  const char *const *layers;
 } gpt3_arg_t;
 
 /* The entry points' names, in manifest order; owned by the context. */
@@ -174,8 +182,7 @@ gpt3_status_t gpt3_context_load_states(gpt3_context_t *context,
 /* Initialises every parameter as GPT-3 does, from `seed`: matrices and
  * embeddings N(0, 0.02), residual projections (attn.c_proj, mlp.c_proj)
  * N(0, 0.02 / sqrt(2 * n_layer)), biases 0, LayerNorm gains 1. */
-gpt3_status_t gpt3_context_init_weights(gpt3_context_t *context,
-                                        uint64_t seed);
+gpt3_status_t gpt3_context_init_weights(gpt3_context_t *context, uint64_t seed);
 
 /* Calls entry point `fn` ("forward", "loss"). `args` are its inputs in
  * manifest order (e.g. tokens), `results` its outputs (e.g. logits), all
@@ -195,7 +202,8 @@ gpt3_status_t gpt3_context_tensor(gpt3_context_t *context, const char *name,
 
 void gpt3_context_release(gpt3_context_t *context);
 
-/*===--- Files -------------------------------------------------------------===*/
+/*===--- Files
+ * -------------------------------------------------------------===*/
 
 /* Replaces the file at `path` with `size` bytes of `data`, atomically: the
  * bytes go to a temporary file beside it, are flushed to disk, and the
@@ -206,12 +214,11 @@ gpt3_status_t gpt3_write_file_atomic(const char *path, const void *data,
 /* Writes `count` f32 tensors to a safetensors file at `path`, atomically
  * as gpt3_write_file_atomic does: a reader sees the old file or the new
  * one, never a partial one. */
-gpt3_status_t gpt3_safetensors_save(const char *path,
-                                    const char *const *names,
-                                    const gpt3_tensor_t *tensors,
-                                    size_t count);
+gpt3_status_t gpt3_safetensors_save(const char *path, const char *const *names,
+                                    const gpt3_tensor_t *tensors, size_t count);
 
-/*===--- Tokenizer ---------------------------------------------------------===*/
+/*===--- Tokenizer
+ * ---------------------------------------------------------===*/
 
 /* GPT-2's byte-level BPE (ids identical to the gpt-3-encoder package).
  * `<|endoftext|>` in text is plain text; invalid UTF-8 is replaced byte by
@@ -234,8 +241,8 @@ gpt3_status_t gpt3_tokenizer_encode(const gpt3_tokenizer_t *tokenizer,
 
 /* The raw bytes of token `id` (not NUL-terminated; a token may end inside a
  * UTF-8 character), owned by the tokenizer; NULL for an id out of range. */
-const char *gpt3_tokenizer_token(const gpt3_tokenizer_t *tokenizer,
-                                 int32_t id, size_t *out_length);
+const char *gpt3_tokenizer_token(const gpt3_tokenizer_t *tokenizer, int32_t id,
+                                 size_t *out_length);
 
 /* 50257 for GPT-2's vocabulary; 0 for NULL. */
 int32_t gpt3_tokenizer_vocab_size(const gpt3_tokenizer_t *tokenizer);

@@ -71,9 +71,18 @@ gpt3_status_t nullArgument(const char *function) {
 }
 
 /// The buffer of state `name`, allocated and zeroed on first use, so a
-/// model that only generates never holds optimizer moments.
+/// model that only generates never holds optimizer moments. A slice of a
+/// stacked state is a view of the stack's buffer.
 gpt3_status_t stateBuffer(gpt3_context_t *ctx, const std::string &name,
                           void **out) {
+  auto slice = ctx->manifest.stateSlices.find(name);
+  if (slice != ctx->manifest.stateSlices.end()) {
+    void *stack = nullptr;
+    GPT3_RETURN_IF_ERROR(stateBuffer(ctx, slice->second.stack, &stack));
+    size_t floats = numElements(ctx->manifest.stateShapes.at(name));
+    *out = static_cast<float *>(stack) + slice->second.index * floats;
+    return nullptr;
+  }
   auto existing = ctx->states.find(name);
   if (existing != ctx->states.end()) {
     *out = existing->second;

@@ -57,15 +57,27 @@ gpt3_status_t declareState(Manifest &m, const ArgSpec &arg) {
                    shapeString(arg.shape));
 }
 
+/// Declares state `arg` and, for a stack, each slice under its own name.
+gpt3_status_t declareStack(Manifest &m, const ArgSpec &arg) {
+  GPT3_RETURN_IF_ERROR(declareState(m, arg));
+  ArgSpec slice = arg;
+  slice.shape.erase(slice.shape.begin());
+  for (size_t i = 0; i < arg.layers.size(); ++i) {
+    slice.name = arg.layers[i];
+    GPT3_RETURN_IF_ERROR(declareState(m, slice));
+    m.stateSlices[slice.name] = {arg.name, static_cast<int64_t>(i)};
+  }
+  return nullptr;
+}
+
 /// The arena offset of parameter argument `arg` of `entry`: its own, or for
 /// a stack (`layers`: the stacked parameters' names) the first layer's,
 /// after checking that the layers lie one after another in the arena with
 /// the slice shape, so that the stack is a view of it.
 gpt3_status_t resolveParam(const Manifest &m, const Entry &entry,
-                           const nlohmann::json &a, ArgSpec &arg) {
+                           ArgSpec &arg) {
   std::string where = "entry '" + entry.name + "' argument '" + arg.name + "'";
-  auto layers = a.find("layers");
-  if (layers == a.end()) {
+  if (arg.layers.empty()) {
     const Param *param = m.param(arg.name);
     if (!param)
       return malformed("entry '" + entry.name + "' takes unknown parameter '" +
@@ -73,11 +85,7 @@ gpt3_status_t resolveParam(const Manifest &m, const Entry &entry,
     arg.paramOffset = param->offset;
     return nullptr;
   }
-  auto names = layers->get<std::vector<std::string>>();
-  if (names.empty() || arg.shape.empty() ||
-      arg.shape[0] != static_cast<int64_t>(names.size()))
-    return malformed(where + " stacks " + std::to_string(names.size()) +
-                     " layers but has shape " + shapeString(arg.shape));
+  const std::vector<std::string> &names = arg.layers;
   std::vector<int64_t> slice(arg.shape.begin() + 1, arg.shape.end());
   size_t next = 0;
   for (const std::string &name : names) {
@@ -113,10 +121,18 @@ gpt3_status_t parseArg(Manifest &m, const Entry &entry, const nlohmann::json &a,
     return malformed("entry '" + entry.name + "' argument '" + arg.name +
                      "' has rank " + std::to_string(arg.shape.size()) +
                      ", more than 8");
+  if (auto layers = a.find("layers"); layers != a.end()) {
+    arg.layers = layers->get<std::vector<std::string>>();
+    if (arg.layers.empty() || arg.shape.empty() ||
+        arg.shape[0] != static_cast<int64_t>(arg.layers.size()))
+      return malformed("entry '" + entry.name + "' argument '" + arg.name +
+                       "' stacks " + std::to_string(arg.layers.size()) +
+                       " layers but has shape " + shapeString(arg.shape));
+  }
   if (arg.kind == GPT3_ARG_PARAM)
-    return resolveParam(m, entry, a, arg);
+    return resolveParam(m, entry, arg);
   if (arg.kind == GPT3_ARG_STATE)
-    return declareState(m, arg);
+    return declareStack(m, arg);
   return nullptr;
 }
 
@@ -141,7 +157,17 @@ gpt3_status_t parseEntry(Manifest &m, const nlohmann::json &e, void *symbols,
 /// which no longer moves.
 void buildView(Entry &entry) {
   for (const ArgSpec &arg : entry.args) {
+    std::vector<const char *> names;
+    for (const std::string &layer : arg.layers)
+      names.push_back(layer.c_str());
+    entry.layerViews.push_back(std::move(names));
+  }
+  for (size_t i = 0; i < entry.args.size(); ++i) {
+    const ArgSpec &arg = entry.args[i];
+    const std::vector<const char *> &names = entry.layerViews[i];
     gpt3_arg_t view{};
+    view.num_layers = static_cast<int32_t>(names.size());
+    view.layers = names.empty() ? nullptr : names.data();
     view.name = arg.name.c_str();
     view.kind = arg.kind;
     view.dtype = arg.dtype;

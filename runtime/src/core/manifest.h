@@ -27,6 +27,7 @@ struct ArgSpec {
   gpt3_dtype_t dtype;
   std::vector<int64_t> shape;
   size_t paramOffset = 0; // a parameter's place in the weight arena, floats
+  std::vector<std::string> layers; // a stack's slices, by their own names
 };
 
 struct Entry {
@@ -34,6 +35,7 @@ struct Entry {
   EntryFn fn = nullptr;
   std::vector<ArgSpec> args;
   std::vector<gpt3_arg_t> view; // `args` as the C API hands them out
+  std::vector<std::vector<const char *>> layerViews; // their `layers`
   int64_t workspaceBytes = 0;
 };
 
@@ -51,8 +53,14 @@ struct Manifest {
   std::vector<Param> params;
   size_t weightFloats = 0;
   std::vector<Entry> entries;
-  // A state's shape, the same in every entry point that names it.
+  // A state's shape, the same in every entry point that names it; a
+  // stacked state's slices are states too, views of the stack.
   std::map<std::string, std::vector<int64_t>> stateShapes;
+  struct StateSlice {
+    std::string stack;
+    int64_t index = 0;
+  };
+  std::map<std::string, StateSlice> stateSlices;
   int64_t workspaceBytes = 0; // the largest entry point's
 
   const Entry *entry(const std::string &name) const;

@@ -16,7 +16,8 @@ def Tfm_ScanOp : Tfm_Op<"scan", [RecursiveMemoryEffects,
                                  AttrSizedOperandSegments]> {
   let summary = "A body run `count` times over stacked inputs, with carries";
   let description = [{
-    Runs its body for `i = 0 .. count - 1`. The body's arguments are the
+    Runs its body for `i = 0 .. count - 1` (with `reverse`, for
+    `i = count - 1 .. 0`: the backward pass of a scan). The body's arguments are the
     iteration `i` (an index), the carries (the `inits` in the first
     iteration, then what the previous iteration yielded) and slice `i` of
     each stacked input `xs` (shape `(count, ...)`, the slice without the
@@ -39,12 +40,12 @@ def Tfm_ScanOp : Tfm_Op<"scan", [RecursiveMemoryEffects,
     } : tensor<1x64x768xf32>
     ```
   }];
-  let arguments = (ins I64Attr:$count, Variadic<Tfm_Tensor>:$inits,
-                       Variadic<Tfm_Tensor>:$xs);
+  let arguments = (ins I64Attr:$count, UnitAttr:$reverse,
+                       Variadic<Tfm_Tensor>:$inits, Variadic<Tfm_Tensor>:$xs);
   let results = (outs Variadic<Tfm_Tensor>:$results);
   let regions = (region SizedRegion<1>:$body);
   let assemblyFormat = [{
-    $count (`carry` `(` $inits^ `:` type($inits) `)`)?
+    $count (`reverse` $reverse^)? (`carry` `(` $inits^ `:` type($inits) `)`)?
     (`over` `(` $xs^ `:` type($xs) `)`)? $body attr-dict `:` type($results)
   }];
   let hasVerifier = 1;

@@ -71,6 +71,10 @@ struct ScanLowering : OpRewritePattern<ScanOp> {
     Block *body = loop.getBody();
     rewriter.setInsertionPointToStart(body);
     Value i = loop.getInductionVar();
+    if (op.getReverse()) // i = count - 1 - j
+      i = arith::SubIOp::create(
+          rewriter, loc,
+          arith::ConstantIndexOp::create(rewriter, loc, op.getCount() - 1), i);
     SmallVector<Value> bodyArgs = {i};
     llvm::append_range(bodyArgs,
                        loop.getRegionIterArgs().take_front(numCarries));
