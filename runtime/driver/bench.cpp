@@ -106,19 +106,30 @@ int benchCached(Context &ctx, int64_t pos, int iters, const std::string &name) {
     std::string argName = arg.name;
     if (arg.kind == GPT3_ARG_PARAM)
       weights += numElements(shape);
-    if (arg.kind != GPT3_ARG_STATE || shape.size() != 4 ||
-        argName.find("key") == std::string::npos)
+    if (arg.kind != GPT3_ARG_STATE || argName.find("key") == std::string::npos)
       continue;
-    // Per layer: the positions the last query sees, and the query-key
-    // pairs of the chunk (q k^T and p v, 2 flops each per channel).
-    size_t layer = std::stoul(argName.substr(2));
-    int64_t window = layer < windows.size() ? windows[layer].get<int64_t>() : 0;
+    // One layer's key cache (B, H, T, D), or a stack of them over the
+    // layers of a layer loop, each named.
+    std::vector<std::string> layers(arg.layers, arg.layers + arg.num_layers);
+    if (layers.empty())
+      layers.push_back(argName);
+    else
+      shape.erase(shape.begin());
+    if (shape.size() != 4)
+      continue;
     int64_t width = shape[0] * shape[1] * shape[3];
-    for (int64_t q = pos; q < pos + fresh; ++q) {
-      int64_t seen = window ? std::min<int64_t>(window, q + 1) : q + 1;
-      attention += 2.0 * 2.0 * width * seen;
-      if (q == pos + fresh - 1)
-        cache += 2.0 * width * seen; // keys and values
+    for (const std::string &layerName : layers) {
+      // Per layer: the positions the last query sees, and the query-key
+      // pairs of the chunk (q k^T and p v, 2 flops each per channel).
+      size_t layer = std::stoul(layerName.substr(2));
+      int64_t window =
+          layer < windows.size() ? windows[layer].get<int64_t>() : 0;
+      for (int64_t q = pos; q < pos + fresh; ++q) {
+        int64_t seen = window ? std::min<int64_t>(window, q + 1) : q + 1;
+        attention += 2.0 * 2.0 * width * seen;
+        if (q == pos + fresh - 1)
+          cache += 2.0 * width * seen; // keys and values
+      }
     }
   }
   double tokens = static_cast<double>(tokenShape[0] * fresh);

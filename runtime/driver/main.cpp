@@ -55,6 +55,17 @@ int commandInfo(Context &ctx) {
                     nlohmann::json(shapeOf(arg)).dump().c_str());
     std::printf("\n");
   }
+  // The memory plan gpt3-compile made, in bytes.
+  for (const nlohmann::json &entry : ctx.manifest["entries"]) {
+    if (!entry.contains("memory"))
+      continue;
+    const nlohmann::json &m = entry["memory"];
+    std::printf("memory %s:", entry["name"].get<std::string>().c_str());
+    for (const char *part : {"weights", "gradients", "moments", "workspace",
+                             "saved_activations", "kv_caches", "io", "total"})
+      std::printf(" %s %lld", part, m.value(part, 0LL));
+    std::printf("\n");
+  }
   return 0;
 }
 

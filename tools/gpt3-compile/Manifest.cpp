@@ -138,10 +138,16 @@ void gpt3::addWorkspaceSizes(json::Object &manifest, ModuleOp lowered) {
     std::optional<StringRef> name = object->getString("name");
     auto func = lowered.lookupSymbol<LLVM::LLVMFuncOp>(*name);
     int64_t bytes = 0;
-    if (func)
+    int64_t saved = 0;
+    if (func) {
       if (auto attr = func->getAttrOfType<IntegerAttr>("tfm.workspace_bytes"))
         bytes = attr.getInt();
+      if (auto attr =
+              func->getAttrOfType<IntegerAttr>("tfm.saved_activation_bytes"))
+        saved = attr.getInt();
+    }
     (*object)["workspace_bytes"] = bytes;
+    (*object)["saved_activation_bytes"] = saved;
     if (json::Array *args = object->getArray("args"))
       args->push_back(json::Object{{"name", "workspace"},
                                    {"kind", "workspace"},

@@ -12,6 +12,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "Manifest.h"
+#include "MemoryPlan.h"
 #include "Target.h"
 
 #include "tfm/Frontend/GraphBuilder.h"
@@ -123,6 +124,18 @@ cl::opt<bool> printSummary(
     "print-summary",
     cl::desc("Print the hyperparameters and a summary of the tfm IR"),
     cl::cat(category));
+cl::opt<bool> memoryReport(
+    "memory-report",
+    cl::desc("Print, per entry point, the memory the model binary needs: "
+             "weights, gradients, AdamW moments, workspace peak (with the "
+             "activations kept for the backward pass), KV caches, inputs "
+             "and outputs, total. Without --emit, nothing else is written"),
+    cl::cat(category));
+cl::opt<std::string> memoryBudget(
+    "memory-budget",
+    cl::desc("Fail (exit 1, naming the shortfall) when an entry point needs "
+             "more than this, e.g. 24GiB"),
+    cl::value_desc("size"), cl::cat(category));
 cl::opt<bool> listPresets("list-presets",
                           cl::desc("Print the built-in model names"),
                           cl::cat(category));
@@ -206,6 +219,14 @@ int main(int argc, char **argv) {
   if (emit == EmitKind::Exe && outputFile == "-")
     return fail("--emit=exe needs an output path: -o <binary>");
 
+  std::optional<int64_t> budget;
+  if (memoryBudget.getNumOccurrences()) {
+    Expected<int64_t> parsed = gpt3::parseByteSize(memoryBudget);
+    if (!parsed)
+      return fail("--memory-budget: " + toString(parsed.takeError()));
+    budget = *parsed;
+  }
+
   std::vector<std::string> warnings;
   Expected<tfm::ModelConfig> config = tfm::loadConfig(configName, &warnings);
   if (!config)
@@ -228,8 +249,12 @@ int main(int argc, char **argv) {
   bool reportsOnly = (printSummary || printParams) &&
                      !emit.getNumOccurrences() &&
                      !compileTo.getNumOccurrences();
+  // The memory plan needs the buffer plan: without --emit it is the only
+  // output, after a compile to the LLVM dialect.
+  bool planOnly = (memoryReport || budget) && !emit.getNumOccurrences() &&
+                  !compileTo.getNumOccurrences();
   if (reportsOnly ||
-      (emit == EmitKind::Tfm &&
+      (!planOnly && emit == EmitKind::Tfm &&
        (!compileTo.getNumOccurrences() || compileTo == StopAt::Tfm)))
     return writeOutput([&](raw_pwrite_stream &os) {
       if (printSummary)
@@ -275,6 +300,14 @@ int main(int argc, char **argv) {
     });
 
   gpt3::addWorkspaceSizes(manifest, module);
+  gpt3::addMemoryPlan(manifest);
+  if (memoryReport)
+    gpt3::printMemoryPlan(manifest, outs());
+  if (budget)
+    if (Error e = gpt3::checkMemoryBudget(manifest, *budget))
+      return fail("does not fit the memory budget: " + toString(std::move(e)));
+  if (planOnly)
+    return 0;
   manifest["device"] = target->deviceName();
   std::string manifestText;
   raw_string_ostream(manifestText) << json::Value(std::move(manifest));

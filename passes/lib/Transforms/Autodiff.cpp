@@ -28,6 +28,10 @@ using namespace mlir::tfm;
 
 namespace {
 
+/// Bytes of the activations a function's scans keep for their backward
+/// pass (their residuals), read by the memory plan.
+constexpr StringLiteral kSavedBytesAttr = "tfm.saved_activation_bytes";
+
 /// A tensor of `type` filled with `value`.
 Value filled(OpBuilder &b, Location loc, Type type, double value) {
   auto tensor = llvm::cast<RankedTensorType>(type);
@@ -248,6 +252,16 @@ LogicalResult Adjoint::buildScanVjp(ScanOp scan, ArrayRef<Value> resultGrads,
   terminator->setOperands(forwardYields);
   scan->replaceAllUsesWith(
       saving.getResults().take_front(scan.getNumResults()));
+  // What the backward pass keeps, for the memory plan.
+  auto func = saving->getParentOfType<func::FuncOp>();
+  int64_t saved = 0;
+  if (auto known = func->getAttrOfType<IntegerAttr>(kSavedBytesAttr))
+    saved = known.getInt();
+  for (Value stack : saving.getResults().drop_front(scan.getNumResults())) {
+    auto type = cast<RankedTensorType>(stack.getType());
+    saved += type.getNumElements() * type.getElementTypeBitWidth() / 8;
+  }
+  func->setAttr(kSavedBytesAttr, b.getI64IntegerAttr(saved));
 
   // The backward scan, where the adjoint walk has reached.
   b.restoreInsertionPoint(outer);
