@@ -267,10 +267,24 @@ gpt3_status_t initWeights(gpt3_context_t *ctx, uint64_t seed) {
   int64_t layers = 0;
   for (const Param &p : ctx->manifest.params)
     layers += endsWith(p.name, ".ln_1.weight");
-  Normal normal(seed);
+  // Drawn in Hugging Face order (wte, wpe, h.0.*, h.1.*, ..., ln_f), not
+  // the arena's slot by slot, so a seed gives the same model whatever the
+  // layout.
+  std::vector<const Param *> order;
   for (const Param &p : ctx->manifest.params)
+    order.push_back(&p);
+  auto rank = [](const Param *p) {
+    if (p->name.rfind("h.", 0) != 0)
+      return std::pair<int, long>{p->name.rfind("ln_f.", 0) == 0 ? 2 : 0, 0};
+    return std::pair<int, long>{1, std::stol(p->name.substr(2))};
+  };
+  std::stable_sort(
+      order.begin(), order.end(),
+      [&](const Param *a, const Param *b) { return rank(a) < rank(b); });
+  Normal normal(seed);
+  for (const Param *p : order)
     if (gpt3_status_t s =
-            initParam(p, layers, normal, *ctx->device, arena + p.offset)) {
+            initParam(*p, layers, normal, *ctx->device, arena + p->offset)) {
       ctx->device->deallocate(arena);
       return s;
     }
