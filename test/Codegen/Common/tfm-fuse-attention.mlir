@@ -1,6 +1,7 @@
 // RUN: gpt3-opt %s --split-input-file --tfm-fuse-attention --canonicalize --cse --verify-each | FileCheck %s
 // RUN: gpt3-opt %s --split-input-file --tfm-fuse-attention="query-block=32 key-block=32" --canonicalize --cse | FileCheck %s --check-prefix=TILES
 // RUN: gpt3-opt %s --split-input-file --tfm-fuse-attention="min-block=256" | FileCheck %s --check-prefix=UNFUSED
+// RUN: gpt3-opt %s --split-input-file --tfm-fuse-attention="cache-block=64" --canonicalize --cse | FileCheck %s --check-prefix=CACHE
 
 // The tiles are the caller's: 32 x 32 tiles give four query blocks per
 // head; a minimum block above every divisor of T leaves the op unfused.
@@ -87,6 +88,11 @@ func.func @dense(%qkv: tensor<2x48x96xf32>) -> tensor<2x48x32xf32> {
 //       CHECK:       tensor.extract_slice %[[V]][0, %[[H]], %[[SLOT]], 0] [1, 1, 128, 8] {{.*}} to tensor<128x8xf32>
 //       CHECK:       linalg.contract {{.*}} -> tensor<1x128xf32>
 //       CHECK:   return {{.*}}, %[[K]], %[[V]]
+// With cache-block=64, blocks of 64 cached positions.
+// CACHE-LABEL: func.func @decode
+//       CACHE:   arith.divui %{{.*}}, %c64
+//       CACHE:   tensor.extract_slice %{{.*}} [1, 1, 64, 8] {{.*}} to tensor<64x8xf32>
+//       CACHE:   linalg.contract {{.*}} -> tensor<1x64xf32>
 func.func @decode(%qkv: tensor<1x1x96xf32>, %kc: tensor<1x4x256x8xf32>, %vc: tensor<1x4x256x8xf32>, %pos: tensor<i32>) -> (tensor<1x1x32xf32>, tensor<1x4x256x8xf32>, tensor<1x4x256x8xf32>) {
   %o:3 = tfm.cached_attention %qkv, %kc, %vc at %pos {num_heads = 4 : i64, pattern = #tfm.pattern<dense>} : (tensor<1x1x96xf32>, tensor<1x4x256x8xf32>, tensor<1x4x256x8xf32>, tensor<i32>) -> (tensor<1x1x32xf32>, tensor<1x4x256x8xf32>, tensor<1x4x256x8xf32>)
   return %o#0, %o#1, %o#2 : tensor<1x1x32xf32>, tensor<1x4x256x8xf32>, tensor<1x4x256x8xf32>

@@ -94,7 +94,7 @@ public:
       // A prefill of the whole capacity sees only its own tokens.
       attended = attention(op.getQkv(), type);
     } else {
-      int64_t block = largestDivisor(capacity, kCacheBlock);
+      int64_t block = largestDivisor(capacity, tiles.cacheBlock);
       std::pair<Value, Value> range =
           cacheBlockRange(b, loc, start, seq, block, window);
       Value lo = range.first, hi = range.second;
@@ -212,7 +212,7 @@ struct TfmFuseAttentionPass
     : tfm::impl::TfmFuseAttentionPassBase<TfmFuseAttentionPass> {
   using Base::Base;
   void runOnOperation() override {
-    AttentionTiles tiles{queryBlock, keyBlock, gradBlock, minBlock};
+    AttentionTiles tiles{queryBlock, keyBlock, gradBlock, minBlock, cacheBlock};
     RewritePatternSet patterns(&getContext());
     populateFlashAttentionPatterns(patterns, tiles);
     walkAndApplyPatterns(getOperation(), std::move(patterns));

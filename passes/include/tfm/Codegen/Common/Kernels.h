@@ -27,6 +27,7 @@ struct AttentionTiles {
   int64_t keyBlock = 64;   // keys per step of the forward's online softmax
   int64_t gradBlock = 64;  // queries and keys per backward tile
   int64_t minBlock = 16;
+  int64_t cacheBlock = 128; // cached positions per step of a decode's softmax
 };
 
 /// Tiles of the residual + layer norm kernel.

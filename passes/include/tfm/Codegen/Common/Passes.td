@@ -84,6 +84,10 @@ def TfmFuseAttentionPass : Pass<"tfm-fuse-attention", "func::FuncOp"> {
     Option<"minBlock", "min-block", "int64_t", "16",
            "Smallest tile worth a kernel: a sequence without such a divisor "
            "(a prime T) keeps the unfused lowering">,
+    Option<"cacheBlock", "cache-block", "int64_t", "128",
+           "Cached positions per step of the online softmax of a prefill "
+           "chunk or decode step (the largest divisor of the cache's "
+           "capacity up to it)">,
   ];
   let dependentDialects = [
     "arith::ArithDialect", "linalg::LinalgDialect", "math::MathDialect",
