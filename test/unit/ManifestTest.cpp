@@ -47,9 +47,9 @@ std::string failure(const std::string &text, gpt3_status_code_t code) {
   return message;
 }
 
-/// kValid with `from` replaced by `to`.
-std::string edited(const std::string &from, const std::string &to) {
-  std::string text = kValid;
+/// `text` (kValid by default) with `from` replaced by `to`.
+std::string edited(const std::string &from, const std::string &to,
+                   std::string text = kValid) {
   size_t at = text.find(from);
   EXPECT_NE(at, std::string::npos) << from;
   return text.replace(at, from.size(), to);
@@ -131,13 +131,6 @@ const char kStacked[] = R"({
                          "dtype": "f32", "shape": [2, 16],
                          "layers": ["m.h.0.ln_1.bias", "m.h.2.ln_1.bias"]}]}]})";
 
-std::string stackedEdited(const std::string &from, const std::string &to) {
-  std::string text = kStacked;
-  size_t at = text.find(from);
-  EXPECT_NE(at, std::string::npos) << from;
-  return text.replace(at, from.size(), to);
-}
-
 TEST(ManifestTest, StackedParameterIsAViewOfItsLayers) {
   Manifest m;
   ASSERT_EQ(parseManifest(kStacked, RTLD_DEFAULT, m), nullptr);
@@ -159,20 +152,21 @@ TEST(ManifestTest, StackedParameterIsAViewOfItsLayers) {
 TEST(ManifestTest, MalformedStacksAreStatuses) {
   const std::string prefix = "the artefact's manifest is malformed: entry "
                              "'forward' argument 'h[0::2].ln_1.bias' ";
-  EXPECT_EQ(failure(stackedEdited(R"("shape": [2, 16])", R"("shape": [3, 16])"),
-                    GPT3_STATUS_DATA_LOSS),
-            prefix + "stacks 2 layers but has shape [3, 16]");
-  EXPECT_EQ(failure(stackedEdited(R"("h.0.ln_1.bias", "h.2)",
-                                  R"("h.0.ln_1.bias", "h.9)"),
+  EXPECT_EQ(
+      failure(edited(R"("shape": [2, 16])", R"("shape": [3, 16])", kStacked),
+              GPT3_STATUS_DATA_LOSS),
+      prefix + "stacks 2 layers but has shape [3, 16]");
+  EXPECT_EQ(failure(edited(R"("h.0.ln_1.bias", "h.2)",
+                           R"("h.0.ln_1.bias", "h.9)", kStacked),
                     GPT3_STATUS_DATA_LOSS),
             prefix + "stacks unknown parameter 'h.9.ln_1.bias'");
-  EXPECT_EQ(failure(stackedEdited(R"("h.0.ln_1.bias", "h.2)",
-                                  R"("h.0.ln_1.bias", "h.1)"),
+  EXPECT_EQ(failure(edited(R"("h.0.ln_1.bias", "h.2)",
+                           R"("h.0.ln_1.bias", "h.1)", kStacked),
                     GPT3_STATUS_DATA_LOSS),
             prefix + "stacks 'h.1.ln_1.bias', which does not follow the "
                      "previous layer in the weight arena");
-  EXPECT_EQ(failure(stackedEdited(R"("layers": ["h.0.ln_1.bias")",
-                                  R"("layers": ["wte.weight")"),
+  EXPECT_EQ(failure(edited(R"("layers": ["h.0.ln_1.bias")",
+                           R"("layers": ["wte.weight")", kStacked),
                     GPT3_STATUS_DATA_LOSS),
             prefix + "stacks 'wte.weight' of shape [512, 16] as [16]");
 }
