@@ -51,3 +51,10 @@ def can_mount_tmpfs():
 
 if can_mount_tmpfs():
     config.available_features.add("tmpfs")
+
+# ptxas assembles the GPU kernels' PTX; it comes with the CUDA toolkit.
+# Without the toolkit, the tests that need it are reported unsupported.
+ptxas = os.path.join(os.environ.get("CUDA_HOME", "/usr/local/cuda"), "bin", "ptxas")
+if os.access(ptxas, os.X_OK):
+    config.available_features.add("ptxas")
+    config.substitutions.append(("%ptxas", ptxas))

@@ -8,13 +8,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "Linker.h"
 #include "ObjectEmitter.h"
 #include "Target.h"
-
-#include "llvm/IR/LLVMContext.h"
-#include "llvm/Support/FileSystem.h"
-#include "llvm/Support/FileUtilities.h"
 
 using namespace llvm;
 
@@ -36,39 +31,11 @@ public:
   Error emit(mlir::ModuleOp module, StringRef manifest, gpt3::Artefact kind,
              raw_pwrite_stream &os, StringRef outputPath,
              StringRef libDir) const override {
-    gpt3::TargetOptions target;
-    target.cpu = options.cpu;
-    target.optLevel = options.optLevel;
-    Expected<std::unique_ptr<TargetMachine>> machine =
-        gpt3::createTargetMachine(target);
-    if (!machine)
-      return machine.takeError();
-    LLVMContext context;
-    Expected<std::unique_ptr<Module>> llvmModule = gpt3::translateAndOptimize(
-        module, context, **machine, options.optLevel, manifest);
-    if (!llvmModule)
-      return llvmModule.takeError();
-    if (kind == gpt3::Artefact::LlvmIr) {
-      (*llvmModule)->print(os, nullptr);
-      return Error::success();
-    }
-    if (kind == gpt3::Artefact::Object)
-      return gpt3::emitObject(**llvmModule, **machine, os);
-
-    // An executable: the object to a temporary file, then the link.
-    SmallString<128> objectPath;
-    int fd;
-    if (std::error_code ec =
-            sys::fs::createTemporaryFile("gpt3-model", "o", fd, objectPath))
-      return createStringError(ec, "cannot create a temporary object file: " +
-                                       ec.message());
-    FileRemover removeObject(objectPath);
-    {
-      raw_fd_ostream objectOs(fd, /*shouldClose=*/true);
-      if (Error e = gpt3::emitObject(**llvmModule, **machine, objectOs))
-        return e;
-    }
-    return gpt3::linkExecutable(objectPath, outputPath, libDir);
+    gpt3::TargetOptions host;
+    host.cpu = options.cpu;
+    host.optLevel = options.optLevel;
+    return gpt3::emitHostArtefact(module, manifest, kind, host, os, outputPath,
+                                  libDir);
   }
 
 private:

@@ -5,6 +5,8 @@
 //===----------------------------------------------------------------------===//
 
 #include "ObjectEmitter.h"
+#include "Linker.h"
+#include "Target.h"
 
 #include "mlir/Target/LLVMIR/Export.h"
 #include "llvm/ADT/StringMap.h"
@@ -13,6 +15,8 @@
 #include "llvm/IR/LegacyPassManager.h"
 #include "llvm/MC/TargetRegistry.h"
 #include "llvm/Passes/PassBuilder.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/FileUtilities.h"
 #include "llvm/Support/TargetSelect.h"
 #include "llvm/Target/TargetMachine.h"
 #include "llvm/TargetParser/Host.h"
@@ -26,7 +30,7 @@ gpt3::createTargetMachine(const TargetOptions &options) {
   InitializeNativeTargetAsmPrinter();
   Triple triple(sys::getDefaultTargetTriple());
   std::string error;
-  const Target *target = TargetRegistry::lookupTarget(triple, error);
+  const llvm::Target *target = TargetRegistry::lookupTarget(triple, error);
   if (!target)
     return createStringError(inconvertibleErrorCode(), error);
 
@@ -108,4 +112,40 @@ Error gpt3::emitObject(Module &module, TargetMachine &machine,
                              "the target cannot emit object files");
   pm.run(module);
   return Error::success();
+}
+
+Error gpt3::emitHostArtefact(mlir::ModuleOp module, StringRef manifest,
+                             Artefact kind, const TargetOptions &options,
+                             raw_pwrite_stream &os, StringRef outputPath,
+                             StringRef libDir) {
+  Expected<std::unique_ptr<TargetMachine>> machine =
+      gpt3::createTargetMachine(options);
+  if (!machine)
+    return machine.takeError();
+  LLVMContext context;
+  Expected<std::unique_ptr<Module>> llvmModule = gpt3::translateAndOptimize(
+      module, context, **machine, options.optLevel, manifest);
+  if (!llvmModule)
+    return llvmModule.takeError();
+  if (kind == gpt3::Artefact::LlvmIr) {
+    (*llvmModule)->print(os, nullptr);
+    return Error::success();
+  }
+  if (kind == gpt3::Artefact::Object)
+    return gpt3::emitObject(**llvmModule, **machine, os);
+
+  // An executable: the object to a temporary file, then the link.
+  SmallString<128> objectPath;
+  int fd;
+  if (std::error_code ec =
+          sys::fs::createTemporaryFile("gpt3-model", "o", fd, objectPath))
+    return createStringError(ec, "cannot create a temporary object file: " +
+                                     ec.message());
+  FileRemover removeObject(objectPath);
+  {
+    raw_fd_ostream objectOs(fd, /*shouldClose=*/true);
+    if (Error e = gpt3::emitObject(**llvmModule, **machine, objectOs))
+      return e;
+  }
+  return gpt3::linkExecutable(objectPath, outputPath, libDir);
 }

@@ -43,6 +43,18 @@ translateAndOptimize(mlir::ModuleOp module, llvm::LLVMContext &context,
 llvm::Error emitObject(llvm::Module &module, llvm::TargetMachine &machine,
                        llvm::raw_pwrite_stream &os);
 
+enum class Artefact;
+
+/// Writes the artefact `kind` of `module` (host code in the LLVM dialect,
+/// kernels already serialized into it) for the host CPU: LLVM IR or an
+/// object to `os`, or an executable at `outputPath` linked with the
+/// archives in `libDir`.
+llvm::Error emitHostArtefact(mlir::ModuleOp module, llvm::StringRef manifest,
+                             Artefact kind, const TargetOptions &options,
+                             llvm::raw_pwrite_stream &os,
+                             llvm::StringRef outputPath,
+                             llvm::StringRef libDir);
+
 } // namespace gpt3
 
 #endif // GPT3_COMPILE_OBJECTEMITTER_H

@@ -56,6 +56,19 @@ struct CpuTargetOptions {
 
 std::unique_ptr<Target> createCpuTarget(const CpuTargetOptions &options);
 
+/// Settings of the NVIDIA GPU target.
+struct CudaTargetOptions {
+  std::string arch = "sm_90a"; // the GPU the kernels are built for
+  std::string cpu = "native";  // the host code's CPU
+  unsigned optLevel = 3;
+  bool fuse = true;
+  bool hostEmulation = false;          // the distributed form on the host CPU
+  std::string binaryFormat = "fatbin"; // what gpu-module-to-binary embeds
+  std::string cudaPath = "/usr/local/cuda"; // libdevice, ptxas, fatbinary
+};
+
+std::unique_ptr<Target> createCudaTarget(const CudaTargetOptions &options);
+
 } // namespace gpt3
 
 #endif // GPT3_COMPILE_TARGET_H

@@ -20,6 +20,7 @@
 #include "tfm/Frontend/ModelReport.h"
 #include "tfm/Pipelines/Pipelines.h"
 
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/IR/Verifier.h"
@@ -39,8 +40,8 @@ using namespace llvm;
 using namespace mlir;
 
 namespace {
-enum class EmitKind { Tfm, Linalg, Llvm, Obj, Exe };
-enum class TargetKind { Cpu };
+enum class EmitKind { Tfm, Linalg, Llvm, Ptx, Obj, Exe };
+enum class TargetKind { Cpu, Cuda };
 /// Where --compile-to stops: the IR as built, or after a phase.
 enum class StopAt { Tfm, Preprocessing, Linalg, Codegen, LlvmDialect };
 
@@ -73,6 +74,9 @@ cl::opt<EmitKind>
                     clEnumValN(EmitKind::Linalg, "linalg", "linalg on tensors"),
                     clEnumValN(EmitKind::Llvm, "llvm",
                                "optimized LLVM IR for the CPU"),
+                    clEnumValN(EmitKind::Ptx, "ptx",
+                               "the kernels' PTX, as ptxas reads it "
+                               "(--target=cuda)"),
                     clEnumValN(EmitKind::Obj, "obj",
                                "an object file with the entry "
                                "points and the manifest"),
@@ -99,8 +103,29 @@ cl::opt<TargetKind>
     targetKind("target", cl::desc("What the code runs on"),
                cl::values(clEnumValN(TargetKind::Cpu, "cpu",
                                      "the host CPU: LLVM, vectorized, OpenMP "
-                                     "threads (default)")),
+                                     "threads (default)"),
+                          clEnumValN(TargetKind::Cuda, "cuda",
+                                     "an NVIDIA GPU: kernels (cubin and PTX) "
+                                     "in the binary, launched through the "
+                                     "runtime's CUDA device; host code for "
+                                     "--cpu")),
                cl::init(TargetKind::Cpu), cl::cat(category));
+cl::opt<std::string>
+    gpuArch("gpu-arch",
+            cl::desc("With --target=cuda: the GPU the kernels are built for "
+                     "(default sm_90a: H100, H200)"),
+            cl::init("sm_90a"), cl::cat(category));
+cl::opt<std::string> cudaPath(
+    "cuda-path",
+    cl::desc("With --target=cuda: the CUDA toolkit, for libdevice, ptxas and "
+             "fatbinary (default: $CUDA_HOME, else /usr/local/cuda)"),
+    cl::cat(category));
+cl::opt<bool> gpuHostEmulation(
+    "gpu-host-emulation",
+    cl::desc("With --target=cuda: run the GPU's distributed form (thread "
+             "blocks, their steps and scratch) on the host CPU instead, to "
+             "check it without a GPU; the binary runs with --device cpu"),
+    cl::cat(category));
 cl::opt<std::string> outputFile("o", cl::desc("Output file"),
                                 cl::value_desc("path"), cl::init("-"),
                                 cl::cat(category));
@@ -279,11 +304,42 @@ int main(int argc, char **argv) {
                   "the --emit kind it equals (tfm, linalg)");
     stop = compileTo;
   }
-  gpt3::CpuTargetOptions cpuOptions;
-  cpuOptions.cpu = cpu;
-  cpuOptions.optLevel = optLevel;
-  cpuOptions.fuse = !noFuse;
-  std::unique_ptr<gpt3::Target> target = gpt3::createCpuTarget(cpuOptions);
+  if (targetKind != TargetKind::Cuda &&
+      (gpuArch.getNumOccurrences() || gpuHostEmulation ||
+       cudaPath.getNumOccurrences() || emit == EmitKind::Ptx))
+    return fail("--gpu-arch, --gpu-host-emulation, --cuda-path and "
+                "--emit=ptx need --target=cuda");
+  if (emit == EmitKind::Ptx && gpuHostEmulation)
+    return fail("--emit=ptx has no kernels to write with "
+                "--gpu-host-emulation");
+  std::unique_ptr<gpt3::Target> target;
+  if (targetKind == TargetKind::Cuda) {
+    gpt3::CudaTargetOptions cudaOptions;
+    cudaOptions.arch = gpuArch;
+    cudaOptions.cpu = cpu;
+    cudaOptions.optLevel = optLevel;
+    cudaOptions.fuse = !noFuse;
+    cudaOptions.hostEmulation = gpuHostEmulation;
+    if (emit == EmitKind::Ptx)
+      cudaOptions.binaryFormat = "isa";
+    cudaOptions.cudaPath = cudaPath;
+    if (cudaPath.empty()) {
+      const char *home = std::getenv("CUDA_HOME");
+      cudaOptions.cudaPath = home && *home ? home : "/usr/local/cuda";
+    }
+    std::string libdevice =
+        cudaOptions.cudaPath + "/nvvm/libdevice/libdevice.10.bc";
+    if (!gpuHostEmulation && !sys::fs::exists(libdevice))
+      return fail("no CUDA toolkit at " + cudaOptions.cudaPath + " (" +
+                  libdevice + " is missing); give --cuda-path");
+    target = gpt3::createCudaTarget(cudaOptions);
+  } else {
+    gpt3::CpuTargetOptions cpuOptions;
+    cpuOptions.cpu = cpu;
+    cpuOptions.optLevel = optLevel;
+    cpuOptions.fuse = !noFuse;
+    target = gpt3::createCpuTarget(cpuOptions);
+  }
 
   // The manifest describes the tfm-level signatures, which the lowering
   // turns into bare pointers.
@@ -296,6 +352,15 @@ int main(int argc, char **argv) {
   if (stop)
     return writeOutput([&](raw_pwrite_stream &os) {
       module->print(os);
+      return Error::success();
+    });
+
+  if (emit == EmitKind::Ptx)
+    return writeOutput([&](raw_pwrite_stream &os) {
+      module.walk([&](gpu::BinaryOp binary) {
+        for (mlir::Attribute object : binary.getObjects())
+          os << cast<gpu::ObjectAttr>(object).getObject().getValue();
+      });
       return Error::success();
     });
 

@@ -8,12 +8,22 @@
 
 #include "tfm/Codegen/CPU/Passes.h"
 #include "tfm/Codegen/Common/Passes.h"
+#include "tfm/Codegen/GPU/Passes.h"
 #include "tfm/Conversion/Passes.h"
 #include "tfm/Transforms/Passes.h"
 
 #include "tfm/Dialect/TfmOps.h"
 
+#include "mlir/Conversion/ArithToLLVM/ArithToLLVM.h"
+#include "mlir/Conversion/ControlFlowToLLVM/ControlFlowToLLVM.h"
+#include "mlir/Conversion/FuncToLLVM/ConvertFuncToLLVM.h"
+#include "mlir/Conversion/GPUToNVVM/GPUToNVVM.h"
+#include "mlir/Conversion/IndexToLLVM/IndexToLLVM.h"
+#include "mlir/Conversion/MathToLLVM/MathToLLVM.h"
+#include "mlir/Conversion/MemRefToLLVM/MemRefToLLVM.h"
+#include "mlir/Conversion/NVVMToLLVM/NVVMToLLVM.h"
 #include "mlir/Conversion/Passes.h"
+#include "mlir/Conversion/UBToLLVM/UBToLLVM.h"
 #include "mlir/Conversion/VectorToSCF/VectorToSCF.h"
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -23,8 +33,12 @@
 #include "mlir/Dialect/Bufferization/Transforms/Passes.h"
 #include "mlir/Dialect/ControlFlow/IR/ControlFlow.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/GPU/Transforms/Passes.h"
 #include "mlir/Dialect/Index/IR/IndexDialect.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/LLVMIR/NVVMDialect.h"
+#include "mlir/Dialect/LLVMIR/Transforms/OptimizeForNVVM.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Linalg/Passes.h"
 #include "mlir/Dialect/Linalg/Transforms/BufferizableOpInterfaceImpl.h"
@@ -45,8 +59,11 @@
 #include "mlir/Dialect/Vector/Transforms/BufferizableOpInterfaceImpl.h"
 #include "mlir/Dialect/Vector/Transforms/Passes.h"
 #include "mlir/Pass/PassRegistry.h"
+#include "mlir/Target/LLVM/NVVM/Target.h"
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/GPU/GPUToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/NVVM/NVVMToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/OpenMP/OpenMPToLLVMIRTranslation.h"
 #include "mlir/Transforms/Passes.h"
 
@@ -56,6 +73,30 @@ namespace {
 void addCleanup(OpPassManager &pm) {
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
+}
+
+/// One-shot bufferization of every entry point: identity layouts at the
+/// boundary (bare pointers), results written into caller-provided buffers,
+/// states updated in place.
+void addBufferization(OpPassManager &pm) {
+  bufferization::OneShotBufferizePassOptions bufferize;
+  bufferize.bufferizeFunctionBoundaries = true;
+  bufferize.functionBoundaryTypeConversion =
+      bufferization::LayoutMapOption::IdentityLayoutMap;
+  // A tile computed into a tensor.empty and then inserted into a slice of a
+  // buffer (a new key into its cache slot) is computed in the slot itself.
+  pm.addPass(bufferization::createEmptyTensorEliminationPass());
+  pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
+  // A KV cache comes in and goes out updated in place: the result is the
+  // argument's buffer, so it is dropped rather than copied out. Loops that
+  // update a cache row by row hand back their init buffer; canonicalization
+  // folds those results to the argument itself.
+  pm.addPass(createCanonicalizerPass());
+  pm.addNestedPass<func::FuncOp>(tfm::createTfmUpdateStateInPlacePass());
+  bufferization::BufferResultsToOutParamsPassOptions outParams;
+  outParams.hoistStaticAllocs = true;
+  outParams.modifyPublicFunctions = true;
+  pm.addPass(bufferization::createBufferResultsToOutParamsPass(outParams));
 }
 } // namespace
 
@@ -113,26 +154,7 @@ void tfm::buildTfmCpuCodegenPipeline(OpPassManager &pm,
   funcPm.addPass(tfm::createTfmCpuTileAndVectorizePass(tiling));
   addCleanup(funcPm);
 
-  // Buffers: identity layouts at the boundary (bare pointers), results
-  // written into caller-provided buffers.
-  bufferization::OneShotBufferizePassOptions bufferize;
-  bufferize.bufferizeFunctionBoundaries = true;
-  bufferize.functionBoundaryTypeConversion =
-      bufferization::LayoutMapOption::IdentityLayoutMap;
-  // A tile computed into a tensor.empty and then inserted into a slice of a
-  // buffer (a new key into its cache slot) is computed in the slot itself.
-  pm.addPass(bufferization::createEmptyTensorEliminationPass());
-  pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
-  // A KV cache comes in and goes out updated in place: the result is the
-  // argument's buffer, so it is dropped rather than copied out. Loops that
-  // update a cache row by row hand back their init buffer; canonicalization
-  // folds those results to the argument itself.
-  pm.addPass(createCanonicalizerPass());
-  pm.addNestedPass<func::FuncOp>(tfm::createTfmUpdateStateInPlacePass());
-  bufferization::BufferResultsToOutParamsPassOptions outParams;
-  outParams.hoistStaticAllocs = true;
-  outParams.modifyPublicFunctions = true;
-  pm.addPass(bufferization::createBufferResultsToOutParamsPass(outParams));
+  addBufferization(pm);
   OpPassManager &bufferPm = pm.nest<func::FuncOp>();
   addCleanup(bufferPm);
   // Bufferizing scf.forall copies each tile onto an identical subview; CSE
@@ -198,6 +220,111 @@ void tfm::buildTfmCpuToLlvmPipeline(OpPassManager &pm,
   pm.addPass(tfm::createTfmCpuPackEntryPointsPass());
 }
 
+void tfm::buildTfmGpuCodegenPipeline(
+    OpPassManager &pm, const tfm::TfmGpuPipelineOptions &options) {
+  // Matmuls in thread blocks with their epilogues, on tensors.
+  OpPassManager &funcPm = pm.nest<func::FuncOp>();
+  funcPm.addPass(tfm::createTfmGpuSelectBlockTilesPass());
+  if (options.fuse) {
+    funcPm.addPass(tfm::createTfmFuseMatmulEpiloguesPass());
+    addCleanup(funcPm);
+  }
+  addBufferization(pm);
+  // Every loop nest a grid of blocks; every step in a block shared by its
+  // threads.
+  OpPassManager &bufferPm = pm.nest<func::FuncOp>();
+  addCleanup(bufferPm);
+  tfm::TfmGpuTileToBlocksPassOptions blocks;
+  blocks.blockElements = options.blockElements;
+  bufferPm.addPass(tfm::createTfmGpuTileToBlocksPass(blocks));
+  tfm::TfmGpuTileToThreadsPassOptions threads;
+  threads.threads = options.threads;
+  bufferPm.addPass(tfm::createTfmGpuTileToThreadsPass(threads));
+  addCleanup(bufferPm);
+}
+
+namespace {
+/// Host emulation: the distributed form as CPU loops (blocks on OpenMP
+/// threads, each block's threads one after another).
+void buildGpuHostEmulationPipeline(OpPassManager &pm) {
+  OpPassManager &funcPm = pm.nest<func::FuncOp>();
+  funcPm.addPass(tfm::createTfmGpuEmulateOnHostPass());
+  funcPm.addPass(tfm::createTfmCpuPlanBuffersPass());
+  tfm::buildTfmCpuToLlvmPipeline(pm, tfm::TfmCpuPipelineOptions());
+}
+
+/// Common: kernels out of the host functions, every loop to control flow.
+void buildGpuCommonPipeline(OpPassManager &pm,
+                            const tfm::TfmGpuPipelineOptions &options) {
+  OpPassManager &funcPm = pm.nest<func::FuncOp>();
+  tfm::TfmGpuMapToLaunchPassOptions launch;
+  launch.maxThreads = options.threads;
+  funcPm.addPass(tfm::createTfmGpuMapToLaunchPass(launch));
+  funcPm.addPass(tfm::createTfmCpuPlanBuffersPass());
+  funcPm.addPass(createConvertLinalgToLoopsPass());
+  addCleanup(funcPm);
+  pm.addPass(createGpuKernelOutliningPass());
+  pm.addPass(tfm::createTfmGpuMergeKernelModulesPass());
+  pm.addPass(memref::createExpandStridedMetadataPass());
+  pm.addPass(createLowerAffinePass());
+  pm.addPass(createSCFToControlFlowPass());
+  GpuNVVMAttachTargetOptions target;
+  target.chip = options.arch;
+  // PTX 8.0 is the first with sm_90a.
+  target.features = "+ptx80";
+  target.optLevel = 3;
+  // Linked by name, so a missing toolkit is an error here, not unresolved
+  // math functions in the PTX.
+  target.linkLibs.push_back(options.cudaPath +
+                            "/nvvm/libdevice/libdevice.10.bc");
+  pm.addPass(createGpuNVVMAttachTarget(target));
+}
+
+/// Device: each gpu.module to NVVM.
+void buildGpuDevicePipeline(OpPassManager &pm) {
+  OpPassManager &modulePm = pm.nest<gpu::GPUModuleOp>();
+  modulePm.addPass(createStripDebugInfoPass());
+  modulePm.addPass(createConvertGpuOpsToNVVMOps());
+  modulePm.addPass(LLVM::createNVVMOptimizeForTargetPass());
+  addCleanup(modulePm);
+  modulePm.addPass(createReconcileUnrealizedCastsPass());
+}
+
+/// Host: launches to runtime calls, the host functions to the LLVM
+/// dialect with bare-pointer entry points, kernels serialized.
+void buildGpuHostPipeline(OpPassManager &pm,
+                          const tfm::TfmGpuPipelineOptions &options) {
+  pm.addPass(createArithToLLVMConversionPass());
+  pm.addPass(createConvertIndexToLLVMPass());
+  pm.addPass(createFinalizeMemRefToLLVMConversionPass());
+  ConvertFuncToLLVMPassOptions funcToLlvm;
+  funcToLlvm.useBarePtrCallConv = true;
+  pm.addPass(createConvertFuncToLLVMPass(funcToLlvm));
+  GpuToLLVMConversionPassOptions gpuToLlvm;
+  gpuToLlvm.hostBarePtrCallConv = true;
+  pm.addPass(createGpuToLLVMConversionPass(gpuToLlvm));
+  pm.addPass(createConvertControlFlowToLLVMPass());
+  pm.addPass(createUBToLLVMConversionPass());
+  GpuModuleToBinaryPassOptions binary;
+  binary.compilationTarget = options.format;
+  binary.toolkitPath = options.cudaPath;
+  pm.addPass(createGpuModuleToBinaryPass(binary));
+  pm.addPass(createConvertMathToLLVMPass());
+  pm.addPass(createReconcileUnrealizedCastsPass());
+  addCleanup(pm);
+  pm.addPass(tfm::createTfmCpuPackEntryPointsPass());
+}
+} // namespace
+
+void tfm::buildTfmGpuToNvvmPipeline(OpPassManager &pm,
+                                    const tfm::TfmGpuPipelineOptions &options) {
+  if (options.hostEmulation)
+    return buildGpuHostEmulationPipeline(pm);
+  buildGpuCommonPipeline(pm, options);
+  buildGpuDevicePipeline(pm);
+  buildGpuHostPipeline(pm, options);
+}
+
 //===----------------------------------------------------------------------===//
 // Whole pipelines
 //===----------------------------------------------------------------------===//
@@ -224,13 +351,36 @@ void tfm::buildTfmToCpuPipeline(OpPassManager &pm,
   buildTfmToCpuPipelineUpTo(pm, options, TfmPhase::LlvmDialect);
 }
 
+void tfm::buildTfmToGpuPipelineUpTo(OpPassManager &pm,
+                                    const TfmGpuPipelineOptions &options,
+                                    TfmPhase last) {
+  buildTfmPreprocessingPipeline(pm);
+  if (last == TfmPhase::Preprocessing)
+    return;
+  TfmLinalgPipelineOptions linalg;
+  linalg.fuse = options.fuse;
+  buildTfmToLinalgPipeline(pm, linalg);
+  if (last == TfmPhase::Linalg)
+    return;
+  buildTfmGpuCodegenPipeline(pm, options);
+  if (last == TfmPhase::Codegen)
+    return;
+  buildTfmGpuToNvvmPipeline(pm, options);
+}
+
+void tfm::buildTfmToGpuPipeline(OpPassManager &pm,
+                                const tfm::TfmGpuPipelineOptions &options) {
+  buildTfmToGpuPipelineUpTo(pm, options, TfmPhase::LlvmDialect);
+}
+
 void tfm::registerPipelineDialects(DialectRegistry &registry) {
   registry.insert<TfmDialect, affine::AffineDialect, arith::ArithDialect,
                   bufferization::BufferizationDialect, cf::ControlFlowDialect,
-                  func::FuncDialect, index::IndexDialect, linalg::LinalgDialect,
-                  LLVM::LLVMDialect, math::MathDialect, memref::MemRefDialect,
-                  omp::OpenMPDialect, scf::SCFDialect, tensor::TensorDialect,
-                  ub::UBDialect, vector::VectorDialect>();
+                  func::FuncDialect, gpu::GPUDialect, index::IndexDialect,
+                  linalg::LinalgDialect, LLVM::LLVMDialect, math::MathDialect,
+                  memref::MemRefDialect, NVVM::NVVMDialect, omp::OpenMPDialect,
+                  scf::SCFDialect, tensor::TensorDialect, ub::UBDialect,
+                  vector::VectorDialect>();
   arith::registerBufferizableOpInterfaceExternalModels(registry);
   bufferization::func_ext::registerBufferizableOpInterfaceExternalModels(
       registry);
@@ -246,6 +396,22 @@ void tfm::registerPipelineDialects(DialectRegistry &registry) {
   registerBuiltinDialectTranslation(registry);
   registerLLVMDialectTranslation(registry);
   registerOpenMPDialectTranslation(registry);
+  // The GPU target: every dialect in a kernel to NVVM and LLVM (the
+  // conversions find one another through these interfaces), NVVM
+  // serialization and the kernels' embedding.
+  arith::registerConvertArithToLLVMInterface(registry);
+  cf::registerConvertControlFlowToLLVMInterface(registry);
+  registerConvertFuncToLLVMInterface(registry);
+  NVVM::registerConvertGpuToNVVMInterface(registry);
+  index::registerConvertIndexToLLVMInterface(registry);
+  registerConvertMathToLLVMInterface(registry);
+  registerConvertMemRefToLLVMInterface(registry);
+  registerConvertNVVMToLLVMInterface(registry);
+  ub::registerConvertUBToLLVMInterface(registry);
+  NVVM::registerNVVMTargetInterfaceExternalModels(registry);
+  registerGPUDialectTranslation(registry);
+  registerNVVMDialectTranslation(registry);
+  gpu::registerOffloadingLLVMTranslationInterfaceExternalModels(registry);
 }
 
 void tfm::registerTfmPipelines() {
@@ -275,4 +441,20 @@ void tfm::registerTfmPipelines() {
       "tfm-lower-to-cpu-pipeline",
       "All four phases: tfm to the LLVM dialect for the host CPU",
       buildTfmToCpuPipeline);
+  PassPipelineRegistration<TfmGpuPipelineOptions>(
+      "tfm-gpu-codegen-pipeline",
+      "Phase 3 of 4, GPU: linalg on tensors to the distributed form "
+      "(block tiles, matmul epilogues, bufferization, block loops whose "
+      "steps the threads share)",
+      buildTfmGpuCodegenPipeline);
+  PassPipelineRegistration<TfmGpuPipelineOptions>(
+      "tfm-gpu-to-nvvm-pipeline",
+      "Phase 4 of 4, GPU: the distributed form to kernels (NVVM, serialized "
+      "to a cubin and PTX) and host code that launches them; with "
+      "host-emulation, to CPU code",
+      buildTfmGpuToNvvmPipeline);
+  PassPipelineRegistration<TfmGpuPipelineOptions>(
+      "tfm-lower-to-nvvm-pipeline",
+      "All four phases: tfm to kernels and host code for an NVIDIA GPU",
+      buildTfmToGpuPipeline);
 }

@@ -62,6 +62,47 @@ struct TfmCpuPipelineOptions
       llvm::cl::init(true)};
 };
 
+/// Options of the NVIDIA GPU phases and `tfm-lower-to-nvvm-pipeline`.
+struct TfmGpuPipelineOptions
+    : public PassPipelineOptions<TfmGpuPipelineOptions> {
+  PassOptions::Option<std::string> arch{
+      *this, "gpu-arch",
+      llvm::cl::desc("The GPU the cubin is built for (ptxas's -arch)"),
+      llvm::cl::init("sm_90a")};
+  PassOptions::Option<std::string> cudaPath{
+      *this, "cuda-path",
+      llvm::cl::desc("The CUDA toolkit: libdevice (nvvm/libdevice) is linked "
+                     "into the kernels, ptxas and fatbinary (bin) build the "
+                     "cubin"),
+      llvm::cl::init("/usr/local/cuda")};
+  PassOptions::Option<std::string> format{
+      *this, "format",
+      llvm::cl::desc("What gpu-module-to-binary embeds: fatbin (cubin and "
+                     "PTX), bin (cubin), isa (PTX), offload (LLVM IR)"),
+      llvm::cl::init("fatbin")};
+  PassOptions::Option<int64_t> threads{
+      *this, "threads", llvm::cl::desc("Most threads of a thread block"),
+      llvm::cl::init(256)};
+  PassOptions::Option<int64_t> blockElements{
+      *this, "block-elements",
+      llvm::cl::desc("Results one thread block computes of an op that is "
+                     "not a contraction"),
+      llvm::cl::init(1024)};
+  PassOptions::Option<bool> fuse{
+      *this, "fuse",
+      llvm::cl::desc("Fuse attention, residual adds with layer norms, "
+                     "elementwise producers and matmul epilogues; off keeps "
+                     "each op as lowered, to bisect a wrong result"),
+      llvm::cl::init(true)};
+  PassOptions::Option<bool> hostEmulation{
+      *this, "host-emulation",
+      llvm::cl::desc("Lower the distributed form (block and thread loops, "
+                     "block scratch) for the host CPU instead of the GPU, "
+                     "to check the GPU's tiling and distribution without "
+                     "one"),
+      llvm::cl::init(false)};
+};
+
 /// Phase 1 (target-neutral): tfm to tfm; training graphs differentiated.
 void buildTfmPreprocessingPipeline(OpPassManager &pm);
 
@@ -90,11 +131,33 @@ void buildTfmToCpuPipelineUpTo(OpPassManager &pm,
 void buildTfmToCpuPipeline(OpPassManager &pm,
                            const TfmCpuPipelineOptions &options);
 
+/// Phase 3 (GPU): linalg on tensors to the distributed form: bufferized
+/// block loops (one per kernel) whose steps are shared by the threads.
+void buildTfmGpuCodegenPipeline(OpPassManager &pm,
+                                const TfmGpuPipelineOptions &options);
+
+/// Phase 4 (GPU): the distributed form to kernels in NVVM, serialized by
+/// gpu-module-to-binary into the module, and host code in the LLVM dialect
+/// that launches them (packed entry points as on the CPU). With
+/// host-emulation, the distributed form is lowered for the host CPU.
+void buildTfmGpuToNvvmPipeline(OpPassManager &pm,
+                               const TfmGpuPipelineOptions &options);
+
+/// The phases of the GPU pipeline up to and including `last`.
+void buildTfmToGpuPipelineUpTo(OpPassManager &pm,
+                               const TfmGpuPipelineOptions &options,
+                               TfmPhase last);
+
+/// All four phases: tfm to kernels and host code for an NVIDIA GPU.
+void buildTfmToGpuPipeline(OpPassManager &pm,
+                           const TfmGpuPipelineOptions &options);
+
 /// Adds the dialects and external interface models (tiling, bufferization,
 /// LLVM translation) that the pipelines need to `registry`.
 void registerPipelineDialects(DialectRegistry &registry);
 
-/// Registers each phase's pipeline and `tfm-lower-to-cpu-pipeline`.
+/// Registers each phase's pipeline, `tfm-lower-to-cpu-pipeline` and
+/// `tfm-lower-to-nvvm-pipeline`.
 void registerTfmPipelines();
 
 } // namespace mlir::tfm

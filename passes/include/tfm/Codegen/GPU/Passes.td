@@ -44,4 +44,114 @@ def TfmGpuSelectBlockTilesPass
   let dependentDialects = ["linalg::LinalgDialect"];
 }
 
+def TfmGpuTileToBlocksPass : Pass<"tfm-gpu-tile-to-blocks", "func::FuncOp"> {
+  let summary = "Turn each loop nest outside a kernel into a grid of thread "
+                "blocks";
+  let description = [{
+    Runs on bufferized code. Every linalg op and `memref.copy` that is not
+    inside an `scf.forall` becomes an `scf.forall` mapped to
+    `#gpu.block<linear_dim_k>` (the last loop is `linear_dim_0`), each
+    iteration running the op on its tile: a contraction by the block tile
+    `tfm-gpu-select-block-tiles` chose, any other op by blocks of about
+    `block-elements` results (innermost loops first, tiles dividing their
+    extents, reductions whole in one block). The kernels the shared
+    builders made, function-level `scf.forall`s, get the block mapping.
+
+    ```mlir
+    linalg.generic ... ins(%x : memref<64x256xf32>) outs(%y : memref<64x256xf32>)
+    // becomes
+    scf.forall (%i) in (16) {
+      %xs = memref.subview %x[%i * 4, 0] [4, 256] [1, 1] ...
+      linalg.generic ... ins(%xs ...) outs(%ys ...)
+    } {mapping = [#gpu.block<linear_dim_0>]}
+    ```
+  }];
+  let options = [
+    Option<"blockElements", "block-elements", "int64_t", "1024",
+           "Results a thread block computes of an op that is not a "
+           "contraction">,
+  ];
+  let dependentDialects = ["arith::ArithDialect", "gpu::GPUDialect",
+                           "linalg::LinalgDialect", "memref::MemRefDialect",
+                           "scf::SCFDialect"];
+}
+
+def TfmGpuTileToThreadsPass : Pass<"tfm-gpu-tile-to-threads", "func::FuncOp"> {
+  let summary = "Share each step of a thread block among its threads";
+  let description = [{
+    Inside every `scf.forall` mapped to blocks, each linalg op and
+    `memref.copy` (also inside the block's sequential loops) becomes an
+    `scf.forall` mapped to `#gpu.thread<linear_dim_k>`: up to `threads`
+    workers over its parallel loops, innermost first (consecutive threads
+    touch consecutive elements), each taking the largest divisor of its
+    extent the remaining budget allows; reductions run whole on one
+    thread. A write to memory left at block level would run once per
+    thread and is an error.
+  }];
+  let options = [
+    Option<"threads", "threads", "int64_t", "256",
+           "Threads of a block that share a step">,
+  ];
+  let dependentDialects = ["arith::ArithDialect", "gpu::GPUDialect",
+                           "linalg::LinalgDialect", "memref::MemRefDialect",
+                           "scf::SCFDialect"];
+}
+
+def TfmGpuEmulateOnHostPass
+    : Pass<"tfm-gpu-emulate-on-host", "func::FuncOp"> {
+  let summary = "Run the distributed form on the CPU, to check it without "
+                "a GPU";
+  let description = [{
+    Thread steps (`scf.forall` mapped to threads) become sequential
+    `scf.for` loops: each completes before the next, as the barrier after
+    a step guarantees on the device. Block loops lose their mapping and
+    run as the CPU's parallel loops. The CPU's lowering takes it from
+    there, so the numbers check the GPU's tiling, staging and distribution.
+  }];
+  let dependentDialects = ["scf::SCFDialect"];
+}
+
+def TfmGpuMapToLaunchPass : Pass<"tfm-gpu-map-to-launch", "func::FuncOp"> {
+  let summary = "Turn block loops into gpu.launch and thread steps into "
+                "loops over the thread id";
+  let description = [{
+    Each `scf.forall` mapped to blocks becomes a `gpu.launch` whose grid
+    is its iteration count (one dimension; the loop indices are the block
+    id delinearized) and whose block has as many threads as its largest
+    step needs, rounded up to a warp, at most `max-threads`. Each thread
+    step becomes `scf.for %i = %tid to %n step %blockDim` over its
+    delinearized indices, followed by `gpu.barrier`. Scratch allocated in
+    the block, outside steps, becomes a view into the launch's dynamic
+    shared memory (16-byte aligned offsets), cast to the generic space for
+    its users; more than `shared-memory` bytes is an error. Scratch
+    allocated inside a step becomes an alloca of the thread.
+  }];
+  let options = [
+    Option<"maxThreads", "max-threads", "int64_t", "256",
+           "Most threads of a block">,
+    Option<"sharedMemory", "shared-memory", "int64_t", "232448",
+           "Most bytes of shared memory a block may use (227 KiB on "
+           "sm_90)">,
+  ];
+  let dependentDialects = ["affine::AffineDialect", "arith::ArithDialect",
+                           "gpu::GPUDialect", "memref::MemRefDialect",
+                           "scf::SCFDialect"];
+}
+
+def TfmGpuMergeKernelModulesPass
+    : Pass<"tfm-gpu-merge-kernel-modules", "ModuleOp"> {
+  let summary = "Move every outlined kernel into one gpu.module";
+  let description = [{
+    `gpu-kernel-outlining` gives each kernel its own `gpu.module`; this
+    pass moves them all into one module named `module-name` (renaming a
+    kernel whose name clashes) and points every `gpu.launch_func` at it,
+    so that the binary embeds one cubin, loaded once, and one PTX file.
+  }];
+  let options = [
+    Option<"moduleName", "module-name", "std::string", "\"gpt3_kernels\"",
+           "Name of the merged module">,
+  ];
+  let dependentDialects = ["gpu::GPUDialect"];
+}
+
 #endif // TFM_CODEGEN_GPU_PASSES_TD

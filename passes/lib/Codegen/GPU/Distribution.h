@@ -1,0 +1,47 @@
+//===- Distribution.h - Ops spread over blocks and threads ------*- C++ -*-===//
+//
+// Part of the GPT-3 compiler, under the Apache License v2.0.
+//
+// The distributed form both the device and the host emulation start from:
+// bufferized loops where each `scf.forall` mapped to `#gpu.block` is one
+// kernel launch, and each `scf.forall` mapped to `#gpu.thread` inside it is
+// one step that the block's threads share, with a barrier after it.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef TFM_CODEGEN_GPU_DISTRIBUTION_H
+#define TFM_CODEGEN_GPU_DISTRIBUTION_H
+
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/IR/PatternMatch.h"
+
+namespace mlir::tfm::distribution {
+
+enum class Level { Block, Thread };
+
+/// Whether `forall` is mapped to thread blocks (or to a block's threads).
+bool isMappedTo(scf::ForallOp forall, Level level);
+
+/// `#gpu.block<linear_dim_k>` or `#gpu.thread<linear_dim_k>`, for each
+/// of `rank` loops; the last loop varies fastest (linear_dim_0), so
+/// consecutive threads touch consecutive elements of the innermost loop.
+ArrayAttr mappingFor(MLIRContext *ctx, Level level, unsigned rank);
+
+/// Per loop of `op`, how many workers share it: `budget` workers go to the
+/// parallel loops innermost first, each taking the largest divisor of its
+/// extent that the budget left allows; reductions are not split.
+SmallVector<int64_t> splitParallelLoops(linalg::LinalgOp op, int64_t budget);
+
+/// Replaces `op`, a linalg op on buffers, by an `scf.forall` mapped to
+/// `level` with `counts[i]` iterations for loop i (1: not split), each
+/// running `op` on its tile. Every count must divide its extent.
+FailureOr<scf::ForallOp> distribute(RewriterBase &rewriter, linalg::LinalgOp op,
+                                    ArrayRef<int64_t> counts, Level level);
+
+/// A `memref.copy` as the `linalg.copy` it is, so it can be distributed.
+linalg::LinalgOp copyAsLinalg(RewriterBase &rewriter, Operation *copy);
+
+} // namespace mlir::tfm::distribution
+
+#endif // TFM_CODEGEN_GPU_DISTRIBUTION_H

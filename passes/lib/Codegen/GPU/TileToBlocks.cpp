@@ -1,0 +1,88 @@
+//===- TileToBlocks.cpp - One kernel launch per loop nest -------*- C++ -*-===//
+//
+// Part of the GPT-3 compiler, under the Apache License v2.0.
+//
+// After bufferization, every loop nest the host would run (a linalg op or a
+// copy outside any kernel) becomes a grid of thread blocks; the kernels
+// the shared builders made (attention, residual + layer norm, matmuls with
+// epilogues) already are one, and only get their block mapping.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Distribution.h"
+
+#include "tfm/Codegen/Common/ThreadTiles.h"
+#include "tfm/Codegen/GPU/Passes.h"
+#include "tfm/Conversion/LoweringUtils.h"
+
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+
+namespace mlir::tfm {
+#define GEN_PASS_DEF_TFMGPUTILETOBLOCKSPASS
+#include "tfm/Codegen/GPU/Passes.h.inc"
+} // namespace mlir::tfm
+
+using namespace mlir;
+using namespace mlir::tfm::distribution;
+
+namespace {
+struct TfmGpuTileToBlocksPass
+    : tfm::impl::TfmGpuTileToBlocksPassBase<TfmGpuTileToBlocksPass> {
+  using Base::Base;
+
+  /// Blocks per loop: a contraction's chosen block tile; otherwise blocks
+  /// of about `blockElements` results, innermost loops first.
+  SmallVector<int64_t> blockCounts(linalg::LinalgOp op) const {
+    SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+    SmallVector<int64_t> counts(ranges.size(), 1);
+    if (std::optional<SmallVector<int64_t>> tiles =
+            tfm::chosenThreadTiles(op)) {
+      for (auto [count, range, tile] : llvm::zip(counts, ranges, *tiles))
+        if (tile > 0)
+          count = range / tile;
+      return counts;
+    }
+    SmallVector<utils::IteratorType> kinds = op.getIteratorTypesArray();
+    int64_t elements = blockElements;
+    for (int64_t i = ranges.size() - 1; i >= 0; --i) {
+      if (kinds[i] != utils::IteratorType::parallel)
+        continue;
+      int64_t tile = tfm::lowering::largestDivisor(ranges[i], elements);
+      elements /= tile;
+      counts[i] = ranges[i] / tile;
+    }
+    return counts;
+  }
+
+  void runOnOperation() override {
+    func::FuncOp func = getOperation();
+    MLIRContext *ctx = &getContext();
+    SmallVector<Operation *> nests;
+    func.walk([&](Operation *op) {
+      if (auto forall = dyn_cast<scf::ForallOp>(op)) {
+        if (!forall->getParentOfType<scf::ForallOp>() && !forall.getMapping())
+          forall.setMappingAttr(
+              mappingFor(ctx, Level::Block, forall.getRank()));
+        return;
+      }
+      if (op->getParentOfType<scf::ForallOp>())
+        return;
+      if (isa<memref::CopyOp>(op) || isa<linalg::LinalgOp>(op))
+        nests.push_back(op);
+    });
+
+    IRRewriter rewriter(ctx);
+    for (Operation *op : nests) {
+      auto linalgOp = isa<memref::CopyOp>(op) ? copyAsLinalg(rewriter, op)
+                                              : cast<linalg::LinalgOp>(op);
+      if (failed(distribute(rewriter, linalgOp, blockCounts(linalgOp),
+                            Level::Block))) {
+        linalgOp->emitError("cannot be distributed over thread blocks: it "
+                            "needs static shapes on buffers");
+        return signalPassFailure();
+      }
+    }
+  }
+};
+} // namespace

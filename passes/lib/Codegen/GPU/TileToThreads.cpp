@@ -1,0 +1,68 @@
+//===- TileToThreads.cpp - A block's steps shared by its threads -*- C++ -*-=//
+//
+// Part of the GPT-3 compiler, under the Apache License v2.0.
+//
+// Inside each thread block, every loop nest (a linalg op or a copy, also
+// inside the block's own sequential loops, such as attention's key blocks)
+// is shared among the block's threads; what one step writes to the block's
+// scratch, the next reads after a barrier.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Distribution.h"
+
+#include "tfm/Codegen/GPU/Passes.h"
+
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+
+namespace mlir::tfm {
+#define GEN_PASS_DEF_TFMGPUTILETOTHREADSPASS
+#include "tfm/Codegen/GPU/Passes.h.inc"
+} // namespace mlir::tfm
+
+using namespace mlir;
+using namespace mlir::tfm::distribution;
+
+namespace {
+struct TfmGpuTileToThreadsPass
+    : tfm::impl::TfmGpuTileToThreadsPassBase<TfmGpuTileToThreadsPass> {
+  using Base::Base;
+
+  void runOnOperation() override {
+    SmallVector<Operation *> steps;
+    WalkResult walk = getOperation().walk([&](Operation *op) {
+      auto block = op->getParentOfType<scf::ForallOp>();
+      if (!block || !isMappedTo(block, Level::Block))
+        return WalkResult::advance();
+      if (isa<memref::CopyOp>(op) || isa<linalg::LinalgOp>(op)) {
+        steps.push_back(op);
+        return WalkResult::advance();
+      }
+      // Every thread would run it: the same write from each of them.
+      if (isa<memref::StoreOp, vector::TransferWriteOp>(op)) {
+        op->emitError("writes memory in a thread block outside any "
+                      "thread-distributed step");
+        return WalkResult::interrupt();
+      }
+      return WalkResult::advance();
+    });
+    if (walk.wasInterrupted())
+      return signalPassFailure();
+
+    IRRewriter rewriter(&getContext());
+    for (Operation *op : steps) {
+      auto linalgOp = isa<memref::CopyOp>(op) ? copyAsLinalg(rewriter, op)
+                                              : cast<linalg::LinalgOp>(op);
+      if (failed(distribute(rewriter, linalgOp,
+                            splitParallelLoops(linalgOp, threads),
+                            Level::Thread))) {
+        linalgOp->emitError("cannot be distributed over a block's threads: "
+                            "it needs static shapes on buffers");
+        return signalPassFailure();
+      }
+    }
+  }
+};
+} // namespace
