@@ -259,6 +259,7 @@ void buildGpuCommonPipeline(OpPassManager &pm,
   OpPassManager &funcPm = pm.nest<func::FuncOp>();
   tfm::TfmGpuMapToLaunchPassOptions launch;
   launch.maxThreads = options.threads;
+  funcPm.addPass(tfm::createTfmGpuReadScalarsOnHostPass());
   funcPm.addPass(tfm::createTfmGpuMapToLaunchPass(launch));
   funcPm.addPass(tfm::createTfmCpuPlanBuffersPass());
   funcPm.addPass(createConvertLinalgToLoopsPass());

@@ -154,4 +154,18 @@ def TfmGpuMergeKernelModulesPass
   let dependentDialects = ["gpu::GPUDialect"];
 }
 
+def TfmGpuReadScalarsOnHostPass
+    : Pass<"tfm-gpu-read-scalars-on-host", "func::FuncOp"> {
+  let summary = "Read each scalar input once, on the host, and use the "
+                "value everywhere";
+  let description = [{
+    A rank-0 `tfm.input` argument (the decode position, the training step,
+    the learning rate) is loaded once at the entry of the function, and
+    every other load of it (in host code or in a kernel's body) becomes
+    that value, so kernels receive it by value. The runtime keeps scalar
+    inputs in host memory on the GPU. A use other than a load is an error.
+  }];
+  let dependentDialects = ["memref::MemRefDialect"];
+}
+
 #endif // TFM_CODEGEN_GPU_PASSES_TD
