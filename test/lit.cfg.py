@@ -58,3 +58,23 @@ ptxas = os.path.join(os.environ.get("CUDA_HOME", "/usr/local/cuda"), "bin", "ptx
 if os.access(ptxas, os.X_OK):
     config.available_features.add("ptxas")
     config.substitutions.append(("%ptxas", ptxas))
+
+# A CUDA driver (libcuda.so.1) decides what --device cuda does: without one
+# the model binary must say so; with one, GPU runs belong to
+# scripts/gpu-check.sh, not here.
+def has_cuda_driver():
+    import ctypes
+
+    try:
+        ctypes.CDLL("libcuda.so.1")
+        return True
+    except OSError:
+        return False
+
+
+if has_cuda_driver():
+    config.available_features.add("cuda-driver")
+stub = os.path.join(os.environ.get("CUDA_HOME", "/usr/local/cuda"), "lib64", "stubs", "libcuda.so")
+if os.path.exists(stub):
+    config.available_features.add("cuda-stub")
+    config.substitutions.append(("%cuda_stub", stub))

@@ -124,6 +124,15 @@ void gpt3::addThreadsFlag(CLI::App &command, int32_t &threads) {
       ->type_name("N");
 }
 
+void gpt3::addDeviceFlag(CLI::App &command, std::string &device) {
+  command
+      .add_option("--device", device,
+                  "where the model runs: cpu, or cuda (the first GPU); it "
+                  "must be the target it was compiled for")
+      ->check(CLI::IsMember({"cpu", "cuda"}))
+      ->type_name("cpu|cuda");
+}
+
 int gpt3::badInput(const std::string &message) {
   std::fprintf(stderr, "error: %s\n", message.c_str());
   return kExitBadInput;

@@ -63,6 +63,10 @@ void addTokenizerFlag(CLI::App &command, std::string &dir,
 /// Adds `-t,--threads N` to `command`.
 void addThreadsFlag(CLI::App &command, int32_t &threads);
 
+/// --device cpu|cuda: where the model runs; it must be what the model binary
+/// was compiled for (gpt3-compile --target).
+void addDeviceFlag(CLI::App &command, std::string &device);
+
 /// Prints "error: <message>" and returns kExitBadInput.
 int badInput(const std::string &message);
 

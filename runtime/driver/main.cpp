@@ -101,7 +101,8 @@ int commandForward(Context &ctx, const ForwardSettings &s) {
 /// Every command's settings; the parser writes into them.
 struct Settings {
   int32_t threads = 0; // 0: OpenMP's default
-  bool json = false;   // info --json
+  std::string device = "cpu";
+  bool json = false; // info --json
   ForwardSettings forward;
   BenchSettings bench;
   GenerateSettings generate;
@@ -131,8 +132,10 @@ void declareCommands(CLI::App &app, Settings &s) {
   addTrainCommand(app, s.train);
   addStepCommand(app, s.step);
   addTokenizeCommand(app, s.tokenize);
-  for (CLI::App *command : app.get_subcommands({}))
+  for (CLI::App *command : app.get_subcommands({})) {
     addThreadsFlag(*command, s.threads);
+    addDeviceFlag(*command, s.device);
+  }
 }
 
 /// CLI11's message for `e`, in the driver's words where they differ.
@@ -186,7 +189,7 @@ GivenFlags givenFlags(const CLI::App &command) {
 /// Runs the parsed `command` with its settings.
 int runCommand(const CLI::App &command, Settings &s) {
   Context ctx;
-  if (gpt3_status_t st = openModel(ctx, s.threads))
+  if (gpt3_status_t st = openModel(ctx, s.threads, s.device))
     return report(st);
   std::string name = command.get_name();
   GivenFlags given = givenFlags(command);

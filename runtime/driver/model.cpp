@@ -6,10 +6,13 @@
 
 #include "model.h"
 
-gpt3_status_t gpt3::openModel(Context &ctx, int32_t threads) {
+gpt3_status_t gpt3::openModel(Context &ctx, int32_t threads,
+                              const std::string &device) {
   gpt3_context_options_t options;
   gpt3_context_options_initialize(&options);
   options.num_threads = threads;
+  if (device == "cuda")
+    options.device = {GPT3_DEVICE_CUDA, 0};
   gpt3_status_t status =
       gpt3_context_create(&options, gpt3_allocator_system(), &ctx.handle);
   if (!status)

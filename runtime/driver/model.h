@@ -27,7 +27,8 @@ struct Context {
 /// Opens the model linked into this binary and reads its manifest.
 /// Opens the model linked into this binary; `threads` worker threads for
 /// its entry points (0: OpenMP's default, every core).
-gpt3_status_t openModel(Context &ctx, int32_t threads);
+gpt3_status_t openModel(Context &ctx, int32_t threads,
+                        const std::string &device);
 
 /// The manifest's entry point `name`, or null.
 /// The arguments of entry point `name`, as the runtime read them from the

@@ -28,8 +28,8 @@ bool higher(const std::vector<float> &values, int32_t a, int32_t b) {
 }
 
 double lengthNormalized(double logProb, size_t length, float penalty) {
-  return logProb / std::pow(static_cast<double>(std::max<size_t>(length, 1)),
-                            penalty);
+  return logProb /
+         std::pow(static_cast<double>(std::max<size_t>(length, 1)), penalty);
 }
 } // namespace
 
@@ -118,8 +118,8 @@ std::vector<Hypothesis> gpt3::beamSearch(const NextLogProbs &next,
         c.tokens.push_back(token);
         c.logProb += logProbs[h][token];
         c.finished = token == options.endOfText;
-        c.score = lengthNormalized(c.logProb, c.tokens.size(),
-                                   options.lengthPenalty);
+        c.score =
+            lengthNormalized(c.logProb, c.tokens.size(), options.lengthPenalty);
         candidates.push_back(std::move(c));
       }
     std::sort(candidates.begin(), candidates.end(), better);

@@ -103,9 +103,8 @@ int gpt3::commandTokenize(const TokenizeSettings &s, const GivenFlags &given) {
         return badInput("--ids: '" + word + "' is not a token id in [0, " +
                         std::to_string(vocab) + ")");
       size_t length = 0;
-      const char *bytes =
-          gpt3_tokenizer_token(tokenizer.get(), static_cast<int32_t>(id),
-                               &length);
+      const char *bytes = gpt3_tokenizer_token(
+          tokenizer.get(), static_cast<int32_t>(id), &length);
       text.append(bytes, length);
     }
     std::fwrite(text.data(), 1, text.size(), stdout);

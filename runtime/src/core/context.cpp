@@ -304,12 +304,15 @@ gpt3_status_t checkTensor(const gpt3_context_t *ctx, const char *fn,
                           shapeString(spec.shape) + ", got " +
                           dtypeName(t.dtype) + " " + shapeString(shape));
   gpt3_device_t device = ctx->device->id();
-  if (t.device.type != device.type || t.device.ordinal != device.ordinal)
+  bool onHost = t.device.type == GPT3_DEVICE_CPU;
+  if (!onHost &&
+      (t.device.type != device.type || t.device.ordinal != device.ordinal))
     return makeStatus(GPT3_STATUS_INVALID_ARGUMENT,
                       std::string(fn) + ": '" + spec.name + "' is on " +
                           deviceName(t.device) + ", but the model runs on " +
                           deviceName(device));
-  if (spec.kind != GPT3_ARG_INPUT || spec.dtype != GPT3_DTYPE_I32 ||
+  // Ids in the device's memory are the caller's to check.
+  if (!onHost || spec.kind != GPT3_ARG_INPUT || spec.dtype != GPT3_DTYPE_I32 ||
       (spec.name != "tokens" && spec.name != "targets"))
     return nullptr;
   const int32_t *ids = static_cast<const int32_t *>(t.data);
@@ -323,6 +326,62 @@ gpt3_status_t checkTensor(const gpt3_context_t *ctx, const char *fn,
   return nullptr;
 }
 
+/// Caller tensors in host memory, moved for a device with memory of its
+/// own: inputs copied in before the call, outputs copied out after it.
+/// Scalar inputs stay on the host, where the entry point reads them.
+class Staging {
+public:
+  explicit Staging(Device &device) : device_(device) {}
+  ~Staging() {
+    for (void *buffer : buffers_)
+      device_.deallocate(buffer);
+  }
+
+  /// The pointer the entry point gets for caller tensor `t`.
+  gpt3_status_t stage(const ArgSpec &spec, const gpt3_tensor_t &t, void **out) {
+    bool hostDevice = device_.id().type == GPT3_DEVICE_CPU;
+    bool onHost = t.device.type == GPT3_DEVICE_CPU;
+    bool isInput = spec.kind == GPT3_ARG_INPUT;
+    size_t bytes = numElements(spec.shape) * dtypeBytes(spec.dtype);
+    *out = t.data;
+    if (hostDevice || (isInput && spec.shape.empty() && onHost) ||
+        (!onHost && !(isInput && spec.shape.empty())))
+      return nullptr;
+    if (isInput && spec.shape.empty()) {
+      scalars_.emplace_back(bytes);
+      *out = scalars_.back().data();
+      return device_.copyOut(*out, t.data, bytes);
+    }
+    GPT3_RETURN_IF_ERROR(device_.allocate(bytes, out));
+    buffers_.push_back(*out);
+    if (isInput)
+      return device_.copyIn(*out, t.data, bytes);
+    outputs_.push_back({t.data, *out, bytes});
+    return nullptr;
+  }
+
+  /// Copies the outputs back, once the call is done.
+  gpt3_status_t finish() {
+    for (const Output &o : outputs_)
+      GPT3_RETURN_IF_ERROR(device_.copyOut(o.host, o.device, o.bytes));
+    return nullptr;
+  }
+
+private:
+  struct Output {
+    void *host;
+    void *device;
+    size_t bytes;
+  };
+  static size_t dtypeBytes(gpt3_dtype_t dtype) {
+    return dtype == GPT3_DTYPE_I64 ? 8 : dtype == GPT3_DTYPE_I8 ? 1 : 4;
+  }
+  Device &device_;
+  std::vector<void *> buffers_;
+  std::vector<Output> outputs_;
+  std::vector<std::vector<char>> scalars_;
+};
+
 gpt3_status_t call(gpt3_context_t *ctx, const char *fn,
                    const gpt3_tensor_t *args, size_t numArgs,
                    gpt3_tensor_t *results, size_t numResults) {
@@ -335,6 +394,7 @@ gpt3_status_t call(gpt3_context_t *ctx, const char *fn,
                       "weights are not loaded; call "
                       "gpt3_context_load_weights first");
   std::vector<void *> argv;
+  Staging staging(*ctx->device);
   size_t nextArg = 0, nextResult = 0;
   for (const ArgSpec &spec : entry->args) {
     if (spec.kind == GPT3_ARG_PARAM) {
@@ -359,17 +419,21 @@ gpt3_status_t call(gpt3_context_t *ctx, const char *fn,
                             spec.name + "' is missing");
     const gpt3_tensor_t &t = isInput ? args[nextArg++] : results[nextResult++];
     GPT3_RETURN_IF_ERROR(checkTensor(ctx, fn, spec, t));
+    void *staged = nullptr;
+    GPT3_RETURN_IF_ERROR(staging.stage(spec, t, &staged));
+    // A scalar input is in host memory once staged.
     if (isInput && spec.name == "pos" && spec.dtype == GPT3_DTYPE_I32)
       GPT3_RETURN_IF_ERROR(
           checkPosition(*entry, ctx->manifest.positions,
-                        *static_cast<const int32_t *>(t.data)));
-    argv.push_back(t.data);
+                        *static_cast<const int32_t *>(staged)));
+    argv.push_back(staged);
   }
   if (nextArg != numArgs || nextResult != numResults)
     return makeStatus(GPT3_STATUS_INVALID_ARGUMENT,
                       std::string(fn) + ": too many inputs or outputs");
   GPT3_RETURN_IF_ERROR(ctx->device->call(entry->fn, argv.data()));
-  return ctx->device->synchronize();
+  GPT3_RETURN_IF_ERROR(ctx->device->synchronize());
+  return staging.finish();
 }
 
 gpt3_status_t create(const gpt3_context_options_t *options,
@@ -396,15 +460,18 @@ gpt3_status_t create(const gpt3_context_options_t *options,
   ctx->manifestText = manifest;
   GPT3_RETURN_IF_ERROR(
       parseManifest(ctx->manifestText, symbols, ctx->manifest));
-  gpt3_device_t compiled{ctx->manifest.device, 0};
-  if (options->device.type != GPT3_DEVICE_CPU ||
-      compiled.type != GPT3_DEVICE_CPU)
-    return makeStatus(GPT3_STATUS_NOT_FOUND,
+  gpt3_device_t compiled{ctx->manifest.device, options->device.ordinal};
+  if (options->device.type != compiled.type)
+    return makeStatus(GPT3_STATUS_INVALID_ARGUMENT,
                       "cannot run on " + deviceName(options->device) +
                           ": the artefact was compiled for " +
-                          deviceName(compiled) +
-                          ", and this runtime runs only cpu artefacts");
-  ctx->device = createCpuDevice(allocator, symbols, options->num_threads);
+                          (compiled.type == GPT3_DEVICE_CUDA
+                               ? std::string("cuda")
+                               : deviceName(compiled)));
+  if (compiled.type == GPT3_DEVICE_CUDA)
+    GPT3_RETURN_IF_ERROR(createCudaDevice(compiled.ordinal, ctx->device));
+  else
+    ctx->device = createCpuDevice(allocator, symbols, options->num_threads);
   if (ctx->manifest.workspaceBytes > 0)
     GPT3_RETURN_IF_ERROR(
         ctx->device->allocate(ctx->manifest.workspaceBytes, &ctx->workspace));

@@ -61,6 +61,10 @@ std::string deviceName(gpt3_device_t device);
 std::unique_ptr<Device> createCpuDevice(gpt3_allocator_t allocator,
                                         void *symbols, int32_t numThreads);
 
+/// NVIDIA GPU `ordinal` through the driver API (libcuda.so.1, loaded at
+/// run time): NOT_FOUND, saying why, where there is no driver or device.
+gpt3_status_t createCudaDevice(int32_t ordinal, std::unique_ptr<Device> &out);
+
 } // namespace gpt3
 
 #endif // GPT3_RUNTIME_CORE_DEVICE_H

@@ -1,0 +1,32 @@
+//===- device.h - An NVIDIA GPU as a device ---------------------*- C++ -*-===//
+//
+// Part of the GPT-3 compiler, under the Apache License v2.0.
+//
+// What the kernel launches of compiled host code (launch.cpp) need from the
+// device a context runs on: its driver, context and the one stream every
+// launch goes to, in order.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef GPT3_RUNTIME_CUDA_DEVICE_H
+#define GPT3_RUNTIME_CUDA_DEVICE_H
+
+#include "cuda/driver_api.h"
+
+#include <string>
+
+namespace gpt3::cuda {
+
+/// The device whose entry point is running on this thread, or null.
+struct ActiveDevice {
+  const DriverApi *api = nullptr;
+  CUstream stream = nullptr;
+  /// The first failed launch since the entry point started; empty if none.
+  std::string error;
+};
+
+ActiveDevice *activeDevice();
+
+} // namespace gpt3::cuda
+
+#endif // GPT3_RUNTIME_CUDA_DEVICE_H
