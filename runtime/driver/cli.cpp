@@ -127,8 +127,8 @@ void gpt3::addThreadsFlag(CLI::App &command, int32_t &threads) {
 void gpt3::addDeviceFlag(CLI::App &command, std::string &device) {
   command
       .add_option("--device", device,
-                  "where the model runs: cpu, or cuda (the first GPU); it "
-                  "must be the target it was compiled for")
+                  "where the model runs: cpu, or cuda (the first GPU); "
+                  "default and only choice: the target it was compiled for")
       ->check(CLI::IsMember({"cpu", "cuda"}))
       ->type_name("cpu|cuda");
 }

@@ -101,8 +101,8 @@ int commandForward(Context &ctx, const ForwardSettings &s) {
 /// Every command's settings; the parser writes into them.
 struct Settings {
   int32_t threads = 0; // 0: OpenMP's default
-  std::string device = "cpu";
-  bool json = false; // info --json
+  std::string device;  // empty: the model's target
+  bool json = false;   // info --json
   ForwardSettings forward;
   BenchSettings bench;
   GenerateSettings generate;

@@ -6,12 +6,21 @@
 
 #include "model.h"
 
+#include <dlfcn.h>
+
 gpt3_status_t gpt3::openModel(Context &ctx, int32_t threads,
                               const std::string &device) {
   gpt3_context_options_t options;
   gpt3_context_options_initialize(&options);
   options.num_threads = threads;
-  if (device == "cuda")
+  // Without --device, the model runs where it was compiled for.
+  std::string where = device;
+  if (where.empty())
+    if (const char *manifest =
+            static_cast<const char *>(dlsym(RTLD_DEFAULT, "gpt3_manifest")))
+      where = nlohmann::json::parse(manifest, nullptr, false)
+                  .value("device", std::string("cpu"));
+  if (where == "cuda")
     options.device = {GPT3_DEVICE_CUDA, 0};
   gpt3_status_t status =
       gpt3_context_create(&options, gpt3_allocator_system(), &ctx.handle);

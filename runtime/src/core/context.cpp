@@ -30,7 +30,10 @@ struct gpt3_context_t {
   void *library = nullptr; // dlopen handle of a .so artefact
   std::string manifestText;
   Manifest manifest;
+  // A GPU is opened when first needed, so that a context can describe a
+  // GPU model where there is no GPU.
   std::unique_ptr<Device> device;
+  gpt3_device_t deviceId{GPT3_DEVICE_CPU, 0};
   float *weights = nullptr; // arena of every parameter, f32
   void *workspace = nullptr;
   // Buffers that persist across calls (KV caches, optimizer moments), by
@@ -52,6 +55,20 @@ struct gpt3_context_t {
 };
 
 namespace {
+gpt3_status_t allocateWorkspace(gpt3_context_t *ctx) {
+  if (ctx->manifest.workspaceBytes == 0)
+    return nullptr;
+  return ctx->device->allocate(ctx->manifest.workspaceBytes, &ctx->workspace);
+}
+
+/// Opens the context's GPU (with its workspace) on first use.
+gpt3_status_t ensureDevice(gpt3_context_t *ctx) {
+  if (ctx->device)
+    return nullptr;
+  GPT3_RETURN_IF_ERROR(createCudaDevice(ctx->deviceId.ordinal, ctx->device));
+  return allocateWorkspace(ctx);
+}
+
 /// Hugging Face names may carry a `transformer.` prefix.
 std::string canonicalName(const std::string &name) {
   static const std::string prefix = "transformer.";
@@ -90,6 +107,7 @@ gpt3_status_t stateBuffer(gpt3_context_t *ctx, const std::string &name,
   }
   size_t bytes =
       numElements(ctx->manifest.stateShapes.at(name)) * sizeof(float);
+  GPT3_RETURN_IF_ERROR(ensureDevice(ctx));
   GPT3_RETURN_IF_ERROR(ctx->device->allocate(bytes, out));
   ctx->states[name] = *out;
   return ctx->device->fillZero(*out, bytes);
@@ -140,6 +158,7 @@ gpt3_status_t copyAsF32(Device &device, const SafetensorsFile &file,
 /// A new weight arena, to be filled completely before it is installed, so a
 /// failed load leaves the previous weights in place.
 gpt3_status_t allocateArena(gpt3_context_t *ctx, float **out) {
+  GPT3_RETURN_IF_ERROR(ensureDevice(ctx));
   void *arena = nullptr;
   GPT3_RETURN_IF_ERROR(ctx->device->allocate(
       ctx->manifest.weightFloats * sizeof(float), &arena));
@@ -173,6 +192,8 @@ checkNoStrangers(const Manifest &m, const std::string &file,
 }
 
 gpt3_status_t loadWeights(gpt3_context_t *ctx, const char *path) {
+  // Where the model cannot run at all, that comes before any file.
+  GPT3_RETURN_IF_ERROR(ensureDevice(ctx));
   std::string file = path;
   struct stat st;
   if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
@@ -211,6 +232,8 @@ gpt3_status_t loadWeights(gpt3_context_t *ctx, const char *path) {
 }
 
 gpt3_status_t loadStates(gpt3_context_t *ctx, const char *path) {
+  // Where the model cannot run at all, that comes before any file.
+  GPT3_RETURN_IF_ERROR(ensureDevice(ctx));
   std::unique_ptr<SafetensorsFile> file;
   GPT3_RETURN_IF_ERROR(SafetensorsFile::open(path, &file));
   // Everything is checked before anything is written.
@@ -393,6 +416,7 @@ gpt3_status_t call(gpt3_context_t *ctx, const char *fn,
     return makeStatus(GPT3_STATUS_INVALID_ARGUMENT,
                       "weights are not loaded; call "
                       "gpt3_context_load_weights first");
+  GPT3_RETURN_IF_ERROR(ensureDevice(ctx));
   std::vector<void *> argv;
   Staging staging(*ctx->device);
   size_t nextArg = 0, nextResult = 0;
@@ -468,13 +492,11 @@ gpt3_status_t create(const gpt3_context_options_t *options,
                           (compiled.type == GPT3_DEVICE_CUDA
                                ? std::string("cuda")
                                : deviceName(compiled)));
-  if (compiled.type == GPT3_DEVICE_CUDA)
-    GPT3_RETURN_IF_ERROR(createCudaDevice(compiled.ordinal, ctx->device));
-  else
+  ctx->deviceId = compiled;
+  if (compiled.type == GPT3_DEVICE_CPU) {
     ctx->device = createCpuDevice(allocator, symbols, options->num_threads);
-  if (ctx->manifest.workspaceBytes > 0)
-    GPT3_RETURN_IF_ERROR(
-        ctx->device->allocate(ctx->manifest.workspaceBytes, &ctx->workspace));
+    GPT3_RETURN_IF_ERROR(allocateWorkspace(ctx.get()));
+  }
   *out = ctx.release();
   return nullptr;
 }
@@ -503,7 +525,7 @@ gpt3_status_t tensor(gpt3_context_t *ctx, const char *name,
   out->rank = static_cast<int32_t>(shape.size());
   std::copy(shape.begin(), shape.end(), out->shape);
   out->dtype = GPT3_DTYPE_F32;
-  out->device = ctx->device->id();
+  out->device = ctx->deviceId;
   return nullptr;
 }
 } // namespace
@@ -536,11 +558,13 @@ gpt3_status_t gpt3_context_create(const gpt3_context_options_t *options,
 }
 
 int32_t gpt3_context_num_threads(const gpt3_context_t *context) {
-  return context ? context->device->threads() : 0;
+  if (!context)
+    return 0;
+  return context->device ? context->device->threads() : 1;
 }
 
 gpt3_device_t gpt3_context_device(const gpt3_context_t *context) {
-  return context ? context->device->id() : gpt3_device_t{};
+  return context ? context->deviceId : gpt3_device_t{};
 }
 
 size_t gpt3_context_num_entries(const gpt3_context_t *context) {
