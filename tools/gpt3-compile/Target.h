@@ -63,6 +63,7 @@ struct CudaTargetOptions {
   unsigned optLevel = 3;
   bool fuse = true;
   bool hostEmulation = false;          // the distributed form on the host CPU
+  std::string matmulPrecision = "f32"; // f32 (SIMT), tf32 or bf16
   std::string binaryFormat = "fatbin"; // what gpu-module-to-binary embeds
   std::string cudaPath = "/usr/local/cuda"; // libdevice, ptxas, fatbinary
 };

@@ -115,6 +115,12 @@ cl::opt<std::string>
             cl::desc("With --target=cuda: the GPU the kernels are built for "
                      "(default sm_90a: H100, H200)"),
             cl::init("sm_90a"), cl::cat(category));
+cl::opt<std::string> gpuMatmulPrecision(
+    "gpu-matmul-precision",
+    cl::desc("With --target=cuda: operands of the matmuls: f32 (the SIMT "
+             "units, the exact path; default), tf32 or bf16 (tensor cores, "
+             "f32 accumulation)"),
+    cl::init("f32"), cl::cat(category));
 cl::opt<std::string> cudaPath(
     "cuda-path",
     cl::desc("With --target=cuda: the CUDA toolkit, for libdevice, ptxas and "
@@ -306,9 +312,14 @@ int main(int argc, char **argv) {
   }
   if (targetKind != TargetKind::Cuda &&
       (gpuArch.getNumOccurrences() || gpuHostEmulation ||
-       cudaPath.getNumOccurrences() || emit == EmitKind::Ptx))
-    return fail("--gpu-arch, --gpu-host-emulation, --cuda-path and "
-                "--emit=ptx need --target=cuda");
+       cudaPath.getNumOccurrences() || gpuMatmulPrecision.getNumOccurrences() ||
+       emit == EmitKind::Ptx))
+    return fail("--gpu-arch, --gpu-host-emulation, --gpu-matmul-precision, "
+                "--cuda-path and --emit=ptx need --target=cuda");
+  if (gpuMatmulPrecision != "f32" && gpuMatmulPrecision != "tf32" &&
+      gpuMatmulPrecision != "bf16")
+    return fail("--gpu-matmul-precision must be f32, tf32 or bf16, got '" +
+                gpuMatmulPrecision + "'");
   if (emit == EmitKind::Ptx && gpuHostEmulation)
     return fail("--emit=ptx has no kernels to write with "
                 "--gpu-host-emulation");
@@ -320,6 +331,7 @@ int main(int argc, char **argv) {
     cudaOptions.optLevel = optLevel;
     cudaOptions.fuse = !noFuse;
     cudaOptions.hostEmulation = gpuHostEmulation;
+    cudaOptions.matmulPrecision = gpuMatmulPrecision;
     if (emit == EmitKind::Ptx)
       cudaOptions.binaryFormat = "isa";
     cudaOptions.cudaPath = cudaPath;

@@ -24,6 +24,7 @@
 #include "mlir/Conversion/NVVMToLLVM/NVVMToLLVM.h"
 #include "mlir/Conversion/Passes.h"
 #include "mlir/Conversion/UBToLLVM/UBToLLVM.h"
+#include "mlir/Conversion/VectorToLLVM/ConvertVectorToLLVM.h"
 #include "mlir/Conversion/VectorToSCF/VectorToSCF.h"
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -47,6 +48,7 @@
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/MemRef/Transforms/AllocationOpInterfaceImpl.h"
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
+#include "mlir/Dialect/NVGPU/IR/NVGPUDialect.h"
 #include "mlir/Dialect/OpenMP/OpenMPDialect.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/SCF/Transforms/BufferizableOpInterfaceImpl.h"
@@ -237,6 +239,9 @@ void tfm::buildTfmGpuCodegenPipeline(
   tfm::TfmGpuTileToBlocksPassOptions blocks;
   blocks.blockElements = options.blockElements;
   bufferPm.addPass(tfm::createTfmGpuTileToBlocksPass(blocks));
+  if (options.matmulPrecision != "f32") {
+    bufferPm.addPass(tfm::createTfmGpuTileToWarpsPass());
+  }
   tfm::TfmGpuTileToThreadsPassOptions threads;
   threads.threads = options.threads;
   bufferPm.addPass(tfm::createTfmGpuTileToThreadsPass(threads));
@@ -260,6 +265,11 @@ void buildGpuCommonPipeline(OpPassManager &pm,
   tfm::TfmGpuMapToLaunchPassOptions launch;
   launch.maxThreads = options.threads;
   funcPm.addPass(tfm::createTfmGpuReadScalarsOnHostPass());
+  if (options.matmulPrecision != "f32") {
+    tfm::TfmGpuContractToMmaPassOptions mma;
+    mma.precision = options.matmulPrecision;
+    funcPm.addPass(tfm::createTfmGpuContractToMmaPass(mma));
+  }
   funcPm.addPass(tfm::createTfmGpuMapToLaunchPass(launch));
   funcPm.addPass(tfm::createTfmCpuPlanBuffersPass());
   funcPm.addPass(createConvertLinalgToLoopsPass());
@@ -285,6 +295,7 @@ void buildGpuCommonPipeline(OpPassManager &pm,
 void buildGpuDevicePipeline(OpPassManager &pm) {
   OpPassManager &modulePm = pm.nest<gpu::GPUModuleOp>();
   modulePm.addPass(createStripDebugInfoPass());
+  modulePm.addPass(createConvertNVGPUToNVVMPass());
   modulePm.addPass(createConvertGpuOpsToNVVMOps());
   modulePm.addPass(LLVM::createNVVMOptimizeForTargetPass());
   addCleanup(modulePm);
@@ -379,9 +390,9 @@ void tfm::registerPipelineDialects(DialectRegistry &registry) {
                   bufferization::BufferizationDialect, cf::ControlFlowDialect,
                   func::FuncDialect, gpu::GPUDialect, index::IndexDialect,
                   linalg::LinalgDialect, LLVM::LLVMDialect, math::MathDialect,
-                  memref::MemRefDialect, NVVM::NVVMDialect, omp::OpenMPDialect,
-                  scf::SCFDialect, tensor::TensorDialect, ub::UBDialect,
-                  vector::VectorDialect>();
+                  memref::MemRefDialect, nvgpu::NVGPUDialect, NVVM::NVVMDialect,
+                  omp::OpenMPDialect, scf::SCFDialect, tensor::TensorDialect,
+                  ub::UBDialect, vector::VectorDialect>();
   arith::registerBufferizableOpInterfaceExternalModels(registry);
   bufferization::func_ext::registerBufferizableOpInterfaceExternalModels(
       registry);
@@ -408,6 +419,7 @@ void tfm::registerPipelineDialects(DialectRegistry &registry) {
   registerConvertMathToLLVMInterface(registry);
   registerConvertMemRefToLLVMInterface(registry);
   registerConvertNVVMToLLVMInterface(registry);
+  vector::registerConvertVectorToLLVMInterface(registry);
   ub::registerConvertUBToLLVMInterface(registry);
   NVVM::registerNVVMTargetInterfaceExternalModels(registry);
   registerGPUDialectTranslation(registry);

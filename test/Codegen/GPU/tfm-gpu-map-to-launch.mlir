@@ -83,7 +83,7 @@ func.func @too_much_shared(%y: memref<4xf32>) {
 func.func @unmapped_inner(%y: memref<4xf32>) {
   %zero = arith.constant 0.0 : f32
   scf.forall (%b) in (4) {
-    // expected-error @below {{a loop inside a thread block must be a thread step with static bounds}}
+    // expected-error @below {{a loop inside a thread block must be a thread or warp step with static bounds}}
     scf.forall (%t) in (1) {
       linalg.fill ins(%zero : f32) outs(%y : memref<4xf32>)
     }

@@ -3,7 +3,7 @@
 // Two outlined kernels (and a clash of names) end up in one module; the
 // launches follow them.
 // CHECK:      gpu.module @gpt3_kernels {
-// CHECK-NEXT:   gpu.func @f_kernel(
+// CHECK-NEXT:   gpu.func @f_kernel() kernel attributes {nvvm.minctasm = 1 : i32}
 // CHECK:        gpu.func @g_kernel(
 // CHECK:        gpu.func @f_kernel_0(
 // CHECK-NOT:  gpu.module

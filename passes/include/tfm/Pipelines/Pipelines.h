@@ -80,6 +80,11 @@ struct TfmGpuPipelineOptions
       llvm::cl::desc("What gpu-module-to-binary embeds: fatbin (cubin and "
                      "PTX), bin (cubin), isa (PTX), offload (LLVM IR)"),
       llvm::cl::init("fatbin")};
+  PassOptions::Option<std::string> matmulPrecision{
+      *this, "matmul-precision",
+      llvm::cl::desc("Operands of the matmuls: f32 (SIMT units, exact), "
+                     "tf32 or bf16 (tensor cores, f32 accumulation)"),
+      llvm::cl::init("f32")};
   PassOptions::Option<int64_t> threads{
       *this, "threads", llvm::cl::desc("Most threads of a thread block"),
       llvm::cl::init(256)};

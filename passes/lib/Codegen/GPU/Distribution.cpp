@@ -23,8 +23,19 @@ bool isMappedTo(scf::ForallOp forall, Level level) {
   if (!mapping || mapping->empty())
     return false;
   Attribute first = (*mapping)[0];
-  return level == Level::Block ? isa<mlir::gpu::GPUBlockMappingAttr>(first)
-                               : isa<mlir::gpu::GPUThreadMappingAttr>(first);
+  switch (level) {
+  case Level::Block:
+    return isa<mlir::gpu::GPUBlockMappingAttr>(first);
+  case Level::Warp:
+    return isa<mlir::gpu::GPUWarpMappingAttr>(first);
+  case Level::Thread:
+    return isa<mlir::gpu::GPUThreadMappingAttr>(first);
+  }
+  llvm_unreachable("a mapping level");
+}
+
+bool isStep(scf::ForallOp forall) {
+  return isMappedTo(forall, Level::Warp) || isMappedTo(forall, Level::Thread);
 }
 
 ArrayAttr mappingFor(MLIRContext *ctx, Level level, unsigned rank) {
@@ -34,6 +45,8 @@ ArrayAttr mappingFor(MLIRContext *ctx, Level level, unsigned rank) {
         static_cast<uint64_t>(mlir::gpu::MappingId::LinearDim0) + rank - 1 - i);
     if (level == Level::Block)
       attrs.push_back(mlir::gpu::GPUBlockMappingAttr::get(ctx, id));
+    else if (level == Level::Warp)
+      attrs.push_back(mlir::gpu::GPUWarpMappingAttr::get(ctx, id));
     else
       attrs.push_back(mlir::gpu::GPUThreadMappingAttr::get(ctx, id));
   }

@@ -4,8 +4,9 @@
 //
 // The distributed form both the device and the host emulation start from:
 // bufferized loops where each `scf.forall` mapped to `#gpu.block` is one
-// kernel launch, and each `scf.forall` mapped to `#gpu.thread` inside it is
-// one step that the block's threads share, with a barrier after it.
+// kernel launch, and each `scf.forall` mapped to `#gpu.thread` (or to
+// `#gpu.warp`: a step whose iterations are warps, for tensor cores) inside
+// it is one step that the block's threads share, with a barrier after it.
 //
 //===----------------------------------------------------------------------===//
 
@@ -18,12 +19,16 @@
 
 namespace mlir::tfm::distribution {
 
-enum class Level { Block, Thread };
+enum class Level { Block, Warp, Thread };
 
-/// Whether `forall` is mapped to thread blocks (or to a block's threads).
+/// Whether `forall` is mapped to thread blocks (or to a block's warps or
+/// threads).
 bool isMappedTo(scf::ForallOp forall, Level level);
 
-/// `#gpu.block<linear_dim_k>` or `#gpu.thread<linear_dim_k>`, for each
+/// Whether `forall` is a step of a block: mapped to its warps or threads.
+bool isStep(scf::ForallOp forall);
+
+/// `#gpu.block<linear_dim_k>` (`#gpu.warp`, `#gpu.thread`), for each
 /// of `rank` loops; the last loop varies fastest (linear_dim_0), so
 /// consecutive threads touch consecutive elements of the innermost loop.
 ArrayAttr mappingFor(MLIRContext *ctx, Level level, unsigned rank);

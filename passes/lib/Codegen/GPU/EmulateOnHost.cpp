@@ -3,10 +3,10 @@
 // Part of the GPT-3 compiler, under the Apache License v2.0.
 //
 // Checks the GPU's tiling, staging and distribution without a GPU: thread
-// steps run one thread after another (a step completes before the next,
-// as the barrier between them guarantees on the device), and thread blocks
-// become the CPU's parallel loops. Nothing else changes, so a wrong index
-// in the distributed form is a wrong number here.
+// (and warp) steps run one thread (warp) after another (a step completes before
+// the next, as the barrier between them guarantees on the device), and thread
+// blocks become the CPU's parallel loops. Nothing else changes, so a wrong
+// index in the distributed form is a wrong number here.
 //
 //===----------------------------------------------------------------------===//
 
@@ -32,7 +32,7 @@ struct TfmGpuEmulateOnHostPass
   void runOnOperation() override {
     SmallVector<scf::ForallOp> steps, blocks;
     getOperation().walk([&](scf::ForallOp forall) {
-      if (isMappedTo(forall, Level::Thread))
+      if (isStep(forall))
         steps.push_back(forall);
       else if (isMappedTo(forall, Level::Block))
         blocks.push_back(forall);

@@ -92,12 +92,15 @@ struct TfmGpuMapToLaunchPass
       if (step == block)
         return WalkResult::advance();
       std::optional<SmallVector<int64_t>> counts = tripCounts(step);
-      if (!isMappedTo(step, Level::Thread) || !counts) {
-        step.emitError("a loop inside a thread block must be a thread step "
-                       "with static bounds");
+      if (!isStep(step) || !counts) {
+        step.emitError("a loop inside a thread block must be a thread or "
+                       "warp step with static bounds");
         return WalkResult::interrupt();
       }
-      threads = std::max(threads, ShapedType::getNumElements(*counts));
+      int64_t workers = ShapedType::getNumElements(*counts);
+      threads =
+          std::max(threads, isMappedTo(step, Level::Warp) ? workers * kWarpSize
+                                                          : workers);
       steps.push_back(step);
       stepCounts.push_back(*counts);
       return WalkResult::advance();
@@ -106,8 +109,8 @@ struct TfmGpuMapToLaunchPass
       return failure();
     threads = std::min<int64_t>(llvm::alignTo(threads, kWarpSize), maxThreads);
 
-    // Scratch a thread step allocates is that thread's own; the rest is
-    // shared by the block's threads.
+    // Scratch a step allocates is its thread's own; the rest is shared by
+    // the block's threads.
     SmallVector<memref::AllocOp> privateScratch, sharedScratch;
     block.walk([&](memref::AllocOp alloc) {
       auto step = alloc->getParentOfType<scf::ForallOp>();
@@ -185,11 +188,20 @@ struct TfmGpuMapToLaunchPass
     for (auto [step, counts] : llvm::zip_equal(steps, stepCounts)) {
       rewriter.setInsertionPoint(step);
       Location stepLoc = step.getLoc();
+      // A warp step's iterations go to warps: all 32 lanes run each one.
+      bool warps = isMappedTo(step, Level::Warp);
+      Value worker =
+          warps ? arith::DivUIOp::create(rewriter, stepLoc, threadId,
+                                         arith::ConstantIndexOp::create(
+                                             rewriter, stepLoc, kWarpSize))
+                      .getResult()
+                : threadId;
       auto loop = scf::ForOp::create(
-          rewriter, stepLoc, threadId,
+          rewriter, stepLoc, worker,
           arith::ConstantIndexOp::create(rewriter, stepLoc,
                                          ShapedType::getNumElements(counts)),
-          arith::ConstantIndexOp::create(rewriter, stepLoc, threads));
+          arith::ConstantIndexOp::create(
+              rewriter, stepLoc, warps ? threads / kWarpSize : threads));
       rewriter.setInsertionPointAfter(loop);
       mlir::gpu::BarrierOp::create(rewriter, stepLoc);
       inlineBody(rewriter, step, counts, loop.getInductionVar(),

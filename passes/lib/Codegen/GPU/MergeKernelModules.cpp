@@ -4,12 +4,15 @@
 //
 // Outlining gives each kernel a module of its own; one module is one
 // cubin to load and one PTX file to inspect, with the device functions
-// (libdevice's) linked once.
+// (libdevice's) linked once. Each kernel also states the blocks an SM must
+// hold at least: without it ptxas budgets registers for two blocks of 256
+// threads (128 each) and spills a tensor-core kernel that needs more.
 //
 //===----------------------------------------------------------------------===//
 
 #include "tfm/Codegen/GPU/Passes.h"
 
+#include "mlir/Dialect/LLVMIR/NVVMDialect.h"
 #include "mlir/IR/SymbolTable.h"
 
 namespace mlir::tfm {
@@ -46,6 +49,9 @@ struct TfmGpuMergeKernelModulesPass
         StringAttr oldName = symbol.getNameAttr();
         Block &body = merged.getBodyRegion().front();
         op.moveBefore(&body, body.end());
+        if (auto func = dyn_cast<gpu::GPUFuncOp>(op); func && func.isKernel())
+          func->setAttr(NVVM::NVVMDialect::getMinctasmAttrName(),
+                        builder.getI32IntegerAttr(minBlocksPerSM));
         // insert() renames on a clash and returns the name it kept.
         StringAttr newName = mergedSymbols.insert(&op);
         renamed[SymbolRefAttr::get(kernel.getNameAttr(),

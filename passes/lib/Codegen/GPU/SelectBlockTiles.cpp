@@ -14,6 +14,7 @@
 #include "tfm/Conversion/LoweringUtils.h"
 
 #include "mlir/Dialect/Linalg/IR/LinalgInterfaces.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 
 #define DEBUG_TYPE "tfm-gpu-select-block-tiles"
 
@@ -30,17 +31,19 @@ struct TfmGpuSelectBlockTilesPass
     : tfm::impl::TfmGpuSelectBlockTilesPassBase<TfmGpuSelectBlockTilesPass> {
   using Base::Base;
   void runOnOperation() override {
-    for (Operation &op : getOperation().getBody().getOps()) {
-      auto linalgOp = dyn_cast<linalg::LinalgOp>(&op);
-      if (!linalgOp || !linalgOp.hasPureTensorSemantics() ||
-          !linalg::isaContractionOpInterface(linalgOp))
-        continue;
+    // Every contraction outside a kernel, also in the layer loop; the
+    // kernels' own (attention) are tiled by their builders.
+    getOperation().walk([&](linalg::LinalgOp linalgOp) {
+      if (!linalgOp.hasPureTensorSemantics() ||
+          !linalg::isaContractionOpInterface(linalgOp) ||
+          linalgOp->getParentOfType<scf::ForallOp>())
+        return;
       SmallVector<int64_t> ranges = linalgOp.getStaticLoopRanges();
       FailureOr<linalg::ContractionDimensions> dims =
           linalg::inferContractionDims(linalgOp);
       if (llvm::any_of(ranges, ShapedType::isDynamic) || failed(dims) ||
           dims->m.empty() || dims->n.empty())
-        continue;
+        return;
       SmallVector<int64_t> tiles(ranges.size(), 1);
       unsigned m = dims->m.back(), n = dims->n.back();
       tiles[m] = largestDivisor(ranges[m], blockM);
@@ -48,7 +51,7 @@ struct TfmGpuSelectBlockTilesPass
       for (unsigned k : dims->k)
         tiles[k] = 0;
       tfm::setThreadTiles(linalgOp, tiles);
-    }
+    });
   }
 };
 } // namespace

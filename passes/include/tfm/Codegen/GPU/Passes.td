@@ -17,7 +17,8 @@ def TfmGpuSelectBlockTilesPass
   let summary = "Decide each contraction's thread-block tile once, as an "
                 "attribute";
   let description = [{
-    Annotates every function-level contraction on tensors with
+    Annotates every contraction on tensors outside a kernel (at function
+    level or in the layer loop, not inside an `scf.forall`) with
     `tfm.thread_tiles`: the output tile one GPU thread block computes, per
     loop. The innermost m and n loops are blocked by the largest divisors
     of their extents up to `block-m` x `block-n` (128 x 128: the tile of
@@ -146,12 +147,17 @@ def TfmGpuMergeKernelModulesPass
     pass moves them all into one module named `module-name` (renaming a
     kernel whose name clashes) and points every `gpu.launch_func` at it,
     so that the binary embeds one cubin, loaded once, and one PTX file.
+    Every kernel gets `nvvm.minctasm = min-blocks-per-sm`: ptxas then
+    budgets registers for that many blocks per SM (without it, two blocks
+    of 256 threads: 128 registers, too few for a warp's tensor-core tile).
   }];
   let options = [
     Option<"moduleName", "module-name", "std::string", "\"gpt3_kernels\"",
            "Name of the merged module">,
+    Option<"minBlocksPerSM", "min-blocks-per-sm", "int32_t", "1",
+           "Blocks of each kernel an SM must be able to hold">,
   ];
-  let dependentDialects = ["gpu::GPUDialect"];
+  let dependentDialects = ["gpu::GPUDialect", "NVVM::NVVMDialect"];
 }
 
 def TfmGpuReadScalarsOnHostPass
@@ -166,6 +172,57 @@ def TfmGpuReadScalarsOnHostPass
     inputs in host memory on the GPU. A use other than a load is an error.
   }];
   let dependentDialects = ["memref::MemRefDialect"];
+}
+
+def TfmGpuTileToWarpsPass : Pass<"tfm-gpu-tile-to-warps", "func::FuncOp"> {
+  let summary = "Share each tensor-core contraction of a thread block among "
+                "its warps";
+  let description = [{
+    Inside every `scf.forall` mapped to blocks, an f32 contraction on
+    buffers whose innermost m, n and k loops hold whole tensor-core
+    fragments (m by 16, n by 8, k by 16) and whose other parallel loops have
+    extent 1 becomes an `scf.forall` mapped to `#gpu.warp<linear_dim_k>`
+    over warp tiles of at most `warp-tile-m` x `warp-tile-n` (the largest
+    whole fragments that divide the block's tile): what one warp's
+    accumulators, operand fragments and addresses keep in registers. The
+    block's warps take the tiles in turn; the reduction stays whole in each
+    tile. Other ops are left to `tfm-gpu-tile-to-threads`.
+  }];
+  let options = [
+    Option<"warpTileM", "warp-tile-m", "int64_t", "32",
+           "Most rows of a warp's output tile (a multiple of 16)">,
+    Option<"warpTileN", "warp-tile-n", "int64_t", "32",
+           "Most columns of a warp's output tile (a multiple of 8)">,
+  ];
+  let dependentDialects = ["arith::ArithDialect", "gpu::GPUDialect",
+                           "linalg::LinalgDialect", "memref::MemRefDialect",
+                           "scf::SCFDialect"];
+}
+
+def TfmGpuContractToMmaPass
+    : Pass<"tfm-gpu-contract-to-mma", "func::FuncOp"> {
+  let summary = "Compute each warp's contraction with tensor-core mma.sync";
+  let description = [{
+    Rewrites every linalg contraction inside a warp step into tensor-core
+    multiplies: the warp's output tile as m16n8 accumulator fragments
+    (`vector<2x2xf32>` per lane, loaded from the output buffer, so a bias
+    or partial sum already there is kept), held in registers across the
+    reduction; at each step of 16 (bf16) or 8 (tf32) the lanes load their A
+    and B fragment elements in the PTX ISA layouts through the operands'
+    indexing maps (any transposition), round them to bf16 or pass them as
+    tf32, and issue `nvgpu.mma.sync` (tf32) or `nvvm.mma.sync` (bf16, its
+    registers packed pairs) with f32 accumulation; at the end
+    they store their fragments. Outer reduction loops (a reduction a
+    reshape split in two) are sequential loops around the steps.
+  }];
+  let options = [
+    Option<"precision", "precision", "std::string", "\"bf16\"",
+           "Operand precision of the multiplies: bf16 or tf32">,
+  ];
+  let dependentDialects = ["arith::ArithDialect", "gpu::GPUDialect",
+                           "LLVM::LLVMDialect", "memref::MemRefDialect",
+                           "NVVM::NVVMDialect", "nvgpu::NVGPUDialect",
+                           "scf::SCFDialect", "vector::VectorDialect"];
 }
 
 #endif // TFM_CODEGEN_GPU_PASSES_TD
