@@ -55,6 +55,17 @@ int commandInfo(Context &ctx) {
                     nlohmann::json(shapeOf(arg)).dump().c_str());
     std::printf("\n");
   }
+  // What a GPU entry point launches.
+  for (const nlohmann::json &entry : ctx.manifest["entries"]) {
+    if (!entry.contains("kernels"))
+      continue;
+    long long launches = 0;
+    for (const nlohmann::json &kernel : entry["kernels"])
+      launches += kernel.value("launches", 0LL);
+    std::printf("kernels %s: %zu launched %lld times per call\n",
+                entry["name"].get<std::string>().c_str(),
+                entry["kernels"].size(), launches);
+  }
   // The memory plan gpt3-compile made, in bytes.
   for (const nlohmann::json &entry : ctx.manifest["entries"]) {
     if (!entry.contains("memory"))

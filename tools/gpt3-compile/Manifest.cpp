@@ -155,3 +155,36 @@ void gpt3::addWorkspaceSizes(json::Object &manifest, ModuleOp lowered) {
                                    {"shape", json::Array{bytes}}});
   }
 }
+
+void gpt3::addKernelLaunches(json::Object &manifest, ModuleOp lowered) {
+  json::Array *entries = manifest.getArray("entries");
+  if (!entries)
+    return;
+  for (json::Value &entry : *entries) {
+    json::Object *object = entry.getAsObject();
+    auto func =
+        lowered.lookupSymbol<LLVM::LLVMFuncOp>(*object->getString("name"));
+    auto kernels =
+        func ? func->getAttrOfType<ArrayAttr>("tfm.kernels") : ArrayAttr();
+    if (!kernels)
+      continue;
+    json::Array launches;
+    for (auto kernel : kernels.getAsRange<DictionaryAttr>()) {
+      auto dims = [&](StringRef name) {
+        json::Array out;
+        for (int64_t d : cast<DenseI64ArrayAttr>(kernel.get(name)).asArrayRef())
+          out.push_back(d);
+        return out;
+      };
+      launches.push_back(json::Object{
+          {"kernel", cast<StringAttr>(kernel.get("kernel")).getValue()},
+          {"grid", dims("grid")},
+          {"block", dims("block")},
+          {"shared_memory",
+           cast<IntegerAttr>(kernel.get("shared_memory")).getInt()},
+          {"launches", cast<IntegerAttr>(kernel.get("launches")).getInt()},
+      });
+    }
+    (*object)["kernels"] = std::move(launches);
+  }
+}

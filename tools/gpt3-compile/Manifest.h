@@ -28,6 +28,11 @@ llvm::json::Object describeModule(mlir::ModuleOp module,
 /// functions carry `tfm.workspace_bytes`.
 void addWorkspaceSizes(llvm::json::Object &manifest, mlir::ModuleOp lowered);
 
+/// Adds to each entry of a GPU compile the kernels it launches
+/// ("kernels": kernel, grid, block, shared_memory, launches per call), as
+/// tfm-gpu-record-launches recorded them on `lowered`.
+void addKernelLaunches(llvm::json::Object &manifest, mlir::ModuleOp lowered);
+
 } // namespace gpt3
 
 #endif // GPT3_COMPILE_MANIFEST_H

@@ -377,6 +377,7 @@ int main(int argc, char **argv) {
     });
 
   gpt3::addWorkspaceSizes(manifest, module);
+  gpt3::addKernelLaunches(manifest, module);
   gpt3::addMemoryPlan(manifest);
   if (memoryReport)
     gpt3::printMemoryPlan(manifest, outs());

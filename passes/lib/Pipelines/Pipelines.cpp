@@ -276,6 +276,7 @@ void buildGpuCommonPipeline(OpPassManager &pm,
   addCleanup(funcPm);
   pm.addPass(createGpuKernelOutliningPass());
   pm.addPass(tfm::createTfmGpuMergeKernelModulesPass());
+  pm.addNestedPass<func::FuncOp>(tfm::createTfmGpuRecordLaunchesPass());
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createLowerAffinePass());
   pm.addPass(createSCFToControlFlowPass());

@@ -225,4 +225,24 @@ def TfmGpuContractToMmaPass
                            "scf::SCFDialect", "vector::VectorDialect"];
 }
 
+def TfmGpuRecordLaunchesPass
+    : Pass<"tfm-gpu-record-launches", "func::FuncOp"> {
+  let summary = "Record on each function the kernels it launches";
+  let description = [{
+    Sets `tfm.kernels` on every function that launches kernels: one
+    dictionary per `gpu.launch_func`, in program order, with the kernel's
+    name, its grid and block (-1 where not constant), its dynamic shared
+    memory in bytes, and how many times one call launches it (the product
+    of the static trip counts of the loops around it; -1 when one is not
+    static). gpt3-compile copies it into the manifest.
+
+    ```mlir
+    func.func @forward(...) attributes {tfm.kernels = [{block = array<i64:
+        256, 1, 1>, grid = array<i64: 24, 1, 1>, kernel = "forward_kernel",
+        launches = 12 : i64, shared_memory = 0 : i64}, ...]}
+    ```
+  }];
+  let dependentDialects = ["gpu::GPUDialect"];
+}
+
 #endif // TFM_CODEGEN_GPU_PASSES_TD
