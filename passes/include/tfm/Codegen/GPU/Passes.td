@@ -245,4 +245,24 @@ def TfmGpuRecordLaunchesPass
   let dependentDialects = ["gpu::GPUDialect"];
 }
 
+def TfmGpuMergeSingleBlockKernelsPass
+    : Pass<"tfm-gpu-merge-single-block-kernels", "func::FuncOp"> {
+  let summary = "Run consecutive one-block kernels as one kernel";
+  let description = [{
+    In the distributed form, consecutive `scf.forall`s mapped to blocks
+    that each run one block (a decode step's row-wise ops and copies)
+    become one: the second's body follows the first's in the same block,
+    its block index the loop's origin. Every step ends in a barrier, and a
+    barrier makes the block's global writes visible to its threads, so the
+    order of the former kernels holds. Pure ops between two (views,
+    constants) move before the first; anything else ends a run, as does
+    block scratch beyond `shared-memory` bytes in all.
+  }];
+  let options = [
+    Option<"sharedMemory", "shared-memory", "int64_t", "49152",
+           "Most bytes of block scratch a merged kernel may hold">,
+  ];
+  let dependentDialects = ["arith::ArithDialect"];
+}
+
 #endif // TFM_CODEGEN_GPU_PASSES_TD
