@@ -2,9 +2,13 @@
 // RUN: gpt3-opt %s --split-input-file --tfm-gpu-tile-to-threads="threads=64" --verify-diagnostics | FileCheck %s --check-prefix=T64
 
 // A block's steps: the fill over 16 x 64 scratch takes 64 threads on its
-// columns, then 4 on its rows (256 in all); the row sums, a reduction,
-// one thread per row; the copy out 64 x 4 again. With 64 threads the
-// fill's rows run whole on each thread.
+// columns, then 4 on its rows (256 in all); the row sums, 16 rows for 256
+// threads, are split: 16 partials per row (block scratch, from the
+// identity 0), partial p of row r folding elements p, p + 16, p + 32 and
+// p + 48 of the row viewed as 16 x 4 x 16, then one thread per row folding
+// its partials into the sum; the copy out 64 x 4 again. With 64 threads
+// the fill's rows run whole on each thread, and the split makes 4
+// partials.
 // CHECK-LABEL: func.func @steps
 //       CHECK:   scf.forall (%[[B:.+]]) in (4) {
 //       CHECK:     %[[SCRATCH:.+]] = memref.alloc() : memref<16x64xf32>
@@ -13,10 +17,19 @@
 //       CHECK:       memref.subview %[[SCRATCH]][%[[ROW]], %[[C]]] [4, 1] [1, 1]
 //       CHECK:       linalg.fill
 //       CHECK:     } {mapping = [#gpu.thread<linear_dim_1>, #gpu.thread<linear_dim_0>]}
+//       CHECK:     %[[PARTIALS:.+]] = memref.alloc() : memref<16x16xf32>
+//       CHECK:     scf.forall (%{{.+}}, %{{.+}}) in (16, 16) {
+//       CHECK:       linalg.fill ins(%{{.+}} : f32) outs(%{{.+}} : memref<1x1xf32
+//       CHECK:     %[[ROWS:.+]] = memref.expand_shape %{{.+}} {{\[}}[0], [1, 2]] output_shape [16, 4, 16]
+//       CHECK:     scf.forall (%[[R:.+]], %[[P:.+]]) in (16, 16) {
+//       CHECK:       memref.subview %[[ROWS]][%[[R]], 0, %[[P]]] [1, 4, 1]
+//       CHECK:       linalg.generic
+//  CHECK-SAME:         iterator_types = ["parallel", "reduction", "parallel"]
+//       CHECK:     } {mapping = [#gpu.thread<linear_dim_1>, #gpu.thread<linear_dim_0>]}
 //       CHECK:     scf.forall (%{{.+}}) in (16) {
 //       CHECK:       linalg.generic
 //  CHECK-SAME:         iterator_types = ["parallel", "reduction"]
-//  CHECK-SAME:         ins(%{{.+}} : memref<1x64xf32, strided<[64, 1], offset: ?>>)
+//  CHECK-SAME:         ins(%{{.+}} : memref<1x16xf32, strided<[16, 1], offset: ?>>)
 //       CHECK:     } {mapping = [#gpu.thread<linear_dim_0>]}
 //       CHECK:     scf.forall (%{{.+}}, %{{.+}}) in (4, 64) {
 //       CHECK:       linalg.copy
@@ -25,6 +38,7 @@
 // T64-LABEL: func.func @steps
 //       T64:     scf.forall (%{{.+}}) in (64) {
 //       T64:       linalg.fill {{.+}} memref<16x1xf32
+//       T64:     memref.alloc() : memref<16x4xf32>
 func.func @steps(%x: memref<64x64xf32>, %sums: memref<64xf32>, %y: memref<64x64xf32>) {
   %zero = arith.constant 0.0 : f32
   scf.forall (%b) in (4) {
@@ -75,6 +89,55 @@ func.func @store_in_block(%y: memref<4xf32>) {
   scf.forall (%b) in (4) {
     // expected-error @below {{writes memory in a thread block outside any thread-distributed step}}
     memref.store %zero, %y[%b] : memref<4xf32>
+  } {mapping = [#gpu.block<linear_dim_0>]}
+  return
+}
+
+// -----
+
+// Rows enough for the threads (128 rows, 256 threads): one thread per row.
+// CHECK-LABEL: func.func @many_rows
+//   CHECK-NOT:   memref.alloc
+//       CHECK:   scf.forall (%{{.+}}) in (128) {
+//       CHECK:     linalg.generic
+//  CHECK-SAME:       ins(%{{.+}} : memref<1x64xf32
+func.func @many_rows(%x: memref<128x64xf32>, %sums: memref<128xf32>) {
+  scf.forall (%b) in (1) {
+    linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>], iterator_types = ["parallel", "reduction"]} ins(%x : memref<128x64xf32>) outs(%sums : memref<128xf32>) {
+    ^bb0(%in: f32, %out: f32):
+      %0 = arith.addf %in, %out : f32
+      linalg.yield %0 : f32
+    }
+  } {mapping = [#gpu.block<linear_dim_0>]}
+  return
+}
+
+// -----
+
+// A masked running maximum (attention's): the identity of maximumf is
+// -inf, and the body's index of the reduction is the element's position
+// (128 partials: j * 128 + p).
+// CHECK-LABEL: func.func @masked_max
+//       CHECK:   linalg.fill ins(%{{.+}} : f32)
+//       CHECK:   linalg.generic
+//       CHECK:     %[[J:.+]] = linalg.index 1
+//       CHECK:     %[[SCALED:.+]] = arith.muli %[[J]], %c128
+//       CHECK:     arith.addi %[[SCALED]], %{{.+}}
+//       CHECK:     arith.maximumf
+//       CHECK:   linalg.generic
+//       CHECK:     arith.maximumf
+func.func @masked_max(%x: memref<2x4096xf32>, %m: memref<2xf32>) {
+  %lowest = arith.constant -1.0e30 : f32
+  %c100 = arith.constant 100 : index
+  scf.forall (%b) in (1) {
+    linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>], iterator_types = ["parallel", "reduction"]} ins(%x : memref<2x4096xf32>) outs(%m : memref<2xf32>) {
+    ^bb0(%in: f32, %out: f32):
+      %j = linalg.index 1 : index
+      %visible = arith.cmpi ult, %j, %c100 : index
+      %v = arith.select %visible, %in, %lowest : f32
+      %0 = arith.maximumf %v, %out : f32
+      linalg.yield %0 : f32
+    }
   } {mapping = [#gpu.block<linear_dim_0>]}
   return
 }

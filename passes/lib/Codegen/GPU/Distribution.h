@@ -44,6 +44,16 @@ SmallVector<int64_t> splitParallelLoops(linalg::LinalgOp op, int64_t budget);
 FailureOr<scf::ForallOp> distribute(RewriterBase &rewriter, linalg::LinalgOp op,
                                     ArrayRef<int64_t> counts, Level level);
 
+/// Splits the one reduction loop of `op` (a generic on buffers whose rows
+/// are too few for `threads`) among threads: a fill of partials with the
+/// combiner's identity, the reduction of every S-th element of each row
+/// into its partial, and the fold of the partials into the result. Returns
+/// the three ops, which replace `op`; fails (changing nothing) where the
+/// split would not pay or the reduction has no single combiner with an
+/// identity.
+FailureOr<SmallVector<linalg::LinalgOp>>
+splitReduction(RewriterBase &rewriter, linalg::LinalgOp op, int64_t threads);
+
 /// A `memref.copy` as the `linalg.copy` it is, so it can be distributed.
 linalg::LinalgOp copyAsLinalg(RewriterBase &rewriter, Operation *copy);
 

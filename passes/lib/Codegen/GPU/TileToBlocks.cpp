@@ -44,7 +44,15 @@ struct TfmGpuTileToBlocksPass
       return counts;
     }
     SmallVector<utils::IteratorType> kinds = op.getIteratorTypesArray();
-    int64_t elements = blockElements;
+    // A reduction's rows are long: fewer of them per block, whose threads
+    // then share each row (tfm-gpu-tile-to-threads splits it).
+    int64_t reduced = 1;
+    for (auto [kind, range] : llvm::zip_equal(kinds, ranges))
+      if (kind == utils::IteratorType::reduction)
+        reduced *= range;
+    int64_t elements = std::max<int64_t>(1, blockElements * 16 / reduced);
+    if (reduced == 1)
+      elements = blockElements;
     for (int64_t i = ranges.size() - 1; i >= 0; --i) {
       if (kinds[i] != utils::IteratorType::parallel)
         continue;

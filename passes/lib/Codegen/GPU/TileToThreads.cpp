@@ -55,13 +55,18 @@ struct TfmGpuTileToThreadsPass
     for (Operation *op : steps) {
       auto linalgOp = isa<memref::CopyOp>(op) ? copyAsLinalg(rewriter, op)
                                               : cast<linalg::LinalgOp>(op);
-      if (failed(distribute(rewriter, linalgOp,
-                            splitParallelLoops(linalgOp, threads),
-                            Level::Thread))) {
-        linalgOp->emitError("cannot be distributed over a block's threads: "
-                            "it needs static shapes on buffers");
-        return signalPassFailure();
-      }
+      SmallVector<linalg::LinalgOp> parts = {linalgOp};
+      if (FailureOr<SmallVector<linalg::LinalgOp>> split =
+              splitReduction(rewriter, linalgOp, threads);
+          succeeded(split))
+        parts = *split;
+      for (linalg::LinalgOp part : parts)
+        if (failed(distribute(rewriter, part, splitParallelLoops(part, threads),
+                              Level::Thread))) {
+          part->emitError("cannot be distributed over a block's threads: "
+                          "it needs static shapes on buffers");
+          return signalPassFailure();
+        }
     }
   }
 };

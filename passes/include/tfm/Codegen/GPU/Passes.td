@@ -55,7 +55,9 @@ def TfmGpuTileToBlocksPass : Pass<"tfm-gpu-tile-to-blocks", "func::FuncOp"> {
     iteration running the op on its tile: a contraction by the block tile
     `tfm-gpu-select-block-tiles` chose, any other op by blocks of about
     `block-elements` results (innermost loops first, tiles dividing their
-    extents, reductions whole in one block). The kernels the shared
+    extents, reductions whole in one block); a reduction of length L gets
+    `block-elements * 16 / L` results per block (at least one), whose rows
+    the block's threads then share. The kernels the shared
     builders made, function-level `scf.forall`s, get the block mapping.
 
     ```mlir
@@ -85,8 +87,13 @@ def TfmGpuTileToThreadsPass : Pass<"tfm-gpu-tile-to-threads", "func::FuncOp"> {
     `scf.forall` mapped to `#gpu.thread<linear_dim_k>`: up to `threads`
     workers over its parallel loops, innermost first (consecutive threads
     touch consecutive elements), each taking the largest divisor of its
-    extent the remaining budget allows; reductions run whole on one
-    thread. A write to memory left at block level would run once per
+    extent the remaining budget allows. A generic with one reduction loop
+    and at most a quarter as many rows as threads has its reduction split
+    too: partials (block scratch, filled with the combiner's identity), a
+    step folding every S-th element of a row into each partial (S the
+    largest divisor of the row length up to threads / rows), and a step
+    folding the partials into the result. Other reductions run whole on
+    one thread. A write to memory left at block level would run once per
     thread and is an error.
   }];
   let options = [
