@@ -245,6 +245,7 @@ void tfm::buildTfmGpuCodegenPipeline(
   tfm::TfmGpuTileToThreadsPassOptions threads;
   threads.threads = options.threads;
   bufferPm.addPass(tfm::createTfmGpuTileToThreadsPass(threads));
+  bufferPm.addPass(tfm::createTfmGpuContractToRegistersPass());
   bufferPm.addPass(tfm::createTfmGpuMergeSingleBlockKernelsPass());
   addCleanup(bufferPm);
 }

@@ -12,6 +12,7 @@
 #include "Distribution.h"
 
 #include "tfm/Codegen/GPU/Passes.h"
+#include "tfm/Conversion/LoweringUtils.h"
 
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
@@ -29,6 +30,29 @@ namespace {
 struct TfmGpuTileToThreadsPass
     : tfm::impl::TfmGpuTileToThreadsPassBase<TfmGpuTileToThreadsPass> {
   using Base::Base;
+
+  /// Threads per loop of `op`: a contraction gives each thread an output
+  /// tile of up to 4 x 8 (rows x columns), which it keeps in registers
+  /// (tfm-gpu-contract-to-registers); any other op spreads the budget over
+  /// its parallel loops.
+  SmallVector<int64_t> threadCounts(linalg::LinalgOp op) const {
+    FailureOr<linalg::ContractionDimensions> dims =
+        linalg::isaContractionOpInterface(op)
+            ? linalg::inferContractionDims(op)
+            : FailureOr<linalg::ContractionDimensions>(failure());
+    if (failed(dims) || dims->m.empty() || dims->n.empty())
+      return splitParallelLoops(op, threads);
+    SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+    SmallVector<utils::IteratorType> kinds = op.getIteratorTypesArray();
+    SmallVector<int64_t> counts(ranges.size(), 1);
+    for (auto [i, kind] : llvm::enumerate(kinds))
+      if (kind == utils::IteratorType::parallel)
+        counts[i] = ranges[i];
+    unsigned m = dims->m.back(), n = dims->n.back();
+    counts[m] = ranges[m] / tfm::lowering::largestDivisor(ranges[m], 4);
+    counts[n] = ranges[n] / tfm::lowering::largestDivisor(ranges[n], 8);
+    return counts;
+  }
 
   void runOnOperation() override {
     SmallVector<Operation *> steps;
@@ -61,7 +85,7 @@ struct TfmGpuTileToThreadsPass
           succeeded(split))
         parts = *split;
       for (linalg::LinalgOp part : parts)
-        if (failed(distribute(rewriter, part, splitParallelLoops(part, threads),
+        if (failed(distribute(rewriter, part, threadCounts(part),
                               Level::Thread))) {
           part->emitError("cannot be distributed over a block's threads: "
                           "it needs static shapes on buffers");

@@ -87,7 +87,10 @@ def TfmGpuTileToThreadsPass : Pass<"tfm-gpu-tile-to-threads", "func::FuncOp"> {
     `scf.forall` mapped to `#gpu.thread<linear_dim_k>`: up to `threads`
     workers over its parallel loops, innermost first (consecutive threads
     touch consecutive elements), each taking the largest divisor of its
-    extent the remaining budget allows. A generic with one reduction loop
+    extent the remaining budget allows; a contraction gives each thread an
+    output tile of up to 4 x 8 (its innermost m and n; one element of any
+    other parallel loop), however many threads that takes (the block's
+    threads then take the tiles in turn). A generic with one reduction loop
     and at most a quarter as many rows as threads has its reduction split
     too: partials (block scratch, filled with the combiner's identity), a
     step folding every S-th element of a row into each partial (S the
@@ -270,6 +273,22 @@ def TfmGpuMergeSingleBlockKernelsPass
            "Most bytes of block scratch a merged kernel may hold">,
   ];
   let dependentDialects = ["arith::ArithDialect"];
+}
+
+def TfmGpuContractToRegistersPass
+    : Pass<"tfm-gpu-contract-to-registers", "func::FuncOp"> {
+  let summary = "Keep a thread's contraction tile in registers over the "
+                "reduction";
+  let description = [{
+    Rewrites every linalg contraction inside a thread step with at most 64
+    outputs (tfm-gpu-tile-to-threads gives contractions tiles of up to
+    4 x 8) into loops over its reductions that carry the outputs as values:
+    they are loaded once, each step loads every element of A and B it needs
+    once and issues one `math.fma` per output, and they are stored once at
+    the end. Contractions with more outputs are left as they are.
+  }];
+  let dependentDialects = ["arith::ArithDialect", "math::MathDialect",
+                           "memref::MemRefDialect", "scf::SCFDialect"];
 }
 
 #endif // TFM_CODEGEN_GPU_PASSES_TD
