@@ -94,6 +94,9 @@ CLI::App *gpt3::addStepCommand(CLI::App &app, StepSettings &s) {
 }
 
 int gpt3::commandStep(Context &ctx, const StepSettings &s) {
+  if (gpt3_context_device(ctx.handle).type != GPT3_DEVICE_CPU)
+    return badInput("step runs on the CPU only: the updated parameters are "
+                    "written from host memory; compile with --target=cpu");
   TrainStep step;
   std::string error;
   if (!step.init(ctx, error))

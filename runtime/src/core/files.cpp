@@ -11,6 +11,7 @@
 
 #include "gpt3/runtime.h"
 
+#include "device.h"
 #include "status.h"
 
 #include <nlohmann/json.hpp>
@@ -93,6 +94,12 @@ gpt3_status_t saveSafetensors(const char *path, const char *const *names,
       return gpt3::makeStatus(GPT3_STATUS_INVALID_ARGUMENT,
                               std::string("gpt3_safetensors_save: '") +
                                   names[i] + "' is not an f32 tensor");
+    // Written from host memory only: a GPU's buffer is not readable here.
+    if (t.device.type != GPT3_DEVICE_CPU)
+      return gpt3::makeStatus(
+          GPT3_STATUS_INVALID_ARGUMENT,
+          std::string("gpt3_safetensors_save: '") + names[i] + "' is in " +
+              gpt3::deviceName(t.device) + " memory, not the host's");
     uint64_t bytes = sizeof(float);
     std::vector<int64_t> shape(t.shape, t.shape + t.rank);
     for (int64_t d : shape)
