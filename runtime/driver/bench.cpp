@@ -19,8 +19,11 @@
 using namespace gpt3;
 
 namespace {
-/// "2 threads": what a timing ran on.
+/// "2 threads" or "cuda:0": what a timing ran on.
 std::string threadCount(const Context &ctx) {
+  gpt3_device_t device = gpt3_context_device(ctx.handle);
+  if (device.type == GPT3_DEVICE_CUDA)
+    return "cuda:" + std::to_string(device.ordinal);
   int32_t threads = gpt3_context_num_threads(ctx.handle);
   return std::to_string(threads) + (threads == 1 ? " thread" : " threads");
 }
