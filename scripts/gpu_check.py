@@ -95,9 +95,18 @@ class Table:
         return ("check", "measured", "bar", "result")
 
 
+# No single model run of the checks takes near this; a hung kernel must
+# not take the machine's whole lease.
+RUN_TIMEOUT_S = 120
+
+
 def run(cmd, **kw):
-    return subprocess.run(cmd, check=True, capture_output=True, text=True,
-                          **kw)
+    try:
+        return subprocess.run(cmd, check=True, capture_output=True, text=True,
+                              timeout=RUN_TIMEOUT_S, **kw)
+    except subprocess.TimeoutExpired as e:
+        raise subprocess.CalledProcessError(
+            124, cmd, stderr=f"timed out after {RUN_TIMEOUT_S} s") from e
 
 
 def numerics(torch, binaries, work, table):
@@ -137,10 +146,15 @@ def numerics(torch, binaries, work, table):
 def cache(binaries, work, tokenizer, table):
     script = os.path.join(os.path.dirname(__file__), "check_cache.py")
     for name in ["cache-dense", "cache-banded"]:
-        result = subprocess.run(
-            [sys.executable, script, os.path.join(binaries, name),
-             os.path.join(work, name), tokenizer, "--prompt-repeat", "14"],
-            capture_output=True, text=True)
+        try:
+            result = subprocess.run(
+                [sys.executable, script, os.path.join(binaries, name),
+                 os.path.join(work, name), tokenizer, "--prompt-repeat", "14"],
+                capture_output=True, text=True, timeout=2 * RUN_TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            table.add(f"{name}: greedy text, cache vs re-forward",
+                      "timed out", "equal", "FAIL")
+            continue
         line = (result.stdout.strip().splitlines() or
                 [result.stderr.strip()])[0]
         table.add(f"{name}: greedy text, cache vs re-forward", line, "equal",
