@@ -40,10 +40,14 @@ struct gpt3_context_t {
   // name, zeroed when first used and shared by every entry point that names
   // them.
   std::map<std::string, void *> states;
+  // Device copies of caller tensors in host memory, by entry and argument.
+  std::map<std::string, void *> staged;
 
   ~gpt3_context_t() {
     if (device) {
       for (auto &[name, buffer] : states)
+        device->deallocate(buffer);
+      for (auto &[name, buffer] : staged)
         device->deallocate(buffer);
       device->deallocate(weights);
       device->deallocate(workspace);
@@ -354,11 +358,13 @@ gpt3_status_t checkTensor(const gpt3_context_t *ctx, const char *fn,
 /// Scalar inputs stay on the host, where the entry point reads them.
 class Staging {
 public:
-  explicit Staging(Device &device) : device_(device) {}
-  ~Staging() {
-    for (void *buffer : buffers_)
-      device_.deallocate(buffer);
-  }
+  /// Device buffers for staged tensors come from `buffers`, by entry and
+  /// argument, allocated on first use and kept: a decode step reuses the
+  /// last step's instead of allocating (and freeing, which waits for the
+  /// GPU) its own.
+  Staging(Device &device, std::map<std::string, void *> &buffers,
+          const std::string &entry)
+      : device_(device), buffers_(buffers), entry_(entry) {}
 
   /// The pointer the entry point gets for caller tensor `t`.
   gpt3_status_t stage(const ArgSpec &spec, const gpt3_tensor_t &t, void **out) {
@@ -375,8 +381,10 @@ public:
       *out = scalars_.back().data();
       return device_.copyOut(*out, t.data, bytes);
     }
-    GPT3_RETURN_IF_ERROR(device_.allocate(bytes, out));
-    buffers_.push_back(*out);
+    void *&buffer = buffers_[entry_ + "/" + spec.name];
+    if (!buffer)
+      GPT3_RETURN_IF_ERROR(device_.allocate(bytes, &buffer));
+    *out = buffer;
     if (isInput)
       return device_.copyIn(*out, t.data, bytes);
     outputs_.push_back({t.data, *out, bytes});
@@ -400,7 +408,8 @@ private:
     return dtype == GPT3_DTYPE_I64 ? 8 : dtype == GPT3_DTYPE_I8 ? 1 : 4;
   }
   Device &device_;
-  std::vector<void *> buffers_;
+  std::map<std::string, void *> &buffers_;
+  std::string entry_;
   std::vector<Output> outputs_;
   std::vector<std::vector<char>> scalars_;
 };
@@ -418,7 +427,7 @@ gpt3_status_t call(gpt3_context_t *ctx, const char *fn,
                       "gpt3_context_load_weights first");
   GPT3_RETURN_IF_ERROR(ensureDevice(ctx));
   std::vector<void *> argv;
-  Staging staging(*ctx->device);
+  Staging staging(*ctx->device, ctx->staged, fn);
   size_t nextArg = 0, nextResult = 0;
   for (const ArgSpec &spec : entry->args) {
     if (spec.kind == GPT3_ARG_PARAM) {
