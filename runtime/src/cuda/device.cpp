@@ -133,7 +133,9 @@ gpt3_status_t gpt3::createCudaDevice(int32_t ordinal,
   if (CUresult r = api->cuDevicePrimaryCtxRetain(&context, device))
     return fail("cannot create a context", r);
   api->cuCtxSetCurrent(context);
-  if (CUresult r = api->cuStreamCreate(&stream, CU_STREAM_NON_BLOCKING)) {
+  // A blocking stream: copies and fills, issued on the legacy default
+  // stream, complete before the kernels queued after them start.
+  if (CUresult r = api->cuStreamCreate(&stream, CU_STREAM_DEFAULT)) {
     api->cuDevicePrimaryCtxRelease(device);
     return fail("cannot create a stream", r);
   }

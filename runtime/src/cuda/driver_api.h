@@ -26,7 +26,7 @@ using CUfunction = struct CUfunc_st *;
 using CUstream = struct CUstream_st *;
 
 constexpr CUresult CUDA_SUCCESS = 0;
-constexpr unsigned CU_STREAM_NON_BLOCKING = 1;
+constexpr unsigned CU_STREAM_DEFAULT = 0;
 constexpr int CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES = 8;
 constexpr int CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT = 16;
 
