@@ -344,21 +344,34 @@ void tfm::buildTfmGpuToNvvmPipeline(OpPassManager &pm,
 // Whole pipelines
 //===----------------------------------------------------------------------===//
 
+namespace {
+/// The four phases up to `last`: the neutral ones, then a target's
+/// `codegen` and `lower` phases with its `options`.
+template <typename Options>
+void buildPhasesUpTo(OpPassManager &pm, const Options &options,
+                     tfm::TfmPhase last,
+                     void (*codegen)(OpPassManager &, const Options &),
+                     void (*lower)(OpPassManager &, const Options &)) {
+  tfm::buildTfmPreprocessingPipeline(pm);
+  if (last == tfm::TfmPhase::Preprocessing)
+    return;
+  tfm::TfmLinalgPipelineOptions linalg;
+  linalg.fuse = options.fuse;
+  tfm::buildTfmToLinalgPipeline(pm, linalg);
+  if (last == tfm::TfmPhase::Linalg)
+    return;
+  codegen(pm, options);
+  if (last == tfm::TfmPhase::Codegen)
+    return;
+  lower(pm, options);
+}
+} // namespace
+
 void tfm::buildTfmToCpuPipelineUpTo(OpPassManager &pm,
                                     const TfmCpuPipelineOptions &options,
                                     TfmPhase last) {
-  buildTfmPreprocessingPipeline(pm);
-  if (last == TfmPhase::Preprocessing)
-    return;
-  TfmLinalgPipelineOptions linalg;
-  linalg.fuse = options.fuse;
-  buildTfmToLinalgPipeline(pm, linalg);
-  if (last == TfmPhase::Linalg)
-    return;
-  buildTfmCpuCodegenPipeline(pm, options);
-  if (last == TfmPhase::Codegen)
-    return;
-  buildTfmCpuToLlvmPipeline(pm, options);
+  buildPhasesUpTo(pm, options, last, buildTfmCpuCodegenPipeline,
+                  buildTfmCpuToLlvmPipeline);
 }
 
 void tfm::buildTfmToCpuPipeline(OpPassManager &pm,
@@ -369,18 +382,8 @@ void tfm::buildTfmToCpuPipeline(OpPassManager &pm,
 void tfm::buildTfmToGpuPipelineUpTo(OpPassManager &pm,
                                     const TfmGpuPipelineOptions &options,
                                     TfmPhase last) {
-  buildTfmPreprocessingPipeline(pm);
-  if (last == TfmPhase::Preprocessing)
-    return;
-  TfmLinalgPipelineOptions linalg;
-  linalg.fuse = options.fuse;
-  buildTfmToLinalgPipeline(pm, linalg);
-  if (last == TfmPhase::Linalg)
-    return;
-  buildTfmGpuCodegenPipeline(pm, options);
-  if (last == TfmPhase::Codegen)
-    return;
-  buildTfmGpuToNvvmPipeline(pm, options);
+  buildPhasesUpTo(pm, options, last, buildTfmGpuCodegenPipeline,
+                  buildTfmGpuToNvvmPipeline);
 }
 
 void tfm::buildTfmToGpuPipeline(OpPassManager &pm,

@@ -15,9 +15,9 @@
 #include "cuda/device.h"
 
 #include <cstdint>
-#include <map>
 #include <mutex>
 #include <string>
+#include <unordered_map>
 
 using namespace gpt3::cuda;
 
@@ -26,7 +26,9 @@ namespace {
 struct LazyModule {
   const void *image;
   CUmodule module = nullptr;
-  std::map<std::string, CUfunction> functions;
+  // By the address of the name: the host code passes its constant on
+  // every launch, so a lookup costs no string.
+  std::unordered_map<const char *, CUfunction> functions;
   std::mutex mutex;
 };
 

@@ -12,6 +12,7 @@
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/Linalg/Utils/Utils.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/Dialect/Utils/StructuredOpsUtils.h"
 
 using namespace mlir;
@@ -36,6 +37,21 @@ bool isMappedTo(scf::ForallOp forall, Level level) {
 
 bool isStep(scf::ForallOp forall) {
   return isMappedTo(forall, Level::Warp) || isMappedTo(forall, Level::Thread);
+}
+
+std::optional<SmallVector<int64_t>> tripCounts(scf::ForallOp forall) {
+  std::optional<SmallVector<int64_t>> lbs =
+      getConstantIntValues(forall.getMixedLowerBound());
+  std::optional<SmallVector<int64_t>> ubs =
+      getConstantIntValues(forall.getMixedUpperBound());
+  std::optional<SmallVector<int64_t>> steps =
+      getConstantIntValues(forall.getMixedStep());
+  if (!lbs || !ubs || !steps)
+    return std::nullopt;
+  SmallVector<int64_t> counts;
+  for (auto [lb, ub, step] : llvm::zip_equal(*lbs, *ubs, *steps))
+    counts.push_back(llvm::divideCeil(ub - lb, step));
+  return counts;
 }
 
 ArrayAttr mappingFor(MLIRContext *ctx, Level level, unsigned rank) {

@@ -28,6 +28,10 @@ bool isMappedTo(scf::ForallOp forall, Level level);
 /// Whether `forall` is a step of a block: mapped to its warps or threads.
 bool isStep(scf::ForallOp forall);
 
+/// Iterations per loop of `forall`, whose bounds and steps must be
+/// static; nothing otherwise.
+std::optional<SmallVector<int64_t>> tripCounts(scf::ForallOp forall);
+
 /// `#gpu.block<linear_dim_k>` (`#gpu.warp`, `#gpu.thread`), for each
 /// of `rank` loops; the last loop varies fastest (linear_dim_0), so
 /// consecutive threads touch consecutive elements of the innermost loop.

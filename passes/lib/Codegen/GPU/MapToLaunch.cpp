@@ -31,22 +31,6 @@ using namespace mlir::tfm::distribution;
 namespace {
 constexpr int64_t kWarpSize = 32;
 
-/// Iterations per loop of a forall with static bounds and steps.
-std::optional<SmallVector<int64_t>> tripCounts(scf::ForallOp forall) {
-  std::optional<SmallVector<int64_t>> lbs =
-      getConstantIntValues(forall.getMixedLowerBound());
-  std::optional<SmallVector<int64_t>> ubs =
-      getConstantIntValues(forall.getMixedUpperBound());
-  std::optional<SmallVector<int64_t>> steps =
-      getConstantIntValues(forall.getMixedStep());
-  if (!lbs || !ubs || !steps)
-    return std::nullopt;
-  SmallVector<int64_t> counts;
-  for (auto [lb, ub, step] : llvm::zip_equal(*lbs, *ubs, *steps))
-    counts.push_back(llvm::divideCeil(ub - lb, step));
-  return counts;
-}
-
 /// Moves the body of `forall` before `point`, its induction variables
 /// derived from the linear worker index `linear`.
 void inlineBody(RewriterBase &rewriter, scf::ForallOp forall,

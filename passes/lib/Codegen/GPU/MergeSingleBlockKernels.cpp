@@ -30,18 +30,8 @@ namespace {
 bool isSingleBlock(scf::ForallOp forall) {
   if (!isMappedTo(forall, Level::Block))
     return false;
-  std::optional<SmallVector<int64_t>> lbs =
-      getConstantIntValues(forall.getMixedLowerBound());
-  std::optional<SmallVector<int64_t>> ubs =
-      getConstantIntValues(forall.getMixedUpperBound());
-  std::optional<SmallVector<int64_t>> steps =
-      getConstantIntValues(forall.getMixedStep());
-  if (!lbs || !ubs || !steps)
-    return false;
-  for (auto [lb, ub, step] : llvm::zip_equal(*lbs, *ubs, *steps))
-    if (llvm::divideCeil(ub - lb, step) != 1)
-      return false;
-  return true;
+  std::optional<SmallVector<int64_t>> counts = tripCounts(forall);
+  return counts && ShapedType::getNumElements(*counts) == 1;
 }
 
 /// Bytes of the block scratch `forall` allocates outside its steps.
