@@ -236,11 +236,19 @@ void tfm::buildTfmGpuCodegenPipeline(
   // threads.
   OpPassManager &bufferPm = pm.nest<func::FuncOp>();
   addCleanup(bufferPm);
+  // CSE turns the copy of an in-place result into a copy of a buffer onto
+  // itself, which only the canonicalizer after it erases.
+  bufferPm.addPass(createCanonicalizerPass());
   tfm::TfmGpuTileToBlocksPassOptions blocks;
   blocks.blockElements = options.blockElements;
   bufferPm.addPass(tfm::createTfmGpuTileToBlocksPass(blocks));
   if (options.matmulPrecision != "f32") {
-    bufferPm.addPass(tfm::createTfmGpuTileToWarpsPass());
+    tfm::TfmGpuTileToWarpsPassOptions warps;
+    warps.threads = options.threads;
+    bufferPm.addPass(tfm::createTfmGpuTileToWarpsPass(warps));
+    tfm::TfmGpuStageOperandsPassOptions staging;
+    staging.threads = options.threads;
+    bufferPm.addPass(tfm::createTfmGpuStageOperandsPass(staging));
   }
   tfm::TfmGpuTileToThreadsPassOptions threads;
   threads.threads = options.threads;
@@ -276,6 +284,9 @@ void buildGpuCommonPipeline(OpPassManager &pm,
   funcPm.addPass(tfm::createTfmCpuPlanBuffersPass());
   funcPm.addPass(createConvertLinalgToLoopsPass());
   addCleanup(funcPm);
+  // Constants (loop bounds, strides, offsets) go into the kernels rather
+  // than becoming launch arguments the device code cannot fold.
+  pm.addPass(createGpuLaunchSinkIndexComputationsPass());
   pm.addPass(createGpuKernelOutliningPass());
   pm.addPass(tfm::createTfmGpuMergeKernelModulesPass());
   pm.addNestedPass<func::FuncOp>(tfm::createTfmGpuRecordLaunchesPass());

@@ -5,21 +5,27 @@
 // from C, a loop over K by 8 (tf32) or 16 (bf16) carrying them, the lanes'
 // A and B elements at the PTX fragment positions (A row g, column t for
 // tf32; B row t, column g), one mma per fragment pair, and the fragments
-// stored back.
+// stored back. Each operand is seen through a view shifted by the lane's
+// position, so the elements are constant offsets from one address.
 // TF32-LABEL: func.func @warp_tile
 //       TF32:   %[[LANE:.+]] = gpu.lane_id
 //       TF32:   %[[G:.+]] = arith.divui %[[LANE]], %c4
 //       TF32:   %[[T:.+]] = arith.remui %[[LANE]], %c4
-//       TF32:   memref.load %arg2[%[[G]], %{{.+}}]
+//       TF32:   %[[T2:.+]] = arith.muli %[[T]], %c2
+//       TF32:   %[[C:.+]] = memref.subview %arg2[%[[G]], %[[T2]]] [25, 10] [1, 1]
+//       TF32:   memref.load %[[C]][%c0{{[_0-9]*}}, %c0{{[_0-9]*}}]
+//       TF32:   memref.load %[[C]][%c0{{[_0-9]*}}, %c1{{[_0-9]*}}]
+//       TF32:   memref.load %[[C]][%c8{{[_0-9]*}}, %c0{{[_0-9]*}}]
+//       TF32:   %[[A:.+]] = memref.subview %arg0[%[[G]], %[[T]]] [25, 29] [1, 1]
+//       TF32:   %[[B:.+]] = memref.subview %arg1[%[[T]], %[[G]]] [29, 9] [1, 1]
 //       TF32:   %[[ACCS:.+]]:4 = scf.for %[[K:.+]] = %c0{{.*}} to %c32{{.*}} step %c8{{.*}} iter_args
-//       TF32:     %[[COL:.+]] = arith.addi %[[K]], %[[T]]
-//       TF32:     memref.load %arg0[%[[G]], %[[COL]]]
+//       TF32:     memref.load %[[A]][%c0{{[_0-9]*}}, %[[K]]]
 //       TF32:     vector.from_elements {{.+}} : vector<4x1xf32>
-//       TF32:     memref.load %arg1[%{{.+}}, %[[G]]]
+//       TF32:     memref.load %[[B]][%[[K]], %c0{{[_0-9]*}}]
 //       TF32:     vector.from_elements {{.+}} : vector<2x1xf32>
 //       TF32-COUNT-4: nvgpu.mma.sync({{.+}}) {mmaShape = [16, 8, 8], tf32Enabled}
 //       TF32:     scf.yield
-//       TF32-COUNT-16: memref.store
+//       TF32-COUNT-16: memref.store {{.+}}, %[[C]]
 //   TF32-NOT:   linalg.matmul
 // BF16-LABEL: func.func @warp_tile
 //       BF16:   scf.for %{{.+}} = %c0{{.*}} to %c32{{.*}} step %c16{{.*}} iter_args
@@ -41,8 +47,8 @@ func.func @warp_tile(%a: memref<32x32xf32>, %b: memref<32x16xf32>, %c: memref<32
 // TF32-LABEL: func.func @transposed_b
 //       TF32:   %[[LANE:.+]] = gpu.lane_id
 //       TF32:   %[[G:.+]] = arith.divui %[[LANE]], %c4
-//       TF32:   scf.for
-//       TF32:     memref.load %arg1[%[[G]], %{{.+}}] : memref<8x16xf32>
+//       TF32:   %[[T:.+]] = arith.remui %[[LANE]], %c4
+//       TF32:   memref.subview %arg1[%[[G]], %[[T]]] [1, 13] [1, 1] : memref<8x16xf32>
 func.func @transposed_b(%a: memref<16x16xf32>, %b: memref<8x16xf32>, %c: memref<16x8xf32>) {
   scf.forall (%w) in (1) {
     linalg.generic {indexing_maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (n, k)>, affine_map<(m, n, k) -> (m, n)>], iterator_types = ["parallel", "parallel", "reduction"]} ins(%a, %b : memref<16x16xf32>, memref<8x16xf32>) outs(%c : memref<16x8xf32>) {
@@ -50,6 +56,40 @@ func.func @transposed_b(%a: memref<16x16xf32>, %b: memref<8x16xf32>, %c: memref<
       %0 = arith.mulf %x, %y : f32
       %1 = arith.addf %acc, %0 : f32
       linalg.yield %1 : f32
+    }
+  } {mapping = [#gpu.warp<linear_dim_0>]}
+  return
+}
+
+// -----
+
+// Staged (tfm-gpu-stage-operands): the contraction runs once per slice of
+// the reduction, in a loop that leaves C alone; the accumulators are
+// loaded before that loop, carried through it, and stored after it.
+// TF32-LABEL: func.func @slices
+//       TF32:   memref.load
+//       TF32:   %[[OUT:.+]]:8 = scf.for %{{.+}} = %c0 to %c4 step %c1 iter_args
+//       TF32:     gpu.barrier
+//       TF32:     %[[IN:.+]]:8 = scf.for %{{.+}} = %c0{{.*}} to %c32{{.*}} step %c8{{.*}} iter_args
+//       TF32-COUNT-8: nvgpu.mma.sync
+//       TF32:     gpu.barrier
+//       TF32:     scf.yield %[[IN]]#0, %[[IN]]#1
+//       TF32:   }
+//       TF32:   memref.store
+func.func @slices(%a: memref<64x128xf32>, %b: memref<128x32xf32>, %c: memref<64x32xf32>) {
+  scf.forall (%w) in (1) {
+    %c0 = arith.constant 0 : index
+    %c1 = arith.constant 1 : index
+    %c4 = arith.constant 4 : index
+    %c32 = arith.constant 32 : index
+    %cs = memref.subview %c[0, 0] [32, 32] [1, 1] : memref<64x32xf32> to memref<32x32xf32, strided<[32, 1]>>
+    scf.for %s = %c0 to %c4 step %c1 {
+      %k = arith.muli %s, %c32 : index
+      %as = memref.subview %a[0, %k] [32, 32] [1, 1] : memref<64x128xf32> to memref<32x32xf32, strided<[128, 1], offset: ?>>
+      %bs = memref.subview %b[%k, 0] [32, 32] [1, 1] : memref<128x32xf32> to memref<32x32xf32, strided<[32, 1], offset: ?>>
+      gpu.barrier
+      linalg.matmul ins(%as, %bs : memref<32x32xf32, strided<[128, 1], offset: ?>>, memref<32x32xf32, strided<[32, 1], offset: ?>>) outs(%cs : memref<32x32xf32, strided<[32, 1]>>)
+      gpu.barrier
     }
   } {mapping = [#gpu.warp<linear_dim_0>]}
   return

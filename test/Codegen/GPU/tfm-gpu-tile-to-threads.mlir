@@ -141,3 +141,41 @@ func.func @masked_max(%x: memref<2x4096xf32>, %m: memref<2xf32>) {
   } {mapping = [#gpu.block<linear_dim_0>]}
   return
 }
+
+// -----
+
+// A staged warp step: the contraction is the warp's, but the copy of the
+// block's slice into scratch is shared by all the block's threads (32 on
+// the slice's columns, 8 on its rows).
+// CHECK-LABEL: func.func @staging_copy
+//       CHECK:   scf.forall (%{{.+}}) in (8) {
+//       CHECK:     scf.for
+//       CHECK:       scf.forall (%{{.+}}, %{{.+}}) in (8, 32) {
+//       CHECK:         linalg.copy ins(%{{.+}} : memref<16x1xf32, {{.+}}>)
+//       CHECK:       } {mapping = [#gpu.thread<linear_dim_1>, #gpu.thread<linear_dim_0>]}
+//       CHECK:       linalg.matmul
+//       CHECK:       gpu.barrier
+//       CHECK:   } {mapping = [#gpu.warp<linear_dim_0>]}
+func.func @staging_copy(%a: memref<128x768xf32>, %b: memref<32x16xf32>, %c: memref<128x16xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c16 = arith.constant 16 : index
+  %c24 = arith.constant 24 : index
+  %c32 = arith.constant 32 : index
+  scf.forall (%i) in (1) {
+    %shared = memref.alloc() : memref<128x32xf32>
+    scf.forall (%w) in (8) {
+      %r = arith.muli %w, %c16 : index
+      %cw = memref.subview %c[%r, 0] [16, 16] [1, 1] : memref<128x16xf32> to memref<16x16xf32, strided<[16, 1], offset: ?>>
+      scf.for %s = %c0 to %c24 step %c1 {
+        %k = arith.muli %s, %c32 : index
+        %slice = memref.subview %a[0, %k] [128, 32] [1, 1] : memref<128x768xf32> to memref<128x32xf32, strided<[768, 1], offset: ?>>
+        linalg.copy ins(%slice : memref<128x32xf32, strided<[768, 1], offset: ?>>) outs(%shared : memref<128x32xf32>)
+        %aw = memref.subview %shared[%r, 0] [16, 32] [1, 1] : memref<128x32xf32> to memref<16x32xf32, strided<[32, 1], offset: ?>>
+        linalg.matmul ins(%aw, %b : memref<16x32xf32, strided<[32, 1], offset: ?>>, memref<32x16xf32>) outs(%cw : memref<16x16xf32, strided<[16, 1], offset: ?>>)
+        gpu.barrier
+      }
+    } {mapping = [#gpu.warp<linear_dim_0>]}
+  } {mapping = [#gpu.block<linear_dim_0>]}
+  return
+}

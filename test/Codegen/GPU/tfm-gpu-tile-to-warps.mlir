@@ -1,9 +1,10 @@
 // RUN: gpt3-opt %s --split-input-file --tfm-gpu-tile-to-warps | FileCheck %s
-// RUN: gpt3-opt %s --split-input-file --tfm-gpu-tile-to-warps="warp-tile-m=64 warp-tile-n=64" | FileCheck %s --check-prefix=LARGE
+// RUN: gpt3-opt %s --split-input-file --tfm-gpu-tile-to-warps="warp-tile-m=64 warp-tile-n=64 threads=64" | FileCheck %s --check-prefix=LARGE
 
-// A block's 128 x 64 matmul tile: warp tiles of 32 x 32 (4 x 2 of them,
-// taken in turn by the block's warps), the reduction whole in each; the
-// options make them 64 x 64.
+// A block's 128 x 64 matmul tile over 8 warps: warp tiles of 32 x 32
+// (4 x 2 of them, one per warp; 64 x 32 would leave half the warps idle,
+// 64 x 16 loads more fragments per multiply), the reduction whole in each.
+// With two warps and tiles up to 64 x 64, two tiles of 64 x 64.
 // CHECK-LABEL: func.func @matmul
 //       CHECK:   scf.forall (%{{.+}}) in (4) {
 //       CHECK:     scf.forall (%[[M:.+]], %[[N:.+]]) in (4, 2) {
@@ -44,10 +45,11 @@ func.func @not_fragments(%a: memref<64x768xf32>, %b: memref<768x29xf32>, %c: mem
 // -----
 
 // A contraction with a reduction a reshape split (heads x head size) and
-// unit batch loops: the innermost m, n and k decide.
+// unit batch loops: the innermost m, n and k decide; 8 tiles of 16 x 32
+// keep the 8 warps busy.
 // CHECK-LABEL: func.func @split_reduction
-//       CHECK:     scf.forall (%{{.+}}, %{{.+}}) in (2, 2) {
-//       CHECK:       linalg.generic {{.+}} ins(%{{.+}}, %{{.+}} : memref<1x32x12x64xf32, {{.+}}>, memref<12x64x32xf32, {{.+}}>) outs(%{{.+}} : memref<1x32x32xf32, {{.+}}>)
+//       CHECK:     scf.forall (%{{.+}}, %{{.+}}) in (4, 2) {
+//       CHECK:       linalg.generic {{.+}} ins(%{{.+}}, %{{.+}} : memref<1x16x12x64xf32, {{.+}}>, memref<12x64x32xf32, {{.+}}>) outs(%{{.+}} : memref<1x16x32xf32, {{.+}}>)
 //       CHECK:     } {mapping = [#gpu.warp<linear_dim_1>, #gpu.warp<linear_dim_0>]}
 func.func @split_reduction(%y: memref<1x64x12x64xf32>, %w: memref<12x64x64xf32>, %out: memref<1x64x64xf32>) {
   scf.forall (%i) in (1) {

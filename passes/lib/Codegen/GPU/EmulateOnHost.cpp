@@ -14,6 +14,7 @@
 
 #include "tfm/Codegen/GPU/Passes.h"
 
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/SCF/Transforms/Transforms.h"
 
 namespace mlir::tfm {
@@ -45,6 +46,8 @@ struct TfmGpuEmulateOnHostPass
     }
     for (scf::ForallOp block : blocks)
       block->removeAttr(block.getMappingAttrName());
+    getOperation().walk(
+        [&](mlir::gpu::BarrierOp barrier) { rewriter.eraseOp(barrier); });
   }
 };
 } // namespace

@@ -58,6 +58,12 @@ struct TfmGpuTileToThreadsPass
     SmallVector<Operation *> steps;
     WalkResult walk = getOperation().walk([&](Operation *op) {
       auto block = op->getParentOfType<scf::ForallOp>();
+      // A warp step's contraction is the warp's; anything else in it (the
+      // staging copies) is shared by all the block's threads.
+      auto linalgOp = dyn_cast<linalg::LinalgOp>(op);
+      if (block && isMappedTo(block, Level::Warp) &&
+          !(linalgOp && linalg::isaContractionOpInterface(linalgOp)))
+        block = block->getParentOfType<scf::ForallOp>();
       if (!block || !isMappedTo(block, Level::Block))
         return WalkResult::advance();
       if (isa<memref::CopyOp>(op) || isa<linalg::LinalgOp>(op)) {

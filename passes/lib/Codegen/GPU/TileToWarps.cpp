@@ -13,7 +13,6 @@
 #include "Distribution.h"
 
 #include "tfm/Codegen/GPU/Passes.h"
-#include "tfm/Conversion/LoweringUtils.h"
 
 namespace mlir::tfm {
 #define GEN_PASS_DEF_TFMGPUTILETOWARPSPASS
@@ -22,12 +21,12 @@ namespace mlir::tfm {
 
 using namespace mlir;
 using namespace mlir::tfm::distribution;
-using tfm::lowering::largestDivisor;
 
 namespace {
 /// The fragment of one tensor-core multiply: m16 n8, k16 for bf16 (two
 /// k8 steps for tf32).
 constexpr int64_t kFragmentM = 16, kFragmentN = 8, kFragmentK = 16;
+constexpr int64_t kWarpSize = 32;
 
 struct TfmGpuTileToWarpsPass
     : tfm::impl::TfmGpuTileToWarpsPassBase<TfmGpuTileToWarpsPass> {
@@ -56,13 +55,26 @@ struct TfmGpuTileToWarpsPass
     if (ranges[m] % kFragmentM || ranges[n] % kFragmentN ||
         ranges[k] % kFragmentK)
       return std::nullopt;
-    // Warp tiles of at most warp-tile-m x warp-tile-n: what a warp's
-    // accumulators, fragments and addresses keep in registers. A block's
-    // warps take the tiles in turn.
-    int64_t rows = kFragmentM * largestDivisor(ranges[m] / kFragmentM,
-                                               warpTileM / kFragmentM);
-    int64_t cols = kFragmentN * largestDivisor(ranges[n] / kFragmentN,
-                                               warpTileN / kFragmentN);
+    // Of the warp tiles in whole fragments up to warp-tile-m x
+    // warp-tile-n: the busiest warps (tiles over rounds of warps), then the
+    // largest tiles, then the smallest perimeter (fewest fragment loads).
+    int64_t warps = std::max<int64_t>(1, threads / kWarpSize);
+    int64_t rows = 0, cols = 0;
+    auto key = [&](int64_t r, int64_t c) {
+      int64_t tiles = (ranges[m] / r) * (ranges[n] / c);
+      int64_t rounds = llvm::divideCeil(tiles, warps);
+      return std::make_tuple(double(tiles) / double(rounds * warps), r * c,
+                             -(r + c));
+    };
+    for (int64_t r = kFragmentM; r <= std::min<int64_t>(ranges[m], warpTileM);
+         r += kFragmentM)
+      for (int64_t c = kFragmentN; c <= std::min<int64_t>(ranges[n], warpTileN);
+           c += kFragmentN)
+        if (ranges[m] % r == 0 && ranges[n] % c == 0 &&
+            (rows == 0 || key(r, c) > key(rows, cols)))
+          std::tie(rows, cols) = std::make_pair(r, c);
+    if (rows == 0)
+      return std::nullopt;
     SmallVector<int64_t> counts(ranges.size(), 1);
     counts[m] = ranges[m] / rows;
     counts[n] = ranges[n] / cols;

@@ -116,8 +116,9 @@ def TfmGpuEmulateOnHostPass
     Thread steps (`scf.forall` mapped to threads) become sequential
     `scf.for` loops: each completes before the next, as the barrier after
     a step guarantees on the device. Block loops lose their mapping and
-    run as the CPU's parallel loops. The CPU's lowering takes it from
-    there, so the numbers check the GPU's tiling, staging and distribution.
+    run as the CPU's parallel loops, and barriers go (one thread at a time
+    needs none). The CPU's lowering takes it from there, so the numbers
+    check the GPU's tiling, staging and distribution.
   }];
   let dependentDialects = ["scf::SCFDialect"];
 }
@@ -192,21 +193,69 @@ def TfmGpuTileToWarpsPass : Pass<"tfm-gpu-tile-to-warps", "func::FuncOp"> {
     buffers whose innermost m, n and k loops hold whole tensor-core
     fragments (m by 16, n by 8, k by 16) and whose other parallel loops have
     extent 1 becomes an `scf.forall` mapped to `#gpu.warp<linear_dim_k>`
-    over warp tiles of at most `warp-tile-m` x `warp-tile-n` (the largest
-    whole fragments that divide the block's tile): what one warp's
-    accumulators, operand fragments and addresses keep in registers. The
-    block's warps take the tiles in turn; the reduction stays whole in each
-    tile. Other ops are left to `tfm-gpu-tile-to-threads`.
+    over warp tiles of at most `warp-tile-m` x `warp-tile-n`: what one
+    warp's accumulators and operand fragments keep in registers. Of the
+    tilings in whole fragments, the one that keeps the block's warps
+    (`threads` / 32) busiest wins, then the largest tiles (fewest operand
+    loads per multiply), then the squarest. The block's warps take the
+    tiles in turn; the reduction stays whole in each tile. Other ops are
+    left to `tfm-gpu-tile-to-threads`.
   }];
   let options = [
-    Option<"warpTileM", "warp-tile-m", "int64_t", "32",
+    Option<"warpTileM", "warp-tile-m", "int64_t", "64",
            "Most rows of a warp's output tile (a multiple of 16)">,
     Option<"warpTileN", "warp-tile-n", "int64_t", "32",
            "Most columns of a warp's output tile (a multiple of 8)">,
+    Option<"threads", "threads", "int64_t", "256",
+           "Threads of a block (32 per warp)">,
   ];
   let dependentDialects = ["arith::ArithDialect", "gpu::GPUDialect",
                            "linalg::LinalgDialect", "memref::MemRefDialect",
                            "scf::SCFDialect"];
+}
+
+def TfmGpuStageOperandsPass
+    : Pass<"tfm-gpu-stage-operands", "func::FuncOp"> {
+  let summary = "Stage the operands of a block's tensor-core contraction "
+                "in shared memory, a slice of the reduction at a time";
+  let description = [{
+    Where a block's warps each own one tile of a contraction (a warp step
+    with `threads` / 32 iterations), every warp reading its rows of A and
+    columns of B from global memory would read each element once per warp
+    that shares it. Instead the reduction is walked in slices of `k-tile`
+    (and one step of each outer reduction loop): per slice, all the
+    block's threads copy the block's A and B slices into block scratch
+    (shared memory on the device), a barrier follows, each warp multiplies
+    its part of the slices, and a second barrier lets the next slice
+    overwrite them. Operands already in block scratch (attention's tiles)
+    are read where they are.
+
+    The scratch rows are padded (4 elements when the row runs along the
+    reduction, 8 otherwise), so the lanes of a warp reading a fragment
+    fall in distinct shared-memory banks. The copies are ordinary steps
+    for `tfm-gpu-tile-to-threads`; `tfm-gpu-contract-to-mma` keeps the
+    warp's accumulators in registers across the slices.
+
+    ```mlir
+    scf.forall (%w) in (8) {                // one tile per warp
+      scf.for %s = %c0 to %c24 step %c1 {   // 768 / 32 slices
+        linalg.copy ins(%a_slice) outs(%a_shared)
+        linalg.copy ins(%b_slice) outs(%b_shared)
+        linalg.matmul ins(%a_warp, %b_warp) outs(%c_warp)
+        gpu.barrier
+      }
+    } {mapping = [#gpu.warp<linear_dim_0>]}
+    ```
+  }];
+  let options = [
+    Option<"kTile", "k-tile", "int64_t", "32",
+           "Reduction elements per staged slice (a multiple of 16)">,
+    Option<"threads", "threads", "int64_t", "256",
+           "Threads of a block (32 per warp)">,
+  ];
+  let dependentDialects = ["affine::AffineDialect", "arith::ArithDialect",
+                           "gpu::GPUDialect", "linalg::LinalgDialect",
+                           "memref::MemRefDialect", "scf::SCFDialect"];
 }
 
 def TfmGpuContractToMmaPass
@@ -223,7 +272,10 @@ def TfmGpuContractToMmaPass
     tf32, and issue `nvgpu.mma.sync` (tf32) or `nvvm.mma.sync` (bf16, its
     registers packed pairs) with f32 accumulation; at the end
     they store their fragments. Outer reduction loops (a reduction a
-    reshape split in two) are sequential loops around the steps.
+    reshape split in two) are sequential loops around the steps. A
+    contraction staged by `tfm-gpu-stage-operands` sits in a loop over the
+    reduction's slices: its accumulators are loaded before that loop,
+    carried through it and stored after it.
   }];
   let options = [
     Option<"precision", "precision", "std::string", "\"bf16\"",
