@@ -200,6 +200,16 @@ gpt3_status_t gpt3_context_call(gpt3_context_t *context, const char *fn,
 gpt3_status_t gpt3_context_tensor(gpt3_context_t *context, const char *name,
                                   gpt3_tensor_t *out_tensor);
 
+/* A tensor in the context's own memory (the GPU's, for a CUDA context) for
+ * input or output `name` of entry point `fn`: the buffer a call stages that
+ * argument through. Passed to gpt3_context_call, it is used in place, with
+ * no copy: results that stay on the device (a benchmark's logits), or
+ * inputs already there. Allocated and zeroed on first use; valid until the
+ * context is released. */
+gpt3_status_t gpt3_context_arg_tensor(gpt3_context_t *context, const char *fn,
+                                      const char *name,
+                                      gpt3_tensor_t *out_tensor);
+
 void gpt3_context_release(gpt3_context_t *context);
 
 /*===--- Files

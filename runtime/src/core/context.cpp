@@ -398,15 +398,16 @@ public:
     return nullptr;
   }
 
+  static size_t dtypeBytes(gpt3_dtype_t dtype) {
+    return dtype == GPT3_DTYPE_I64 ? 8 : dtype == GPT3_DTYPE_I8 ? 1 : 4;
+  }
+
 private:
   struct Output {
     void *host;
     void *device;
     size_t bytes;
   };
-  static size_t dtypeBytes(gpt3_dtype_t dtype) {
-    return dtype == GPT3_DTYPE_I64 ? 8 : dtype == GPT3_DTYPE_I8 ? 1 : 4;
-  }
   Device &device_;
   std::map<std::string, void *> &buffers_;
   std::string entry_;
@@ -537,6 +538,36 @@ gpt3_status_t tensor(gpt3_context_t *ctx, const char *name,
   out->device = ctx->deviceId;
   return nullptr;
 }
+gpt3_status_t argTensor(gpt3_context_t *ctx, const char *fn, const char *name,
+                        gpt3_tensor_t *out) {
+  const Entry *entry = ctx->manifest.entry(fn);
+  if (!entry)
+    return makeStatus(GPT3_STATUS_NOT_FOUND,
+                      std::string("no entry point '") + fn + "'");
+  auto spec = std::find_if(
+      entry->args.begin(), entry->args.end(), [&](const ArgSpec &a) {
+        return a.name == name &&
+               (a.kind == GPT3_ARG_INPUT || a.kind == GPT3_ARG_OUTPUT);
+      });
+  if (spec == entry->args.end())
+    return makeStatus(GPT3_STATUS_NOT_FOUND, std::string(fn) +
+                                                 " has no input or output '" +
+                                                 name + "'");
+  GPT3_RETURN_IF_ERROR(ensureDevice(ctx));
+  void *&buffer = ctx->staged[std::string(fn) + "/" + name];
+  size_t bytes = numElements(spec->shape) * Staging::dtypeBytes(spec->dtype);
+  if (!buffer) {
+    GPT3_RETURN_IF_ERROR(ctx->device->allocate(bytes, &buffer));
+    GPT3_RETURN_IF_ERROR(ctx->device->fillZero(buffer, bytes));
+  }
+  *out = gpt3_tensor_t{};
+  out->data = buffer;
+  out->rank = static_cast<int32_t>(spec->shape.size());
+  std::copy(spec->shape.begin(), spec->shape.end(), out->shape);
+  out->dtype = spec->dtype;
+  out->device = ctx->deviceId;
+  return nullptr;
+}
 } // namespace
 
 std::string gpt3::deviceName(gpt3_device_t device) {
@@ -645,6 +676,15 @@ gpt3_status_t gpt3_context_tensor(gpt3_context_t *ctx, const char *name,
     return nullArgument("gpt3_context_tensor");
   return guarded("gpt3_context_tensor",
                  [&] { return tensor(ctx, name, out_tensor); });
+}
+
+gpt3_status_t gpt3_context_arg_tensor(gpt3_context_t *ctx, const char *fn,
+                                      const char *name,
+                                      gpt3_tensor_t *out_tensor) {
+  if (!ctx || !fn || !name || !out_tensor)
+    return nullArgument("gpt3_context_arg_tensor");
+  return guarded("gpt3_context_arg_tensor",
+                 [&] { return argTensor(ctx, fn, name, out_tensor); });
 }
 
 void gpt3_context_release(gpt3_context_t *context) { delete context; }

@@ -6,11 +6,22 @@
 // whose host code launches kernels on one stream; a call returns once the
 // launches are queued, synchronize() waits for them.
 //
+// A decode step is a few hundred small kernels: launched one by one, the
+// GPU would wait on the host between them. So from its second call on, an
+// entry point's launches are captured into a CUDA graph, which the driver
+// updates in place (the same kernels, new arguments: the position) and
+// launches as one. The first call runs directly: it loads the kernels,
+// which a capture must not do.
+//
 //===----------------------------------------------------------------------===//
 
 #include "cuda/device.h"
 #include "core/device.h"
 #include "core/status.h"
+
+#include <cstdlib>
+#include <cstring>
+#include <unordered_map>
 
 using namespace gpt3;
 using namespace gpt3::cuda;
@@ -21,13 +32,17 @@ thread_local ActiveDevice *current = nullptr;
 class CudaDevice : public Device {
 public:
   CudaDevice(const DriverApi &api, int32_t ordinal, CUdevice device,
-             CUcontext context, CUstream stream)
-      : api_(api), ordinal_(ordinal), device_(device), context_(context) {
+             CUcontext context, CUstream stream, bool graphs)
+      : api_(api), ordinal_(ordinal), device_(device), context_(context),
+        graphs_(graphs) {
     active_.api = &api;
     active_.stream = stream;
   }
   ~CudaDevice() override {
     api_.cuCtxSetCurrent(context_);
+    for (auto &[fn, graph] : entryGraphs_)
+      if (graph.exec)
+        api_.cuGraphExecDestroy(graph.exec);
     api_.cuStreamDestroy(active_.stream);
     api_.cuDevicePrimaryCtxRelease(device_);
   }
@@ -69,7 +84,12 @@ public:
     enter(CUDA_SUCCESS);
     active_.error.clear();
     current = &active_;
-    fn(args);
+    EntryGraph &graph = entryGraphs_[fn];
+    if (graphs_ && graph.warm && !graph.direct)
+      runAsGraph(fn, args, graph);
+    else
+      fn(args);
+    graph.warm = true;
     current = nullptr;
     if (!active_.error.empty())
       return makeStatus(GPT3_STATUS_INTERNAL, active_.error);
@@ -96,15 +116,73 @@ private:
                                                 ": " + errorName(api_, r));
   }
 
+  /// An entry point's graph: none before its first call; `direct` once
+  /// capturing it failed (its launches then go one by one).
+  struct EntryGraph {
+    bool warm = false;
+    bool direct = false;
+    CUgraphExec exec = nullptr;
+  };
+
+  /// Runs `fn` captured: its launches become a graph that updates (or
+  /// replaces) the entry's executable graph, launched as one. Where the
+  /// driver refuses any step, nothing has run yet, and `fn` runs directly.
+  void runAsGraph(EntryFn fn, void **args, EntryGraph &graph) {
+    CUstream stream = active_.stream;
+    if (api_.cuStreamBeginCapture(
+            stream, CU_STREAM_CAPTURE_MODE_THREAD_LOCAL) != CUDA_SUCCESS)
+      return runDirectly(fn, args, graph);
+    fn(args);
+    CUgraph captured = nullptr;
+    CUresult ended = api_.cuStreamEndCapture(stream, &captured);
+    if (ended != CUDA_SUCCESS || !active_.error.empty() || !captured) {
+      if (captured)
+        api_.cuGraphDestroy(captured);
+      return runDirectly(fn, args, graph);
+    }
+    if (graph.exec) {
+      CUgraphExecUpdateResultInfo info{};
+      if (api_.cuGraphExecUpdate(graph.exec, captured, &info) != CUDA_SUCCESS) {
+        api_.cuGraphExecDestroy(graph.exec);
+        graph.exec = nullptr;
+      }
+    }
+    CUresult instantiated = CUDA_SUCCESS;
+    if (!graph.exec)
+      instantiated = api_.cuGraphInstantiateWithFlags(&graph.exec, captured, 0);
+    api_.cuGraphDestroy(captured);
+    if (instantiated != CUDA_SUCCESS) {
+      graph.exec = nullptr;
+      return runDirectly(fn, args, graph);
+    }
+    if (CUresult r = api_.cuGraphLaunch(graph.exec, stream))
+      active_.error = "cannot launch the kernels' graph: " + errorName(api_, r);
+  }
+  void runDirectly(EntryFn fn, void **args, EntryGraph &graph) {
+    graph.direct = true;
+    active_.error.clear();
+    fn(args);
+  }
+
   const DriverApi &api_;
   int32_t ordinal_;
   CUdevice device_;
   CUcontext context_;
   ActiveDevice active_;
+  bool graphs_;
+  std::unordered_map<EntryFn, EntryGraph> entryGraphs_;
 };
 } // namespace
 
 ActiveDevice *gpt3::cuda::activeDevice() { return current; }
+
+std::unique_ptr<Device>
+gpt3::cuda::makeCudaDevice(const DriverApi &api, int32_t ordinal,
+                           CUdevice device, CUcontext context, CUstream stream,
+                           bool graphs) {
+  return std::make_unique<CudaDevice>(api, ordinal, device, context, stream,
+                                      graphs);
+}
 
 gpt3_status_t gpt3::createCudaDevice(int32_t ordinal,
                                      std::unique_ptr<Device> &out) {
@@ -139,6 +217,10 @@ gpt3_status_t gpt3::createCudaDevice(int32_t ordinal,
     api->cuDevicePrimaryCtxRelease(device);
     return fail("cannot create a stream", r);
   }
-  out = std::make_unique<CudaDevice>(*api, ordinal, device, context, stream);
+  // GPT3_CUDA_GRAPHS=0 launches every kernel by itself (for profilers
+  // that attribute time per launch).
+  const char *graphs = std::getenv("GPT3_CUDA_GRAPHS");
+  out = cuda::makeCudaDevice(*api, ordinal, device, context, stream,
+                             !graphs || std::strcmp(graphs, "0") != 0);
   return nullptr;
 }

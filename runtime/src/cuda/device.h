@@ -11,8 +11,10 @@
 #ifndef GPT3_RUNTIME_CUDA_DEVICE_H
 #define GPT3_RUNTIME_CUDA_DEVICE_H
 
+#include "core/device.h"
 #include "cuda/driver_api.h"
 
+#include <memory>
 #include <string>
 
 namespace gpt3::cuda {
@@ -26,6 +28,13 @@ struct ActiveDevice {
 };
 
 ActiveDevice *activeDevice();
+
+/// The device on `context` of `api`'s driver, every launch on `stream`.
+/// With `graphs`, an entry point's launches are captured into a CUDA graph
+/// from its second call on and replayed as one.
+std::unique_ptr<Device> makeCudaDevice(const DriverApi &api, int32_t ordinal,
+                                       CUdevice device, CUcontext context,
+                                       CUstream stream, bool graphs);
 
 } // namespace gpt3::cuda
 

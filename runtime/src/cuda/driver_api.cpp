@@ -59,6 +59,15 @@ bool gpt3::cuda::loadDriver(const DriverApi *&api, std::string &why) {
     resolve(library, "cuModuleGetFunction", table.cuModuleGetFunction, missing);
     resolve(library, "cuFuncSetAttribute", table.cuFuncSetAttribute, missing);
     resolve(library, "cuLaunchKernel", table.cuLaunchKernel, missing);
+    resolve(library, "cuStreamBeginCapture", table.cuStreamBeginCapture,
+            missing);
+    resolve(library, "cuStreamEndCapture", table.cuStreamEndCapture, missing);
+    resolve(library, "cuGraphInstantiateWithFlags",
+            table.cuGraphInstantiateWithFlags, missing);
+    resolve(library, "cuGraphExecUpdate", table.cuGraphExecUpdate, missing);
+    resolve(library, "cuGraphLaunch", table.cuGraphLaunch, missing);
+    resolve(library, "cuGraphDestroy", table.cuGraphDestroy, missing);
+    resolve(library, "cuGraphExecDestroy", table.cuGraphExecDestroy, missing);
     resolve(library, "cuGetErrorName", table.cuGetErrorName, missing);
     if (!missing.empty())
       failure = "the CUDA driver (libcuda.so.1) lacks " + missing;
