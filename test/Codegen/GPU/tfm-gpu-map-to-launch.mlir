@@ -8,7 +8,7 @@
 // scratch of a thread step on that thread's stack.
 // CHECK-LABEL: func.func @kernel
 //       CHECK:   gpu.launch blocks(%[[BX:[^,]+]], %{{[^,]+}}, %{{[^)]+}}) in (%{{[^ ]+}} = %c8, %{{[^ ]+}} = %c1, %{{[^ ]+}} = %c1) threads(%[[TX:[^,]+]], %{{[^,]+}}, %{{[^)]+}}) in (%{{[^ ]+}} = %c256, %{{[^ ]+}} = %c1, %{{[^ ]+}} = %c1)
-//  CHECK-SAME:     dynamic_shared_memory_size %c1040_i32
+//  CHECK-SAME:     dynamic_shared_memory_size %c1040_i32 function(@kernel_fill)
 //       CHECK:     %[[STACK:.+]] = memref.alloca() : memref<4xf32>
 //       CHECK:     %[[SHARED:.+]] = gpu.dynamic_shared_memory : memref<?xi8, #gpu.address_space<workgroup>>
 //       CHECK:     %[[IDS:.+]]:2 = affine.delinearize_index %[[BX]] into (2, 4)
@@ -42,15 +42,17 @@ func.func @kernel(%y: memref<8x256xf32>) {
       %stack = memref.alloc() : memref<4xf32>
       linalg.fill ins(%zero : f32) outs(%stack : memref<4xf32>)
     } {mapping = [#gpu.thread<linear_dim_0>]}
-  } {mapping = [#gpu.block<linear_dim_1>, #gpu.block<linear_dim_0>]}
+  } {mapping = [#gpu.block<linear_dim_1>, #gpu.block<linear_dim_0>], tfm.kernel = "fill"}
   return
 }
 
 // -----
 
-// Blocks from a tiling with steps (0 to 256 by 128) get their indices back.
+// Blocks from a tiling with steps (0 to 256 by 128) get their indices back;
+// a grid no one named is a "kernel".
 // CHECK-LABEL: func.func @strided
 //       CHECK:   gpu.launch blocks(%[[BX:.+]], %{{.+}}, %{{.+}}) in (%{{.+}} = %c2
+//  CHECK-SAME:     function(@strided_kernel)
 //       CHECK:     %[[ORIGIN:.+]] = arith.muli %[[BX]], %c128
 //       CHECK:     memref.subview %{{.+}}[%[[ORIGIN]]]
 func.func @strided(%y: memref<256xf32>) {

@@ -2,14 +2,15 @@
 // RUN: gpt3-opt %s --split-input-file --tfm-gpu-tile-to-blocks="block-elements=256" --verify-diagnostics | FileCheck %s --check-prefix=SMALL
 
 // An elementwise op: blocks of 1024 results, the innermost loop first (all
-// 256 columns, 4 rows); 256 per block with the option.
+// 256 columns, 4 rows); 256 per block with the option. The grid is named
+// after what it computes (the kernel's name once launched).
 // CHECK-LABEL: func.func @elementwise
 //       CHECK:   scf.forall (%[[I:.+]]) in (16) {
 //       CHECK:     %[[ROW:.+]] = arith.muli %[[I]], %c4
 //       CHECK:     memref.subview %{{.+}}[%[[ROW]], 0] [4, 256] [1, 1]
 //       CHECK:     linalg.generic
 //  CHECK-SAME:       memref<4x256xf32, strided<[256, 1], offset: ?>>
-//       CHECK:   } {mapping = [#gpu.block<linear_dim_0>]}
+//       CHECK:   } {mapping = [#gpu.block<linear_dim_0>], tfm.kernel = "elementwise"}
 // SMALL-LABEL: func.func @elementwise
 //       SMALL:   scf.forall (%{{.+}}) in (64) {
 func.func @elementwise(%x: memref<64x256xf32>, %y: memref<64x256xf32>) {
@@ -30,7 +31,7 @@ func.func @elementwise(%x: memref<64x256xf32>, %y: memref<64x256xf32>) {
 //       CHECK:   scf.forall (%[[M:.+]], %[[N:.+]]) in (2, 4) {
 //       CHECK:     linalg.matmul
 //  CHECK-SAME:       memref<128x768xf32, strided<[768, 1], offset: ?>>, memref<768x32xf32, strided<[128, 1], offset: ?>>
-//       CHECK:   } {mapping = [#gpu.block<linear_dim_1>, #gpu.block<linear_dim_0>]}
+//       CHECK:   } {mapping = [#gpu.block<linear_dim_1>, #gpu.block<linear_dim_0>], tfm.kernel = "matmul_256x128x768"}
 func.func @contraction(%a: memref<256x768xf32>, %b: memref<768x128xf32>, %c: memref<256x128xf32>) {
   linalg.matmul {tfm.thread_tiles = array<i64: 128, 32, 0>} ins(%a, %b : memref<256x768xf32>, memref<768x128xf32>) outs(%c : memref<256x128xf32>)
   return
@@ -60,17 +61,17 @@ func.func @indices(%y: memref<4096xf32>) {
 
 // A copy between buffers is a kernel too; a kernel the shared builders
 // made (an unmapped scf.forall) only gets the block mapping; a reduction
-// to a scalar runs in one block.
+// to a scalar runs in one block. Each new grid says what it computes.
 // CHECK-LABEL: func.func @copy_kernel_scalar
 //       CHECK:   scf.forall (%{{.+}}) in (4) {
 //       CHECK:     linalg.copy
-//       CHECK:   } {mapping = [#gpu.block<linear_dim_0>]}
+//       CHECK:   } {mapping = [#gpu.block<linear_dim_0>], tfm.kernel = "copy"}
 //       CHECK:   scf.forall (%{{.+}}) in (2) {
 //       CHECK:     linalg.fill
 //       CHECK:   } {mapping = [#gpu.block<linear_dim_0>]}
 //       CHECK:   scf.forall (%{{.+}}) in (1) {
 //       CHECK:     linalg.reduce
-//       CHECK:   } {mapping = [#gpu.block<linear_dim_0>]}
+//       CHECK:   } {mapping = [#gpu.block<linear_dim_0>], tfm.kernel = "reduction"}
 func.func @copy_kernel_scalar(%x: memref<4096xf32>, %y: memref<4096xf32>, %s: memref<f32>) {
   memref.copy %x, %y : memref<4096xf32> to memref<4096xf32>
   %zero = arith.constant 0.0 : f32

@@ -12,6 +12,7 @@
 
 #include "tfm/Conversion/LoweringUtils.h"
 
+#include "tfm/Codegen/Common/KernelNames.h"
 #include "tfm/Codegen/Common/Kernels.h"
 #include "tfm/Codegen/Common/Passes.h"
 #include "tfm/Dialect/TfmOps.h"
@@ -148,6 +149,7 @@ private:
         getAsIndexOpFoldResult(ctx, counts),
         getAsIndexOpFoldResult(ctx, SmallVector<int64_t>(counts.size(), 1)),
         ValueRange{out}, std::nullopt);
+    nameKernel(forall, "attention");
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(forall.getBody());
     SmallVector<Value> ivs = forall.getInductionVars();

@@ -17,6 +17,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "tfm/Codegen/Common/KernelNames.h"
 #include "tfm/Codegen/Common/Kernels.h"
 #include "tfm/Conversion/LoweringUtils.h"
 
@@ -65,6 +66,7 @@ public:
         b, loc, getAsIndexOpFoldResult(ctx, {0, 0}),
         getAsIndexOpFoldResult(ctx, {batch, heads}),
         getAsIndexOpFoldResult(ctx, {1, 1}), ValueRange{grads}, std::nullopt);
+    nameKernel(forall, "attention_backward");
     {
       OpBuilder::InsertionGuard guard(b);
       b.setInsertionPointToStart(forall.getBody());

@@ -10,6 +10,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "tfm/Codegen/Common/KernelNames.h"
 #include "tfm/Codegen/Common/Kernels.h"
 #include "tfm/Codegen/Common/Passes.h"
 #include "tfm/Codegen/Common/ThreadTiles.h"
@@ -237,6 +238,8 @@ LogicalResult tfm::buildMatmulWithEpilogue(RewriterBase &rewriter,
           rewriter, cast<TilingInterface>(root.getOperation()), options);
   if (failed(fused))
     return failure();
+  if (!fused->loops.empty())
+    nameKernel(fused->loops.front(), contractionName(contraction));
   // The contraction and its initial value, now computed in the blocks, are
   // left dead for the cleanup.
   rewriter.replaceOp(root, fused->replacements.lookup(root->getResult(0)));

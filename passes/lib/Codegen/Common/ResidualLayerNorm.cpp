@@ -11,6 +11,7 @@
 
 #include "tfm/Conversion/LoweringUtils.h"
 
+#include "tfm/Codegen/Common/KernelNames.h"
 #include "tfm/Codegen/Common/Kernels.h"
 #include "tfm/Codegen/Common/Passes.h"
 #include "tfm/Dialect/TfmOps.h"
@@ -100,6 +101,7 @@ void tfm::buildResidualLayerNorm(RewriterBase &b, LayerNormOp norm, AddOp add,
       b, loc, ArrayRef<OpFoldResult>{b.getIndexAttr(0)},
       ArrayRef<OpFoldResult>{b.getIndexAttr(rows / block)},
       ArrayRef<OpFoldResult>{b.getIndexAttr(1)}, outs, std::nullopt);
+  nameKernel(forall, add ? "residual_layer_norm" : "layer_norm");
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPointToStart(forall.getBody());
   Value first =

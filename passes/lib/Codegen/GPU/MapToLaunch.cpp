@@ -12,6 +12,7 @@
 
 #include "Distribution.h"
 
+#include "tfm/Codegen/Common/KernelNames.h"
 #include "tfm/Codegen/GPU/Passes.h"
 
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
@@ -129,9 +130,16 @@ struct TfmGpuMapToLaunchPass
             ? Value()
             : arith::ConstantIntOp::create(rewriter, loc, sharedBytes, 32)
                   .getResult();
+    // Kernels are named after their host function and what they compute:
+    // "forward_matmul_8192x3072x768" (made unique when outlined).
+    auto func = block->getParentOfType<FunctionOpInterface>();
+    std::string name =
+        (func.getName() + "_" + tfm::kernelName(block).value_or("kernel"))
+            .str();
     auto launch = mlir::gpu::LaunchOp::create(
         rewriter, loc, constant(ShapedType::getNumElements(*grid)), one, one,
         constant(threads), one, one, dynamicShared);
+    launch.setFunctionAttr(FlatSymbolRefAttr::get(rewriter.getContext(), name));
     Block &body = launch.getBody().front();
     rewriter.setInsertionPointToEnd(&body);
     Operation *end = mlir::gpu::TerminatorOp::create(rewriter, loc);

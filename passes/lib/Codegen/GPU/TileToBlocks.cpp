@@ -11,6 +11,7 @@
 
 #include "Distribution.h"
 
+#include "tfm/Codegen/Common/KernelNames.h"
 #include "tfm/Codegen/Common/ThreadTiles.h"
 #include "tfm/Codegen/GPU/Passes.h"
 #include "tfm/Conversion/LoweringUtils.h"
@@ -84,12 +85,15 @@ struct TfmGpuTileToBlocksPass
     for (Operation *op : nests) {
       auto linalgOp = isa<memref::CopyOp>(op) ? copyAsLinalg(rewriter, op)
                                               : cast<linalg::LinalgOp>(op);
-      if (failed(distribute(rewriter, linalgOp, blockCounts(linalgOp),
-                            Level::Block))) {
+      std::string name = tfm::loopNestName(linalgOp);
+      FailureOr<scf::ForallOp> grid =
+          distribute(rewriter, linalgOp, blockCounts(linalgOp), Level::Block);
+      if (failed(grid)) {
         linalgOp->emitError("cannot be distributed over thread blocks: it "
                             "needs static shapes on buffers");
         return signalPassFailure();
       }
+      tfm::nameKernel(*grid, name);
     }
   }
 };
