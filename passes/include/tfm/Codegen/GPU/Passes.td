@@ -45,6 +45,29 @@ def TfmGpuSelectBlockTilesPass
   let dependentDialects = ["linalg::LinalgDialect"];
 }
 
+def TfmGpuSplitVocabularyPass
+    : Pass<"tfm-gpu-split-vocabulary", "func::FuncOp"> {
+  let summary = "Split the output projection's vocabulary so block tiles "
+                "divide its main part";
+  let description = [{
+    The tied output projection `logits[m..., v] = sum_c x[m..., c] wte[v,
+    c]` at function level, with at least 16 rows (a tensor-core fragment),
+    becomes two `linalg.contract`s writing their own columns of the logits:
+    the first `vocab-block` multiple of the vocabulary and the tail
+    (`50257 = 50176 + 81`). `tfm-gpu-select-block-tiles` then gives the
+    main part 128-wide tiles, and it runs on tensor cores; without the
+    split, `50257 = 29 x 1733` leaves 29-column tiles on the SIMT units. The
+    table is read as it is, `(V, C)`: tensor cores take B column-major.
+    The same rewrite as the CPU's `tfm-cpu-split-vocabulary`
+    (`populateSplitVocabularyPatterns`), without its transposition.
+  }];
+  let options = [
+    Option<"vocabBlock", "vocab-block", "int64_t", "128",
+           "The main part's width is a multiple of this many columns">,
+  ];
+  let dependentDialects = ["linalg::LinalgDialect", "tensor::TensorDialect"];
+}
+
 def TfmGpuTileToBlocksPass : Pass<"tfm-gpu-tile-to-blocks", "func::FuncOp"> {
   let summary = "Turn each loop nest outside a kernel into a grid of thread "
                 "blocks";
