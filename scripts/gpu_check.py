@@ -1,13 +1,16 @@
 #!/usr/bin/env python3
 """The GPU checks that scripts/gpu-check.sh prepares, run on the GPU machine.
 
-usage: gpu_check.py DIR [--only numerics,cache,speed]
+usage: gpu_check.py DIR [--only numerics,cache,speed,kernels]
        gpu_check.py --self-test
 
 DIR is build/gpu-check as prepared (bin/, tokenizer/, py/). Prints one table:
 numerics of the model binaries against a PyTorch float64 reference on the
-GPU, greedy text through the KV cache against full re-forward, and speed
-beside PyTorch on the same GPU. Exits 1 when a numerical check fails.
+GPU, greedy text through the KV cache against full re-forward, speed beside
+PyTorch on the same GPU, and kernel by kernel (GPT3_CUDA_PROFILE) each
+model matmul beside torch.matmul (cuBLAS) and attention beside
+scaled_dot_product_attention, in bf16. Exits 1 when a numerical check
+fails.
 
 --self-test checks the PyTorch reference against the NumPy one (any
 machine, CPU).
@@ -218,6 +221,94 @@ def speed(torch, binaries, table):
               f"{ms:.2f} ms/token")
 
 
+PROFILE_ROW = re.compile(
+    r"\s*([0-9.]+)\s+(\d+)\s+([0-9.]+)\s+([0-9.]+)%\s+(\S+)$")
+
+
+def kernel_times(binary, *args):
+    """GPU time per kernel of a bench run: {name: (ms in all, launches)}."""
+    env = dict(os.environ, GPT3_CUDA_PROFILE="1")
+    result = run([binary, "bench", *args], env=env)
+    times = {}
+    for line in result.stderr.splitlines():
+        match = PROFILE_ROW.match(line)
+        if match:
+            times[match.group(5)] = (float(match.group(1)),
+                                     int(match.group(2)))
+    if not times:
+        raise subprocess.CalledProcessError(
+            1, binary, stderr="no kernel profile in the bench's output")
+    return times
+
+
+def per_launch_us(times, pattern):
+    """Microseconds per launch of the kernels whose name matches `pattern`,
+    grouped by the pattern's groups (a kernel's copies, one per layer loop,
+    are one group)."""
+    groups = {}
+    for name, (ms, launches) in times.items():
+        match = re.fullmatch(pattern, name)
+        if match:
+            total = groups.setdefault(match.groups(), [0.0, 0])
+            total[0] += ms
+            total[1] += launches
+    return {key: 1e3 * ms / n for key, (ms, n) in groups.items()}
+
+
+def cuda_us(torch, fn, iters=20):
+    """Microseconds per call of `fn` on the GPU, after a warm-up."""
+    for _ in range(3):
+        fn()
+    start = torch.cuda.Event(enable_timing=True)
+    end = torch.cuda.Event(enable_timing=True)
+    start.record()
+    for _ in range(iters):
+        fn()
+    end.record()
+    torch.cuda.synchronize()
+    return 1e3 * start.elapsed_time(end) / iters
+
+
+def kernels(torch, binaries, table):
+    """Our kernels one by one against the libraries PyTorch calls."""
+    if not torch.cuda.is_available():
+        table.add("kernels", "no GPU visible to PyTorch")
+        return
+    small = os.path.join(binaries, "gpt3-small-b8-bf16")
+    times = kernel_times(small, "--entry", "forward", "--iters", "3")
+    matmuls = per_launch_us(times, r"forward_matmul_(\d+)x(\d+)x(\d+)(?:_\d+)?")
+    for (m, n, k), ours in sorted(matmuls.items(),
+                                  key=lambda kv: -int(kv[0][1])):
+        m, n, k = int(m), int(n), int(k)
+        a = torch.randn(m, k, device="cuda", dtype=torch.bfloat16)
+        b = torch.randn(k, n, device="cuda", dtype=torch.bfloat16)
+        cublas = cuda_us(torch, lambda: torch.matmul(a, b))
+        ratio = cublas / ours
+        tflops = 2.0 * m * n * k / (ours * 1e-6) / 1e12
+        table.add(f"matmul {m}x{n}x{k} bf16 (with its epilogue)",
+                  f"{ours:.1f} us ({tflops:.0f} TFLOP/s), cuBLAS "
+                  f"{cublas:.1f} us: {ratio:.2f}x", ">= 0.6x cuBLAS",
+                  "ok" if ratio >= 0.6 else "below bar")
+    sdpa = torch.nn.functional.scaled_dot_product_attention
+    for name, batch, seq in [("gpt3-small-b8-bf16", 8, 1024),
+                             ("gpt3-small-t2048-bf16", 4, 2048)]:
+        if name != "gpt3-small-b8-bf16":
+            times = kernel_times(os.path.join(binaries, name), "--entry",
+                                 "forward", "--iters", "3")
+        attention = per_launch_us(times, r"forward_attention(_\d+)?")
+        # The dense layers' kernel (the slowest); banded layers see fewer
+        # keys than causal SDPA computes.
+        ours = max(attention.values())
+        q, k, v = (torch.randn(batch, 12, seq, 64, device="cuda",
+                               dtype=torch.bfloat16) for _ in range(3))
+        theirs = cuda_us(torch, lambda: sdpa(q, k, v, is_causal=True))
+        ratio = theirs / ours
+        table.add(f"attention forward B={batch} H=12 T={seq} D=64 causal "
+                  "bf16", f"{ours:.1f} us, SDPA {theirs:.1f} us: "
+                  f"{ratio:.2f}x", ">= 0.5x SDPA",
+                  "ok" if ratio >= 0.5 else "below bar")
+
+
 def self_test():
     import torch
     manifest = {"params": []}
@@ -249,13 +340,20 @@ def self_test():
     got = torch_forward(torch, config, weights, tokens, "cpu")
     err = float(np.abs(got - expected).max())
     print(f"PyTorch reference vs NumPy reference: max |difference| {err:.1e}")
-    return 0 if err < 1e-9 else 1
+    # A row as the runtime prints it (test/unit/CudaLaunchTest.cpp).
+    row = PROFILE_ROW.match("     6.000         4    1500.00  100.0%  "
+                            "forward_matmul_8x8x8")
+    parsed = per_launch_us({row.group(5): (float(row.group(1)),
+                                           int(row.group(2)))},
+                           r"forward_matmul_(\d+)x(\d+)x(\d+)(?:_\d+)?")
+    print(f"kernel profile row: {parsed}")
+    return 0 if err < 1e-9 and parsed == {("8", "8", "8"): 1500.0} else 1
 
 
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("dir", nargs="?")
-    parser.add_argument("--only", default="numerics,cache,speed")
+    parser.add_argument("--only", default="numerics,cache,speed,kernels")
     parser.add_argument("--self-test", action="store_true")
     args = parser.parse_args()
     if args.self_test:
@@ -282,6 +380,13 @@ def main():
             except (subprocess.CalledProcessError, AttributeError) as e:
                 detail = getattr(e, "stderr", "") or str(e)
                 table.add("speed", "did not run: " +
+                          detail.strip().splitlines()[-1], "", "FAIL")
+        if "kernels" in parts:
+            try:
+                kernels(torch, binaries, table)
+            except (subprocess.CalledProcessError, ValueError) as e:
+                detail = getattr(e, "stderr", "") or str(e)
+                table.add("kernels", "did not run: " +
                           detail.strip().splitlines()[-1], "", "FAIL")
     print()
     table.print()

@@ -19,6 +19,7 @@
 #include "core/device.h"
 #include "core/status.h"
 
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <unordered_map>
@@ -32,14 +33,24 @@ thread_local ActiveDevice *current = nullptr;
 class CudaDevice : public Device {
 public:
   CudaDevice(const DriverApi &api, int32_t ordinal, CUdevice device,
-             CUcontext context, CUstream stream, bool graphs)
+             CUcontext context, CUstream stream, bool graphs, bool profile)
       : api_(api), ordinal_(ordinal), device_(device), context_(context),
-        graphs_(graphs) {
+        graphs_(graphs && !profile) {
     active_.api = &api;
     active_.stream = stream;
+    if (profile) {
+      profile_ = std::make_unique<KernelProfile>(api);
+      active_.profile = profile_.get();
+    }
   }
   ~CudaDevice() override {
     api_.cuCtxSetCurrent(context_);
+    if (profile_) {
+      api_.cuStreamSynchronize(active_.stream);
+      profile_->collect();
+      std::fputs(profile_->report(deviceName(id())).c_str(), stderr);
+      profile_.reset();
+    }
     for (auto &[fn, graph] : entryGraphs_)
       if (graph.exec)
         api_.cuGraphExecDestroy(graph.exec);
@@ -96,8 +107,11 @@ public:
     return nullptr;
   }
   gpt3_status_t synchronize() override {
-    return check("run the entry point",
-                 enter(api_.cuStreamSynchronize(active_.stream)));
+    gpt3_status_t status = check(
+        "run the entry point", enter(api_.cuStreamSynchronize(active_.stream)));
+    if (!status && profile_)
+      profile_->collect();
+    return status;
   }
 
   int32_t threads() const override { return 1; }
@@ -171,6 +185,7 @@ private:
   ActiveDevice active_;
   bool graphs_;
   std::unordered_map<EntryFn, EntryGraph> entryGraphs_;
+  std::unique_ptr<KernelProfile> profile_;
 };
 } // namespace
 
@@ -179,9 +194,9 @@ ActiveDevice *gpt3::cuda::activeDevice() { return current; }
 std::unique_ptr<Device>
 gpt3::cuda::makeCudaDevice(const DriverApi &api, int32_t ordinal,
                            CUdevice device, CUcontext context, CUstream stream,
-                           bool graphs) {
+                           bool graphs, bool profile) {
   return std::make_unique<CudaDevice>(api, ordinal, device, context, stream,
-                                      graphs);
+                                      graphs, profile);
 }
 
 gpt3_status_t gpt3::createCudaDevice(int32_t ordinal,
@@ -218,9 +233,14 @@ gpt3_status_t gpt3::createCudaDevice(int32_t ordinal,
     return fail("cannot create a stream", r);
   }
   // GPT3_CUDA_GRAPHS=0 launches every kernel by itself (for profilers
-  // that attribute time per launch).
+  // that attribute time per launch); GPT3_CUDA_PROFILE=1 times each.
+  auto set = [](const char *name) {
+    const char *value = std::getenv(name);
+    return value && *value && std::strcmp(value, "0") != 0;
+  };
   const char *graphs = std::getenv("GPT3_CUDA_GRAPHS");
   out = cuda::makeCudaDevice(*api, ordinal, device, context, stream,
-                             !graphs || std::strcmp(graphs, "0") != 0);
+                             !graphs || std::strcmp(graphs, "0") != 0,
+                             set("GPT3_CUDA_PROFILE"));
   return nullptr;
 }

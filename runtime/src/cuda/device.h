@@ -13,6 +13,7 @@
 
 #include "core/device.h"
 #include "cuda/driver_api.h"
+#include "cuda/profile.h"
 
 #include <memory>
 #include <string>
@@ -25,16 +26,24 @@ struct ActiveDevice {
   CUstream stream = nullptr;
   /// The first failed launch since the entry point started; empty if none.
   std::string error;
+  /// Times every launch, when GPT3_CUDA_PROFILE asks for it.
+  KernelProfile *profile = nullptr;
 };
+
+/// The name of kernel `function`, as its launch looked it up.
+const char *kernelName(CUfunction function);
 
 ActiveDevice *activeDevice();
 
 /// The device on `context` of `api`'s driver, every launch on `stream`.
 /// With `graphs`, an entry point's launches are captured into a CUDA graph
-/// from its second call on and replayed as one.
+/// from its second call on and replayed as one; with `profile`, each launch
+/// is timed instead and the device prints the time per kernel to stderr
+/// when it is released.
 std::unique_ptr<Device> makeCudaDevice(const DriverApi &api, int32_t ordinal,
                                        CUdevice device, CUcontext context,
-                                       CUstream stream, bool graphs);
+                                       CUstream stream, bool graphs,
+                                       bool profile = false);
 
 } // namespace gpt3::cuda
 

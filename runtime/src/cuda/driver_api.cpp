@@ -68,6 +68,10 @@ bool gpt3::cuda::loadDriver(const DriverApi *&api, std::string &why) {
     resolve(library, "cuGraphLaunch", table.cuGraphLaunch, missing);
     resolve(library, "cuGraphDestroy", table.cuGraphDestroy, missing);
     resolve(library, "cuGraphExecDestroy", table.cuGraphExecDestroy, missing);
+    resolve(library, "cuEventCreate", table.cuEventCreate, missing);
+    resolve(library, "cuEventRecord", table.cuEventRecord, missing);
+    resolve(library, "cuEventElapsedTime", table.cuEventElapsedTime, missing);
+    resolve(library, "cuEventDestroy", table.cuEventDestroy, missing);
     resolve(library, "cuGetErrorName", table.cuGetErrorName, missing);
     if (!missing.empty())
       failure = "the CUDA driver (libcuda.so.1) lacks " + missing;

@@ -41,7 +41,17 @@ void fail(ActiveDevice &device, const std::string &what, CUresult r) {
 /// Dynamic shared memory beyond the default 48 KiB needs the function's
 /// consent, once.
 constexpr int32_t kDefaultSharedMemory = 48 * 1024;
+
+/// Each loaded kernel's name (the host code's constant), for profiles.
+std::mutex namesMutex;
+std::unordered_map<CUfunction, const char *> names;
 } // namespace
+
+const char *gpt3::cuda::kernelName(CUfunction function) {
+  std::lock_guard<std::mutex> lock(namesMutex);
+  auto it = names.find(function);
+  return it == names.end() ? "unknown" : it->second;
+}
 
 extern "C" {
 
@@ -76,6 +86,9 @@ void *mgpuModuleGetFunction(void *module, const char *name) {
       fail(*device, std::string("no kernel ") + name, r);
       lazy->functions.erase(it);
       return nullptr;
+    } else {
+      std::lock_guard<std::mutex> namesLock(namesMutex);
+      names[it->second] = name;
     }
   return it->second;
 }
@@ -100,9 +113,13 @@ void mgpuLaunchKernel(void *function, intptr_t gridX, intptr_t gridY,
             kernel, CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES,
             sharedMemory))
       return fail(*device, "cannot give a kernel its shared memory", r);
+  if (device->profile)
+    device->profile->before(static_cast<CUstream>(stream), kernelName(kernel));
   if (CUresult r = device->api->cuLaunchKernel(
           kernel, gridX, gridY, gridZ, blockX, blockY, blockZ, sharedMemory,
           static_cast<CUstream>(stream), params, extra))
     fail(*device, "cannot launch a kernel", r);
+  if (device->profile)
+    device->profile->after(static_cast<CUstream>(stream));
 }
 }

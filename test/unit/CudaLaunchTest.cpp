@@ -1,10 +1,11 @@
-//===- CudaGraphTest.cpp - Entry points replayed as CUDA graphs -*- C++ -*-===//
+//===- CudaLaunchTest.cpp - How an entry point's kernels launch -*- C++ -*-===//
 //
 // Part of the GPT-3 compiler, under the Apache License v2.0.
 //
 // The GPU device against a recording stand-in for the driver: which calls
-// an entry point's launches turn into, call after call, and what happens
-// when the driver refuses a capture, an update or an instantiation.
+// an entry point's launches turn into, call after call (a CUDA graph from
+// the second on), what happens when the driver refuses a capture, an
+// update or an instantiation, and the time per kernel a profile reports.
 //
 //===----------------------------------------------------------------------===//
 
@@ -15,6 +16,8 @@
 #include <string>
 #include <vector>
 
+extern "C" void *mgpuModuleLoad(void *data, size_t);
+extern "C" void *mgpuModuleGetFunction(void *module, const char *name);
 extern "C" void *mgpuStreamCreate();
 extern "C" void mgpuLaunchKernel(void *function, intptr_t gridX, intptr_t gridY,
                                  intptr_t gridZ, intptr_t blockX,
@@ -93,6 +96,26 @@ DriverApi standIn() {
     --driver->execs;
     return record("destroy-exec");
   };
+  api.cuModuleLoadData = [](CUmodule *module, const void *) {
+    *module = reinterpret_cast<CUmodule>(0x300);
+    return CUDA_SUCCESS;
+  };
+  api.cuModuleGetFunction = [](CUfunction *function, CUmodule, const char *) {
+    *function = reinterpret_cast<CUfunction>(0x400);
+    return CUDA_SUCCESS;
+  };
+  api.cuStreamSynchronize = [](CUstream) { return CUDA_SUCCESS; };
+  api.cuEventCreate = [](CUevent *event, unsigned) {
+    static uintptr_t next = 0x1000;
+    *event = reinterpret_cast<CUevent>(next++);
+    return CUDA_SUCCESS;
+  };
+  api.cuEventRecord = [](CUevent, CUstream) { return record("event"); };
+  api.cuEventElapsedTime = [](float *ms, CUevent, CUevent) {
+    *ms = 1.5f;
+    return CUDA_SUCCESS;
+  };
+  api.cuEventDestroy = [](CUevent) { return CUDA_SUCCESS; };
   return api;
 }
 
@@ -104,14 +127,24 @@ void entry(void **) {
                      stream, nullptr, nullptr, 0);
 }
 
-class CudaGraphTest : public testing::Test {
+/// An entry point that looks its kernel up by name, then launches it.
+void namedEntry(void **) {
+  static void *module = mgpuModuleLoad(nullptr, 0);
+  void *function = mgpuModuleGetFunction(module, "forward_matmul_8x8x8");
+  void *stream = mgpuStreamCreate();
+  for (int i = 0; i < 2; ++i)
+    mgpuLaunchKernel(function, 1, 1, 1, 32, 1, 1, 0, stream, nullptr, nullptr,
+                     0);
+}
+
+class CudaLaunchTest : public testing::Test {
 protected:
   void SetUp() override { driver = &state; }
   void TearDown() override { driver = nullptr; }
 
-  std::unique_ptr<Device> device(bool graphs = true) {
+  std::unique_ptr<Device> device(bool graphs = true, bool profile = false) {
     return makeCudaDevice(api, 0, 0, nullptr, reinterpret_cast<CUstream>(0x1),
-                          graphs);
+                          graphs, profile);
   }
   /// The driver calls of one call of the entry point.
   std::vector<std::string> callOnce(Device &device) {
@@ -127,7 +160,7 @@ protected:
   using Calls = std::vector<std::string>;
 };
 
-TEST_F(CudaGraphTest, FirstCallDirectThenCapturedAndUpdated) {
+TEST_F(CudaLaunchTest, FirstCallDirectThenCapturedAndUpdated) {
   std::unique_ptr<Device> gpu = device();
   EXPECT_EQ(callOnce(*gpu), (Calls{"launch", "launch"}));
   EXPECT_EQ(callOnce(*gpu),
@@ -141,7 +174,7 @@ TEST_F(CudaGraphTest, FirstCallDirectThenCapturedAndUpdated) {
   EXPECT_EQ(state.execs, 0) << "the executable graph outlived the device";
 }
 
-TEST_F(CudaGraphTest, RefusedUpdateInstantiatesAgain) {
+TEST_F(CudaLaunchTest, RefusedUpdateInstantiatesAgain) {
   std::unique_ptr<Device> gpu = device();
   callOnce(*gpu);
   callOnce(*gpu);
@@ -153,7 +186,7 @@ TEST_F(CudaGraphTest, RefusedUpdateInstantiatesAgain) {
   EXPECT_EQ(state.execs, 1);
 }
 
-TEST_F(CudaGraphTest, RefusedCaptureRunsDirectlyFromThenOn) {
+TEST_F(CudaLaunchTest, RefusedCaptureRunsDirectlyFromThenOn) {
   std::unique_ptr<Device> gpu = device();
   callOnce(*gpu);
   state.refuseCapture = true;
@@ -162,7 +195,7 @@ TEST_F(CudaGraphTest, RefusedCaptureRunsDirectlyFromThenOn) {
   EXPECT_EQ(callOnce(*gpu), (Calls{"launch", "launch"}));
 }
 
-TEST_F(CudaGraphTest, RefusedInstantiationRunsDirectly) {
+TEST_F(CudaLaunchTest, RefusedInstantiationRunsDirectly) {
   std::unique_ptr<Device> gpu = device();
   callOnce(*gpu);
   state.refuseInstantiate = true;
@@ -172,9 +205,32 @@ TEST_F(CudaGraphTest, RefusedInstantiationRunsDirectly) {
   EXPECT_EQ(state.execs, 0);
 }
 
-TEST_F(CudaGraphTest, WithoutGraphsEveryCallLaunchesDirectly) {
+TEST_F(CudaLaunchTest, WithoutGraphsEveryCallLaunchesDirectly) {
   std::unique_ptr<Device> gpu = device(/*graphs=*/false);
   for (int i = 0; i < 3; ++i)
     EXPECT_EQ(callOnce(*gpu), (Calls{"launch", "launch"}));
+}
+TEST_F(CudaLaunchTest, ProfileTimesEachLaunchAndReportsPerKernel) {
+  std::unique_ptr<Device> gpu = device(/*graphs=*/true, /*profile=*/true);
+  for (int i = 0; i < 2; ++i) {
+    state.calls.clear();
+    gpt3_status_t status = gpu->call(namedEntry, nullptr);
+    ASSERT_EQ(status, nullptr) << gpt3_status_message(status);
+    // Timed launches are not captured: an event on each side of each.
+    EXPECT_EQ(state.calls,
+              (Calls{"event", "launch", "event", "event", "launch", "event"}));
+    status = gpu->synchronize();
+    ASSERT_EQ(status, nullptr) << gpt3_status_message(status);
+  }
+  testing::internal::CaptureStderr();
+  gpu.reset();
+  std::string report = testing::internal::GetCapturedStderr();
+  EXPECT_NE(report.find("GPU time per kernel on cuda:0 (6.000 ms in all)"),
+            std::string::npos)
+      << report;
+  EXPECT_NE(report.find("     6.000         4    1500.00  100.0%  "
+                        "forward_matmul_8x8x8\n"),
+            std::string::npos)
+      << report;
 }
 } // namespace
