@@ -213,13 +213,25 @@ gpt3_status_t verifyFile(const std::string &dir, const std::string &path,
 }
 } // namespace
 
-gpt3_status_t gpt3::contextTensors(Context &ctx,
-                                   const std::vector<std::string> &names,
-                                   std::vector<gpt3_tensor_t> &out) {
+gpt3_status_t gpt3::hostTensors(Context &ctx,
+                                const std::vector<std::string> &names,
+                                std::vector<gpt3_tensor_t> &out,
+                                std::vector<std::vector<char>> &copies) {
   for (const std::string &name : names) {
     gpt3_tensor_t t;
     if (gpt3_status_t s = gpt3_context_tensor(ctx.handle, name.c_str(), &t))
       return s;
+    if (t.device.type != GPT3_DEVICE_CPU) {
+      gpt3_tensor_t host = t;
+      host.device = {GPT3_DEVICE_CPU, 0};
+      copies.emplace_back(
+          numElements(std::vector<int64_t>(t.shape, t.shape + t.rank)) *
+          sizeof(float));
+      host.data = copies.back().data();
+      if (gpt3_status_t s = gpt3_context_copy(ctx.handle, &t, &host))
+        return s;
+      t = host;
+    }
     out.push_back(t);
   }
   return nullptr;
@@ -240,9 +252,10 @@ gpt3_status_t gpt3::saveCheckpoint(Context &ctx, const std::string &dir,
                                    const TrainState &state) {
   std::vector<std::string> moments = momentNames(params);
   std::vector<gpt3_tensor_t> weightViews, momentViews;
-  if (gpt3_status_t s = contextTensors(ctx, params, weightViews))
+  std::vector<std::vector<char>> copies;
+  if (gpt3_status_t s = hostTensors(ctx, params, weightViews, copies))
     return s;
-  if (gpt3_status_t s = contextTensors(ctx, moments, momentViews))
+  if (gpt3_status_t s = hostTensors(ctx, moments, momentViews, copies))
     return s;
   char tag[32];
   std::snprintf(tag, sizeof tag, "%08lld", static_cast<long long>(state.step));

@@ -33,10 +33,11 @@ struct TrainState {
   nlohmann::json settings; // the run's resolved settings
 };
 
-/// Views of the parameters or states called `names` in the context.
-gpt3_status_t contextTensors(Context &ctx,
-                             const std::vector<std::string> &names,
-                             std::vector<gpt3_tensor_t> &out);
+/// The parameters or states called `names` in host memory: views of the
+/// context's own on the CPU, copies (held in `copies`) from a GPU.
+gpt3_status_t hostTensors(Context &ctx, const std::vector<std::string> &names,
+                          std::vector<gpt3_tensor_t> &out,
+                          std::vector<std::vector<char>> &copies);
 
 /// Writes `tensors` under `names` to the safetensors file `path`,
 /// atomically.

@@ -94,9 +94,9 @@ CLI::App *gpt3::addStepCommand(CLI::App &app, StepSettings &s) {
 }
 
 int gpt3::commandStep(Context &ctx, const StepSettings &s) {
-  if (gpt3_context_device(ctx.handle).type != GPT3_DEVICE_CPU)
-    return badInput("step runs on the CPU only: the updated parameters are "
-                    "written from host memory; compile with --target=cpu");
+  // A GPU run that cannot start must not leave an output behind.
+  if (gpt3_status_t st = gpt3_context_open_device(ctx.handle))
+    return report(st);
   TrainStep step;
   std::string error;
   if (!step.init(ctx, error))
@@ -123,7 +123,8 @@ int gpt3::commandStep(Context &ctx, const StepSettings &s) {
   for (size_t i = 0; i < step.paramNames().size(); ++i)
     grads.push_back(
         tensorView(step.grad(i), step.gradShape(i), GPT3_DTYPE_F32));
-  if (gpt3_status_t st = contextTensors(ctx, step.paramNames(), params))
+  std::vector<std::vector<char>> copies;
+  if (gpt3_status_t st = hostTensors(ctx, step.paramNames(), params, copies))
     return report(st);
   if (gpt3_status_t st =
           saveTensors(dir + "/grads.safetensors", step.paramNames(), grads))

@@ -501,9 +501,9 @@ CLI::App *gpt3::addTrainCommand(CLI::App &app, TrainSettings &s) {
 }
 
 int gpt3::commandTrain(Context &ctx, TrainSettings s, const GivenFlags &given) {
-  if (gpt3_context_device(ctx.handle).type != GPT3_DEVICE_CPU)
-    return badInput("train runs on the CPU only: checkpoints are written "
-                    "from host memory; compile with --target=cpu");
+  // A GPU run that cannot start must not leave an output behind.
+  if (gpt3_status_t st = gpt3_context_open_device(ctx.handle))
+    return report(st);
   TrainStep step;
   std::string error;
   if (!step.init(ctx, error))

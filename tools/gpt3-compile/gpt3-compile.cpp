@@ -118,9 +118,10 @@ cl::opt<std::string>
 cl::opt<std::string> gpuMatmulPrecision(
     "gpu-matmul-precision",
     cl::desc("With --target=cuda: operands of the matmuls: f32 (the SIMT "
-             "units, the exact path; default), tf32 or bf16 (tensor cores, "
-             "f32 accumulation)"),
-    cl::init("f32"), cl::cat(category));
+             "units, the exact path; the default for inference), tf32 or "
+             "bf16 (tensor cores, f32 accumulation; the default when "
+             "train_step is built)"),
+    cl::cat(category));
 cl::opt<std::string> cudaPath(
     "cuda-path",
     cl::desc("With --target=cuda: the CUDA toolkit, for libdevice, ptxas and "
@@ -316,10 +317,18 @@ int main(int argc, char **argv) {
        emit == EmitKind::Ptx))
     return fail("--gpu-arch, --gpu-host-emulation, --gpu-matmul-precision, "
                 "--cuda-path and --emit=ptx need --target=cuda");
-  if (gpuMatmulPrecision != "f32" && gpuMatmulPrecision != "tf32" &&
-      gpuMatmulPrecision != "bf16")
+  // Training in bf16 mixed precision (f32 master weights, moments and
+  // reductions) is what a GPU is for; inference keeps the exact path
+  // unless asked.
+  std::string matmulPrecision = gpuMatmulPrecision;
+  if (!gpuMatmulPrecision.getNumOccurrences())
+    matmulPrecision =
+        entries.empty() || llvm::is_contained(entries, "train_step") ? "bf16"
+                                                                     : "f32";
+  if (matmulPrecision != "f32" && matmulPrecision != "tf32" &&
+      matmulPrecision != "bf16")
     return fail("--gpu-matmul-precision must be f32, tf32 or bf16, got '" +
-                gpuMatmulPrecision + "'");
+                matmulPrecision + "'");
   if (emit == EmitKind::Ptx && gpuHostEmulation)
     return fail("--emit=ptx has no kernels to write with "
                 "--gpu-host-emulation");
@@ -331,7 +340,7 @@ int main(int argc, char **argv) {
     cudaOptions.optLevel = optLevel;
     cudaOptions.fuse = !noFuse;
     cudaOptions.hostEmulation = gpuHostEmulation;
-    cudaOptions.matmulPrecision = gpuMatmulPrecision;
+    cudaOptions.matmulPrecision = matmulPrecision;
     if (emit == EmitKind::Ptx)
       cudaOptions.binaryFormat = "isa";
     cudaOptions.cudaPath = cudaPath;

@@ -125,6 +125,11 @@ int32_t gpt3_context_num_threads(const gpt3_context_t *context);
 /* The device the context runs on. */
 gpt3_device_t gpt3_context_device(const gpt3_context_t *context);
 
+/* Opens the context's device now rather than at its first use (binding
+ * weights, a call), so that where there is none (no driver, no GPU) a
+ * caller learns it before it writes anything. */
+gpt3_status_t gpt3_context_open_device(gpt3_context_t *context);
+
 typedef enum {
   GPT3_ARG_INPUT = 0,     /* given by the caller: tokens, pos, lr */
   GPT3_ARG_OUTPUT = 1,    /* written for the caller: logits, loss */
@@ -199,6 +204,12 @@ gpt3_status_t gpt3_context_call(gpt3_context_t *context, const char *fn,
  * are bound again. */
 gpt3_status_t gpt3_context_tensor(gpt3_context_t *context, const char *name,
                                   gpt3_tensor_t *out_tensor);
+
+/* Copies `src` into `dst`, of the same shape and dtype, each in host memory
+ * or in the context's device's (a GPU context's parameters to the host, for
+ * a checkpoint). */
+gpt3_status_t gpt3_context_copy(gpt3_context_t *context,
+                                const gpt3_tensor_t *src, gpt3_tensor_t *dst);
 
 /* A tensor in the context's own memory (the GPU's, for a CUDA context) for
  * input or output `name` of entry point `fn`: the buffer a call stages that

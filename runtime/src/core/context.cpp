@@ -538,6 +538,46 @@ gpt3_status_t tensor(gpt3_context_t *ctx, const char *name,
   out->device = ctx->deviceId;
   return nullptr;
 }
+gpt3_status_t copyTensor(gpt3_context_t *ctx, const gpt3_tensor_t &src,
+                         gpt3_tensor_t &dst) {
+  std::vector<int64_t> from(src.shape, src.shape + std::clamp(src.rank, 0, 8));
+  std::vector<int64_t> to(dst.shape, dst.shape + std::clamp(dst.rank, 0, 8));
+  if (from != to || src.dtype != dst.dtype || src.rank != dst.rank)
+    return makeStatus(GPT3_STATUS_INVALID_ARGUMENT,
+                      std::string("gpt3_context_copy: ") +
+                          dtypeName(src.dtype) + " " + shapeString(from) +
+                          " into " + dtypeName(dst.dtype) + " " +
+                          shapeString(to));
+  if (!src.data || !dst.data)
+    return nullArgument("gpt3_context_copy");
+  bool srcHost = src.device.type == GPT3_DEVICE_CPU;
+  bool dstHost = dst.device.type == GPT3_DEVICE_CPU;
+  for (const gpt3_tensor_t *t :
+       {&src, static_cast<const gpt3_tensor_t *>(&dst)})
+    if (t->device.type != GPT3_DEVICE_CPU &&
+        (t->device.type != ctx->deviceId.type ||
+         t->device.ordinal != ctx->deviceId.ordinal))
+      return makeStatus(GPT3_STATUS_INVALID_ARGUMENT,
+                        "gpt3_context_copy: a tensor on " +
+                            deviceName(t->device) +
+                            ", but the context runs "
+                            "on " +
+                            deviceName(ctx->deviceId));
+  size_t bytes = numElements(from) * Staging::dtypeBytes(src.dtype);
+  if (srcHost && dstHost) {
+    std::memcpy(dst.data, src.data, bytes);
+    return nullptr;
+  }
+  if (!srcHost && !dstHost)
+    return makeStatus(GPT3_STATUS_INVALID_ARGUMENT,
+                      "gpt3_context_copy: both tensors are on " +
+                          deviceName(ctx->deviceId) +
+                          "; copy through the host");
+  GPT3_RETURN_IF_ERROR(ensureDevice(ctx));
+  return srcHost ? ctx->device->copyIn(dst.data, src.data, bytes)
+                 : ctx->device->copyOut(dst.data, src.data, bytes);
+}
+
 gpt3_status_t argTensor(gpt3_context_t *ctx, const char *fn, const char *name,
                         gpt3_tensor_t *out) {
   const Entry *entry = ctx->manifest.entry(fn);
@@ -676,6 +716,20 @@ gpt3_status_t gpt3_context_tensor(gpt3_context_t *ctx, const char *name,
     return nullArgument("gpt3_context_tensor");
   return guarded("gpt3_context_tensor",
                  [&] { return tensor(ctx, name, out_tensor); });
+}
+
+gpt3_status_t gpt3_context_open_device(gpt3_context_t *ctx) {
+  if (!ctx)
+    return nullArgument("gpt3_context_open_device");
+  return guarded("gpt3_context_open_device", [&] { return ensureDevice(ctx); });
+}
+
+gpt3_status_t gpt3_context_copy(gpt3_context_t *ctx, const gpt3_tensor_t *src,
+                                gpt3_tensor_t *dst) {
+  if (!ctx || !src || !dst)
+    return nullArgument("gpt3_context_copy");
+  return guarded("gpt3_context_copy",
+                 [&] { return copyTensor(ctx, *src, *dst); });
 }
 
 gpt3_status_t gpt3_context_arg_tensor(gpt3_context_t *ctx, const char *fn,

@@ -80,16 +80,16 @@ void *mgpuModuleGetFunction(void *module, const char *name) {
       return nullptr;
     }
   auto [it, inserted] = lazy->functions.try_emplace(name, nullptr);
-  if (inserted)
-    if (CUresult r =
-            device->api->cuModuleGetFunction(&it->second, lazy->module, name)) {
-      fail(*device, std::string("no kernel ") + name, r);
-      lazy->functions.erase(it);
-      return nullptr;
-    } else {
-      std::lock_guard<std::mutex> namesLock(namesMutex);
-      names[it->second] = name;
-    }
+  if (!inserted)
+    return it->second;
+  if (CUresult r =
+          device->api->cuModuleGetFunction(&it->second, lazy->module, name)) {
+    fail(*device, std::string("no kernel ") + name, r);
+    lazy->functions.erase(it);
+    return nullptr;
+  }
+  std::lock_guard<std::mutex> namesLock(namesMutex);
+  names[it->second] = name;
   return it->second;
 }
 
