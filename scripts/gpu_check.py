@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """The GPU checks that scripts/gpu-check.sh prepares, run on the GPU machine.
 
-usage: gpu_check.py DIR [--only numerics,cache,speed,kernels]
+usage: gpu_check.py DIR [--only numerics,cache,speed,kernels,training]
        gpu_check.py --self-test
 
 DIR is build/gpu-check as prepared (bin/, tokenizer/, py/). Prints one table:
@@ -9,8 +9,10 @@ numerics of the model binaries against a PyTorch float64 reference on the
 GPU, greedy text through the KV cache against full re-forward, speed beside
 PyTorch on the same GPU, and kernel by kernel (GPT3_CUDA_PROFILE) each
 model matmul beside torch.matmul (cuBLAS) and attention beside
-scaled_dot_product_attention, in bf16. Exits 1 when a numerical check
-fails.
+scaled_dot_product_attention, in bf16; and training: a step against
+PyTorch autograd and AdamW, its repeat bit for bit, GPT-3 Small's step
+speed and MFU beside a compiled PyTorch step. Exits 1 when a numerical
+check fails.
 
 --self-test checks the PyTorch reference against the NumPy one (any
 machine, CPU).
@@ -144,6 +146,82 @@ def numerics(torch, binaries, work, table):
         table.add(f"{name} B={B} T={T} logits, {precision} matmuls",
                   f"max abs error {err:.2e}", f"<= {bar:.0e}",
                   "ok" if err <= bar else "FAIL")
+
+
+# Dense bf16 tensor-core peak of the H100/H200 SXM, for the MFU.
+PEAK_BF16_FLOPS = 989e12
+
+
+def training(torch, binaries, work, table):
+    """One training step on the GPU against PyTorch autograd and AdamW in
+    float64 (the f32 path to 1e-4, the bf16 path by loss and gradient
+    cosine); the same step twice, bit for bit; GPT-3 Small's step speed
+    beside a PyTorch GPT-2 step (torch.compile, bf16 autocast, SDPA)."""
+    script = os.path.join(os.path.dirname(__file__), "check_train_step.py")
+    for name, extra, bar in [
+            ("tiny-train-f32", ["--param-tolerance", "1e-4"],
+             "gradients, parameters <= 1e-4 rel."),
+            ("tiny-train-bf16", ["--tolerance", "1e-2", "--min-cosine",
+                                 "0.999"],
+             "loss <= 1e-2 rel., cosine >= 0.999")]:
+        path = os.path.join(work, name)
+        result = subprocess.run(
+            [sys.executable, script, os.path.join(binaries, name), path,
+             *extra], capture_output=True, text=True, timeout=RUN_TIMEOUT_S)
+        lines = (result.stdout.strip() or result.stderr.strip() or
+                 "no output").splitlines()
+        table.add(f"{name}: step vs PyTorch autograd + AdamW (fp64)",
+                  lines[-1], bar, "ok" if result.returncode == 0 else "FAIL")
+    # The check left its weights and tokens: the same step twice.
+    path = os.path.join(work, "tiny-train-bf16")
+    digests = []
+    for repeat in range(2):
+        out = os.path.join(path, f"repeat{repeat}")
+        run([os.path.join(binaries, "tiny-train-bf16"), "step", "--weights",
+             path, "--tokens", os.path.join(path, "tokens.npy"), "--targets",
+             os.path.join(path, "targets.npy"), "--lr", "1e-3", "--out", out])
+        with open(os.path.join(out, "params.safetensors"), "rb") as f:
+            digests.append(f.read())
+    same = digests[0] == digests[1]
+    table.add("tiny-train-bf16: two runs of the same step",
+              "bit-identical parameters" if same else "parameters differ",
+              "identical", "ok" if same else "FAIL")
+
+    small = os.path.join(binaries, "gpt3-small-train-bf16")
+    manifest = ref.load_manifest(small)
+    config = manifest["config"]
+    batch, seq = manifest["batch"], manifest["seq"]
+    params = sum(int(np.prod(p["shape"])) for p in manifest["params"])
+    flops = 6 * params + 6 * config["n_layer"] * seq * config["n_embd"]
+    out = run([small, "bench", "--entry", "train_step", "--iters", "3"]).stdout
+    ours = float(re.search(r"([0-9.]+) tokens/s", out).group(1))
+    mfu = ours * flops / PEAK_BF16_FLOPS
+    table.add(f"GPT-3 Small train step B={batch} T={seq} (ours, bf16)",
+              f"{ours:,.0f} tokens/s, MFU {100 * mfu:.1f}%", "MFU >= 30%",
+              "ok" if mfu >= 0.30 else "below bar")
+    if not torch.cuda.is_available():
+        return
+    from transformers import AutoModelForCausalLM, GPT2Config
+    model = AutoModelForCausalLM.from_config(
+        GPT2Config(n_positions=seq), attn_implementation="sdpa").cuda()
+    optimizer = torch.optim.AdamW(model.parameters(), lr=1e-4, fused=True)
+    compiled = torch.compile(model)
+    ids = torch.randint(0, 50257, (batch, seq), device="cuda")
+
+    def step():
+        with torch.autocast("cuda", dtype=torch.bfloat16):
+            loss = compiled(ids, labels=ids).loss
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        optimizer.step()
+        optimizer.zero_grad(set_to_none=True)
+
+    theirs = batch * seq / (cuda_us(torch, step, iters=5) * 1e-6)
+    ratio = ours / theirs
+    table.add(f"GPT-2 Small train step B={batch} T={seq} (PyTorch, "
+              "torch.compile, bf16 autocast, SDPA)",
+              f"{theirs:,.0f} tokens/s; ours {ratio:.2f}x",
+              ">= 0.8x PyTorch", "ok" if ratio >= 0.8 else "below bar")
 
 
 def cache(binaries, work, tokenizer, table):
@@ -353,7 +431,8 @@ def self_test():
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("dir", nargs="?")
-    parser.add_argument("--only", default="numerics,cache,speed,kernels")
+    parser.add_argument("--only",
+                        default="numerics,cache,speed,kernels,training")
     parser.add_argument("--self-test", action="store_true")
     args = parser.parse_args()
     if args.self_test:
@@ -381,12 +460,18 @@ def main():
                 detail = getattr(e, "stderr", "") or str(e)
                 table.add("speed", "did not run: " +
                           detail.strip().splitlines()[-1], "", "FAIL")
-        if "kernels" in parts:
+        for part, check in [("kernels", kernels), ("training", training)]:
+            if part not in parts:
+                continue
             try:
-                kernels(torch, binaries, table)
-            except (subprocess.CalledProcessError, ValueError) as e:
+                if part == "training":
+                    check(torch, binaries, work, table)
+                else:
+                    check(torch, binaries, table)
+            except (subprocess.CalledProcessError, ValueError,
+                    AttributeError, ImportError) as e:
                 detail = getattr(e, "stderr", "") or str(e)
-                table.add("kernels", "did not run: " +
+                table.add(part, "did not run: " +
                           detail.strip().splitlines()[-1], "", "FAIL")
     print()
     table.print()

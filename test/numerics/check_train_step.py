@@ -6,7 +6,7 @@ update with PyTorch in float64: torch autograd on a GPT-2 written here from
 its definition, torch.nn.utils.clip_grad_norm_ and torch.optim.AdamW.
 
 usage: check_train_step.py MODEL_BINARY WORKDIR [--tolerance 1e-4]
-                           [--lr 1e-3] [--seed 0]
+                           [--lr 1e-3] [--seed 0] [--min-cosine 0.999]
 Errors are relative, per tensor: ||ours - torch|| / ||torch||. Prints the
 largest of each kind with its tensor; exits 1 above the tolerance.
 
@@ -73,6 +73,13 @@ def relative(ours, theirs):
                  max(np.linalg.norm(theirs), 1e-30))
 
 
+def cosine(ours, theirs):
+    theirs = theirs.detach().numpy().ravel()
+    ours = ours.astype(np.float64).ravel()
+    denominator = np.linalg.norm(ours) * np.linalg.norm(theirs)
+    return float(ours @ theirs / denominator) if denominator > 0 else 1.0
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("binary")
@@ -83,6 +90,11 @@ def main():
     parser.add_argument("--param-tolerance", type=float,
                         help="bound on the end-to-end parameter error "
                              "(default: lr)")
+    parser.add_argument("--min-cosine", type=float,
+                        help="for reduced-precision matmuls (bf16): hold the "
+                             "loss to --tolerance and each gradient tensor "
+                             "to this cosine similarity with torch's, "
+                             "instead of the float32 bounds")
     args = parser.parse_args()
     param_tolerance = args.param_tolerance or args.lr
 
@@ -116,6 +128,7 @@ def main():
     expected.backward()
     # Gradients before clipping, which scales them in place.
     grad_errors = {n: relative(grads[n], t.grad) for n, t in w.items()}
+    cosines = {n: cosine(grads[n], t.grad) for n, t in w.items()}
     expected_norm = torch.nn.utils.clip_grad_norm_(list(w.values()), 1.0)
     def adamw(tensors):
         decay = [t for t in tensors.values() if t.dim() == 2]
@@ -148,6 +161,13 @@ def main():
           f"({worst_update}), max parameter error "
           f"{param_errors[worst_param]:.1e} ({worst_param}), tolerance "
           f"{args.tolerance:.0e} (parameters {param_tolerance:.0e})")
+    if args.min_cosine is not None:
+        least = min(cosines, key=cosines.get)
+        print(f"min gradient cosine {cosines[least]:.6f} ({least}), bound "
+              f"{args.min_cosine}; loss error {loss_error:.1e}, bound "
+              f"{args.tolerance:.0e}")
+        return 0 if (cosines[least] >= args.min_cosine and
+                     loss_error <= args.tolerance) else 1
     worst = max(loss_error, norm_error, grad_errors[worst_grad],
                 update_errors[worst_update])
     if worst > args.tolerance or param_errors[worst_param] > param_tolerance:
