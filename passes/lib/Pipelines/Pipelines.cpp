@@ -227,6 +227,7 @@ void tfm::buildTfmGpuCodegenPipeline(
   // Matmuls in thread blocks with their epilogues, on tensors.
   OpPassManager &funcPm = pm.nest<func::FuncOp>();
   funcPm.addPass(tfm::createTfmGpuSplitVocabularyPass());
+  funcPm.addPass(tfm::createTfmGpuOwnScatterRowsPass());
   funcPm.addPass(tfm::createTfmGpuSelectBlockTilesPass());
   if (options.fuse) {
     funcPm.addPass(tfm::createTfmFuseMatmulEpiloguesPass());
