@@ -226,7 +226,7 @@ void tfm::buildTfmGpuCodegenPipeline(
     OpPassManager &pm, const tfm::TfmGpuPipelineOptions &options) {
   // Matmuls in thread blocks with their epilogues, on tensors.
   OpPassManager &funcPm = pm.nest<func::FuncOp>();
-  funcPm.addPass(tfm::createTfmGpuSplitVocabularyPass());
+  funcPm.addPass(tfm::createTfmGpuSplitRaggedContractionsPass());
   funcPm.addPass(tfm::createTfmGpuOwnScatterRowsPass());
   funcPm.addPass(tfm::createTfmGpuSelectBlockTilesPass());
   if (options.fuse) {

@@ -2,18 +2,24 @@
 //
 // Part of the GPT-3 compiler, under the Apache License v2.0.
 //
-// For more than a dot product's rows, the CPU transposes the tied table
-// once, so the output projection reads row-major panels, and splits the
-// vocabulary so its thread and register tiles divide the main part.
+// The output projection x @ wte^T reads the tied table along its rows. For
+// more than a few rows of x the CPU transposes the table once, so its
+// matmul reads row-major panels, and splits the vocabulary into a part
+// whose width the thread and register tiles divide and a narrow tail
+// (50257 = 50176 + 81): without the split, 50257 = 29 x 1733 has no
+// divisor near a tile.
 //
 //===----------------------------------------------------------------------===//
 
 #include "ThreadTiles.h"
 
 #include "tfm/Codegen/CPU/Passes.h"
-#include "tfm/Codegen/Common/Kernels.h"
+#include "tfm/Conversion/LoweringUtils.h"
 
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Transforms/WalkPatternRewriteDriver.h"
+
+#define DEBUG_TYPE "tfm-cpu-split-vocabulary"
 
 namespace mlir::tfm {
 #define GEN_PASS_DEF_TFMCPUSPLITVOCABULARYPASS
@@ -21,16 +27,116 @@ namespace mlir::tfm {
 } // namespace mlir::tfm
 
 using namespace mlir;
+using namespace mlir::tfm::lowering;
 
 namespace {
+
+/// out[m..., n] = sum_k x[m..., k] w[n, k] + fill, at function level (not
+/// a tile of a kernel), with more than the dot-product rows.
+bool isWideTransposedProduct(linalg::LinalgOp op) {
+  if (!isa<func::FuncOp>(op->getParentOp()) || !op.hasPureTensorSemantics() ||
+      op.getNumDpsInputs() != 2 || op.getNumDpsInits() != 1 ||
+      !linalg::isaContractionOpInterface(op) ||
+      !op.getDpsInitOperand(0)->get().getDefiningOp<linalg::FillOp>())
+    return false;
+  auto type = cast<RankedTensorType>(op->getResult(0).getType());
+  if (!type.hasStaticShape())
+    return false;
+  unsigned rank = type.getRank(), loops = rank + 1;
+  if (op.getNumLoops() != loops)
+    return false;
+  MLIRContext *ctx = op.getContext();
+  SmallVector<unsigned> lhs = llvm::to_vector(llvm::seq(rank - 1));
+  lhs.push_back(rank);
+  SmallVector<AffineMap> expected = {
+      dimsMap(ctx, loops, lhs), dimsMap(ctx, loops, {rank - 1, rank}),
+      AffineMap::getMultiDimIdentityMap(loops, ctx).dropResult(rank)};
+  if (op.getIndexingMapsArray() != expected)
+    return false;
+  return type.getNumElements() / type.getShape().back() > tfm::kDotProductRows;
+}
+
+struct SplitVocabularyPattern : OpInterfaceRewritePattern<linalg::LinalgOp> {
+  SplitVocabularyPattern(MLIRContext *ctx, int64_t block)
+      : OpInterfaceRewritePattern(ctx), block(block) {}
+
+  LogicalResult matchAndRewrite(linalg::LinalgOp op,
+                                PatternRewriter &rewriter) const override {
+    if (!isWideTransposedProduct(op))
+      return failure();
+    Location loc = op.getLoc();
+    MLIRContext *ctx = op.getContext();
+    auto type = cast<RankedTensorType>(op->getResult(0).getType());
+    unsigned rank = type.getRank();
+    Value x = op.getDpsInputs()[0], w = op.getDpsInputs()[1];
+    auto fill = op.getDpsInits()[0].getDefiningOp<linalg::FillOp>();
+    Type element = type.getElementType();
+    int64_t vocab = type.getShape().back();
+    int64_t width = cast<RankedTensorType>(w.getType()).getDimSize(1);
+
+    Value wT = linalg::TransposeOp::create(
+                   rewriter, loc, w,
+                   emptyTensor(rewriter, loc, {width, vocab}, element),
+                   ArrayRef<int64_t>{1, 0})
+                   .getResult()[0];
+    // A linalg.contract straight into slices of the result: no reshape lies
+    // between the matmul and the result, so each register tile's
+    // accumulator is a plain slice of the output.
+    unsigned loops = rank + 1;
+    SmallVector<unsigned> lhsDims = llvm::to_vector(llvm::seq(rank - 1));
+    lhsDims.push_back(rank);
+    SmallVector<AffineMap> maps = {
+        dimsMap(ctx, loops, lhsDims), dimsMap(ctx, loops, {rank, rank - 1}),
+        AffineMap::getMultiDimIdentityMap(loops, ctx).dropResult(rank)};
+    auto index = [&](int64_t v) -> OpFoldResult {
+      return rewriter.getIndexAttr(v);
+    };
+    // Every column is written by a part, so an empty destination stays
+    // empty: a new one, made after the transposed table, keeps the order
+    // in which buffers are planned the same as for any other matmul.
+    Value result = fill.getOutputs()[0];
+    if (result.getDefiningOp<tensor::EmptyOp>())
+      result = emptyTensor(rewriter, loc, type.getShape(), element);
+    int64_t main = vocab - vocab % block;
+    for (auto [begin, size] :
+         {std::pair<int64_t, int64_t>{0, main}, {main, vocab - main}}) {
+      if (size == 0)
+        continue;
+      Value table = tensor::ExtractSliceOp::create(
+          rewriter, loc, wT, {index(0), index(begin)},
+          {index(width), index(size)}, {index(1), index(1)});
+      SmallVector<OpFoldResult> offsets(rank, index(0));
+      offsets.back() = index(begin);
+      SmallVector<OpFoldResult> sizes =
+          getAsIndexOpFoldResult(ctx, type.getShape());
+      sizes.back() = index(size);
+      SmallVector<OpFoldResult> strides(rank, index(1));
+      Value columns = tensor::ExtractSliceOp::create(rewriter, loc, result,
+                                                     offsets, sizes, strides);
+      columns =
+          linalg::FillOp::create(rewriter, loc, fill.getInputs()[0], columns)
+              .getResult(0);
+      columns =
+          linalg::ContractOp::create(
+              rewriter, loc, TypeRange{columns.getType()}, ValueRange{x, table},
+              ValueRange{columns}, rewriter.getAffineMapArrayAttr(maps))
+              .getResult(0);
+      result = tensor::InsertSliceOp::create(rewriter, loc, columns, result,
+                                             offsets, sizes, strides);
+    }
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+
+  int64_t block;
+};
+
 struct TfmCpuSplitVocabularyPass
     : tfm::impl::TfmCpuSplitVocabularyPassBase<TfmCpuSplitVocabularyPass> {
   using Base::Base;
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
-    tfm::populateSplitVocabularyPatterns(patterns, vocabBlock,
-                                         tfm::kDotProductRows,
-                                         /*transposeTable=*/true);
+    patterns.add<SplitVocabularyPattern>(&getContext(), vocabBlock);
     walkAndApplyPatterns(getOperation(), std::move(patterns));
   }
 };

@@ -60,14 +60,6 @@ void populateResidualLayerNormPatterns(RewritePatternSet &patterns,
 /// residual add, a gradient's elementwise part), one `scf.forall`.
 void populateMatmulEpiloguePatterns(RewritePatternSet &patterns);
 
-/// The tied output projection `out[m..., n] = sum_k x[m..., k] w[n, k]`
-/// into a filled tensor, at function level with more than `minRows` rows,
-/// as two contractions writing their own columns: a multiple of `block`
-/// (which tiles divide) and a tail. With `transposeTable` the table is
-/// transposed once and read as (k, n).
-void populateSplitVocabularyPatterns(RewritePatternSet &patterns, int64_t block,
-                                     int64_t minRows, bool transposeTable);
-
 /// Builders the patterns wrap, for a target that drives them itself.
 void buildFlashAttention(RewriterBase &rewriter, AttentionOp op,
                          const AttentionTiles &tiles);

@@ -45,25 +45,28 @@ def TfmGpuSelectBlockTilesPass
   let dependentDialects = ["linalg::LinalgDialect"];
 }
 
-def TfmGpuSplitVocabularyPass
-    : Pass<"tfm-gpu-split-vocabulary", "func::FuncOp"> {
-  let summary = "Split the output projection's vocabulary so block tiles "
-                "divide its main part";
+def TfmGpuSplitRaggedContractionsPass
+    : Pass<"tfm-gpu-split-ragged-contractions", "func::FuncOp"> {
+  let summary = "Split each large contraction dimension that block tiles "
+                "do not divide into a divided part and a tail";
   let description = [{
-    The tied output projection `logits[m..., v] = sum_c x[m..., c] wte[v,
-    c]` at function level, with at least 16 rows (a tensor-core fragment),
-    becomes two `linalg.contract`s writing their own columns of the logits:
-    the first `vocab-block` multiple of the vocabulary and the tail
-    (`50257 = 50176 + 81`). `tfm-gpu-select-block-tiles` then gives the
-    main part 128-wide tiles, and it runs on tensor cores; without the
-    split, `50257 = 29 x 1733` leaves 29-column tiles on the SIMT units. The
-    table is read as it is, `(V, C)`: tensor cores take B column-major.
-    The same rewrite as the CPU's `tfm-cpu-split-vocabulary`
-    (`populateSplitVocabularyPatterns`), without its transposition.
+    A function-level contraction on tensors (at least 16 rows, so tensor
+    cores would take it) whose innermost m, n or k extent is at least
+    `min-extent` but not a multiple of `multiple` is split there by
+    `linalg::splitOp`: the first `multiple` multiple of the extent and the
+    tail (`50257 = 50176 + 81`). Along m or n the parts write their own
+    slices of the result; along k the tail adds into the part's result. The
+    vocabulary is such a dimension of the largest matmuls: the output
+    projection (n), and in training its input gradient (k) and the table's
+    gradient (m). Without the split, `50257 = 29 x 1733` leaves them on the
+    SIMT units in 29-wide tiles; with it, their main parts get 128-wide
+    block tiles and tensor cores, and only the tails stay on the SIMT path.
   }];
   let options = [
-    Option<"vocabBlock", "vocab-block", "int64_t", "128",
-           "The main part's width is a multiple of this many columns">,
+    Option<"multiple", "multiple", "int64_t", "128",
+           "The main part's extent is a multiple of this">,
+    Option<"minExtent", "min-extent", "int64_t", "256",
+           "Smaller extents are left whole">,
   ];
   let dependentDialects = ["linalg::LinalgDialect", "tensor::TensorDialect"];
 }
