@@ -228,6 +228,7 @@ void tfm::buildTfmGpuCodegenPipeline(
   OpPassManager &funcPm = pm.nest<func::FuncOp>();
   funcPm.addPass(tfm::createTfmGpuSplitRaggedContractionsPass());
   funcPm.addPass(tfm::createTfmGpuOwnScatterRowsPass());
+  funcPm.addPass(tfm::createTfmGpuSplitReductionBlocksPass());
   funcPm.addPass(tfm::createTfmGpuSelectBlockTilesPass());
   if (options.fuse) {
     funcPm.addPass(tfm::createTfmFuseMatmulEpiloguesPass());

@@ -71,6 +71,35 @@ def TfmGpuSplitRaggedContractionsPass
   let dependentDialects = ["linalg::LinalgDialect", "tensor::TensorDialect"];
 }
 
+def TfmGpuSplitReductionBlocksPass
+    : Pass<"tfm-gpu-split-reduction-blocks", "func::FuncOp"> {
+  let summary = "Give a contraction with few output tiles and a long, "
+                "split reduction one partial sum per outer summed index";
+  let description = [{
+    A weight gradient sums over (batch, position) into a small matrix: 768
+    x 768 over 16 x 1024 tokens is 36 thread-block tiles of 128 x 128 for
+    132 SMs. A contraction (`linalg.generic`, at function level or in the
+    layer loop) with two or more reduction loops, no batch loop, and fewer
+    than `min-blocks` output tiles, whose other summed loops give each
+    partial at least `min-inner` terms, becomes two ops: the contraction with its
+    outer reduction loop parallel, writing `partial[b, ...]` (at most
+    `max-partials` of them; blocks per tile times as many), and a sum of
+    the partials into the original initial value in order `b = 0, 1,
+    ...`, so the result does not depend on scheduling.
+  }];
+  let options = [
+    Option<"minBlocks", "min-blocks", "int64_t", "264",
+           "Contractions with fewer 128 x 128 output tiles are split (two "
+           "waves of an H100's 132 SMs)">,
+    Option<"maxPartials", "max-partials", "int64_t", "32",
+           "Most partial sums (the outer summed loop's extent)">,
+    Option<"minInner", "min-inner", "int64_t", "256",
+           "Fewest terms of each partial sum (the other summed loops)">,
+  ];
+  let dependentDialects = ["arith::ArithDialect", "linalg::LinalgDialect",
+                           "tensor::TensorDialect"];
+}
+
 def TfmGpuOwnScatterRowsPass
     : Pass<"tfm-gpu-own-scatter-rows", "func::FuncOp"> {
   let summary = "Run a data-dependent row scatter (the embedding gradient) "
