@@ -144,15 +144,21 @@ void publish(const std::string &dir, const std::vector<std::string> &keep) {
       std::fprintf(stderr, "warning: cannot point %s at %s: %s\n",
                    target.c_str(), keep[0].c_str(), std::strerror(errno));
   }
+  // In name order, not the directory's: the same run removes the same
+  // files in the same order (the kill tests count calls).
+  std::vector<std::string> stale;
   if (DIR *d = ::opendir(dir.c_str())) {
     while (dirent *entry = ::readdir(d)) {
       std::string name = entry->d_name;
       if (isCheckpointWork(name) &&
           std::find(keep.begin(), keep.end(), name) == keep.end())
-        ::unlink((dir + "/" + name).c_str());
+        stale.push_back(name);
     }
     ::closedir(d);
   }
+  std::sort(stale.begin(), stale.end());
+  for (const std::string &name : stale)
+    ::unlink((dir + "/" + name).c_str());
   int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd >= 0) {
     ::fsync(fd);
