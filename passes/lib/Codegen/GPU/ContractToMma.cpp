@@ -29,8 +29,6 @@ using namespace mlir;
 using namespace mlir::tfm::distribution;
 
 namespace {
-constexpr int64_t kFragmentM = 16, kFragmentN = 8;
-
 /// Builds the fragment code of one warp's contraction.
 class MmaBuilder {
 public:

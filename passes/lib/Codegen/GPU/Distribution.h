@@ -21,6 +21,11 @@ namespace mlir::tfm::distribution {
 
 enum class Level { Block, Warp, Thread };
 
+/// Threads of a warp; the m16 n8 k16 tensor-core fragment (tf32 takes k in
+/// two steps of 8).
+constexpr int64_t kThreadsPerWarp = 32;
+constexpr int64_t kFragmentM = 16, kFragmentN = 8, kFragmentK = 16;
+
 /// Whether `forall` is mapped to thread blocks (or to a block's warps or
 /// threads).
 bool isMappedTo(scf::ForallOp forall, Level level);

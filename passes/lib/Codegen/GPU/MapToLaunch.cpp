@@ -30,8 +30,6 @@ using namespace mlir;
 using namespace mlir::tfm::distribution;
 
 namespace {
-constexpr int64_t kWarpSize = 32;
-
 /// Moves the body of `forall` before `point`, its induction variables
 /// derived from the linear worker index `linear`.
 void inlineBody(RewriterBase &rewriter, scf::ForallOp forall,
@@ -83,16 +81,17 @@ struct TfmGpuMapToLaunchPass
         return WalkResult::interrupt();
       }
       int64_t workers = ShapedType::getNumElements(*counts);
-      threads =
-          std::max(threads, isMappedTo(step, Level::Warp) ? workers * kWarpSize
-                                                          : workers);
+      threads = std::max(threads, isMappedTo(step, Level::Warp)
+                                      ? workers * kThreadsPerWarp
+                                      : workers);
       steps.push_back(step);
       stepCounts.push_back(*counts);
       return WalkResult::advance();
     });
     if (walk.wasInterrupted())
       return failure();
-    threads = std::min<int64_t>(llvm::alignTo(threads, kWarpSize), maxThreads);
+    threads =
+        std::min<int64_t>(llvm::alignTo(threads, kThreadsPerWarp), maxThreads);
 
     // Scratch a step allocates is its thread's own; the rest is shared by
     // the block's threads.
@@ -183,17 +182,18 @@ struct TfmGpuMapToLaunchPass
       // A warp step's iterations go to warps: all 32 lanes run each one.
       bool warps = isMappedTo(step, Level::Warp);
       Value worker =
-          warps ? arith::DivUIOp::create(rewriter, stepLoc, threadId,
-                                         arith::ConstantIndexOp::create(
-                                             rewriter, stepLoc, kWarpSize))
-                      .getResult()
-                : threadId;
+          warps
+              ? arith::DivUIOp::create(rewriter, stepLoc, threadId,
+                                       arith::ConstantIndexOp::create(
+                                           rewriter, stepLoc, kThreadsPerWarp))
+                    .getResult()
+              : threadId;
       auto loop = scf::ForOp::create(
           rewriter, stepLoc, worker,
           arith::ConstantIndexOp::create(rewriter, stepLoc,
                                          ShapedType::getNumElements(counts)),
           arith::ConstantIndexOp::create(
-              rewriter, stepLoc, warps ? threads / kWarpSize : threads));
+              rewriter, stepLoc, warps ? threads / kThreadsPerWarp : threads));
       rewriter.setInsertionPointAfter(loop);
       mlir::gpu::BarrierOp::create(rewriter, stepLoc);
       inlineBody(rewriter, step, counts, loop.getInductionVar(),

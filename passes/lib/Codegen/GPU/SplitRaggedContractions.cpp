@@ -11,6 +11,8 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "Distribution.h"
+
 #include "tfm/Codegen/GPU/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -25,10 +27,6 @@ namespace mlir::tfm {
 using namespace mlir;
 
 namespace {
-/// Fewer rows than one tensor-core fragment (a decode step's one) gain
-/// nothing from a split: they stay on the SIMT path whole.
-constexpr int64_t kFragmentRows = 16;
-
 struct SplitRaggedPattern : OpInterfaceRewritePattern<linalg::LinalgOp> {
   SplitRaggedPattern(MLIRContext *ctx, int64_t multiple, int64_t minExtent)
       : OpInterfaceRewritePattern(ctx), multiple(multiple),
@@ -48,7 +46,9 @@ struct SplitRaggedPattern : OpInterfaceRewritePattern<linalg::LinalgOp> {
     int64_t rows = 1;
     for (unsigned d : llvm::concat<const unsigned>(dims->batch, dims->m))
       rows *= ranges[d];
-    if (rows < kFragmentRows)
+    // Fewer rows than one tensor-core fragment (a decode step's one) gain
+    // nothing from a split: they stay on the SIMT path whole.
+    if (rows < tfm::distribution::kFragmentM)
       return failure();
     for (unsigned d : {dims->m.back(), dims->n.back(), dims->k.back()}) {
       int64_t extent = ranges[d];

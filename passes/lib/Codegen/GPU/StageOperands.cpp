@@ -28,8 +28,6 @@ using namespace mlir;
 using namespace mlir::tfm::distribution;
 
 namespace {
-constexpr int64_t kWarpSize = 32;
-
 /// Whether `buffer` is (a view of) scratch allocated inside `block`:
 /// already in shared memory on the device.
 bool isBlockScratch(Value buffer, scf::ForallOp block) {
@@ -215,7 +213,7 @@ struct TfmGpuStageOperandsPass
     std::optional<SmallVector<int64_t>> counts = tripCounts(step);
     auto block = step->getParentOfType<scf::ForallOp>();
     if (!counts || !block || !isMappedTo(block, Level::Block) ||
-        ShapedType::getNumElements(*counts) != threads / kWarpSize)
+        ShapedType::getNumElements(*counts) != threads / kThreadsPerWarp)
       return std::nullopt;
     auto ops = step.getBody()->getOps<linalg::LinalgOp>();
     if (!llvm::hasSingleElement(ops))

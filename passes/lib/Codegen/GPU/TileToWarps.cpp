@@ -23,11 +23,6 @@ using namespace mlir;
 using namespace mlir::tfm::distribution;
 
 namespace {
-/// The fragment of one tensor-core multiply: m16 n8, k16 for bf16 (two
-/// k8 steps for tf32).
-constexpr int64_t kFragmentM = 16, kFragmentN = 8, kFragmentK = 16;
-constexpr int64_t kWarpSize = 32;
-
 struct TfmGpuTileToWarpsPass
     : tfm::impl::TfmGpuTileToWarpsPassBase<TfmGpuTileToWarpsPass> {
   using Base::Base;
@@ -58,7 +53,7 @@ struct TfmGpuTileToWarpsPass
     // Of the warp tiles in whole fragments up to warp-tile-m x
     // warp-tile-n: the busiest warps (tiles over rounds of warps), then the
     // largest tiles, then the smallest perimeter (fewest fragment loads).
-    int64_t warps = std::max<int64_t>(1, threads / kWarpSize);
+    int64_t warps = std::max<int64_t>(1, threads / kThreadsPerWarp);
     int64_t rows = 0, cols = 0;
     auto key = [&](int64_t r, int64_t c) {
       int64_t tiles = (ranges[m] / r) * (ranges[n] / c);
