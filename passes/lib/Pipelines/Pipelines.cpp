@@ -86,7 +86,9 @@ void addBufferization(OpPassManager &pm) {
   bufferize.functionBoundaryTypeConversion =
       bufferization::LayoutMapOption::IdentityLayoutMap;
   // A tile computed into a tensor.empty and then inserted into a slice of a
-  // buffer (a new key into its cache slot) is computed in the slot itself.
+  // buffer (a new key into its cache slot, an activation into the stack the
+  // backward pass reads) is computed in the slot itself.
+  pm.addNestedPass<func::FuncOp>(tfm::createTfmComputeInPlacePass());
   pm.addPass(bufferization::createEmptyTensorEliminationPass());
   pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
   // A KV cache comes in and goes out updated in place: the result is the

@@ -94,3 +94,48 @@ func.func @dynamic(%x: memref<?xf32>, %y: memref<?xf32>) {
   linalg.copy ins(%x : memref<?xf32>) outs(%y : memref<?xf32>)
   return
 }
+
+// -----
+
+// The zero fill of a reduction's accumulator, right before it, is done by
+// each block for its own rows: one kernel, no launch for the fill.
+// CHECK-LABEL: func.func @fill_folded
+//   CHECK-NOT:   linalg.fill
+//       CHECK:   scf.forall (%[[I:.+]]) in (64) {
+//       CHECK:     %[[ROWS:.+]] = memref.subview %{{.+}}[%{{.+}}] [16] [1]
+//       CHECK:     linalg.fill ins(%{{.+}} : f32) outs(%[[ROWS]] :
+//       CHECK:     linalg.generic
+//  CHECK-SAME:       outs(%[[ROWS]] :
+//       CHECK:   } {mapping = [#gpu.block<linear_dim_0>], tfm.kernel = "reduction"}
+//   CHECK-NOT:   linalg.fill
+func.func @fill_folded(%x: memref<1024x768xf32>, %y: memref<1024xf32>) {
+  %zero = arith.constant 0.0 : f32
+  linalg.fill ins(%zero : f32) outs(%y : memref<1024xf32>)
+  linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>], iterator_types = ["parallel", "reduction"]} ins(%x : memref<1024x768xf32>) outs(%y : memref<1024xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %0 = arith.addf %in, %out : f32
+    linalg.yield %0 : f32
+  }
+  return
+}
+
+// -----
+
+// A fill of another buffer, or one the next op overwrites without reading,
+// stays a kernel of its own.
+// CHECK-LABEL: func.func @fill_kept
+//       CHECK:   scf.forall
+//       CHECK:     linalg.fill
+//       CHECK:   tfm.kernel = "fill"
+//       CHECK:   scf.forall
+//   CHECK-NOT:     linalg.fill
+//       CHECK:   tfm.kernel = "elementwise"
+func.func @fill_kept(%x: memref<1024xf32>, %y: memref<1024xf32>) {
+  %zero = arith.constant 0.0 : f32
+  linalg.fill ins(%zero : f32) outs(%y : memref<1024xf32>)
+  linalg.generic {indexing_maps = [affine_map<(d0) -> (d0)>, affine_map<(d0) -> (d0)>], iterator_types = ["parallel"]} ins(%x : memref<1024xf32>) outs(%y : memref<1024xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    linalg.yield %in : f32
+  }
+  return
+}

@@ -28,6 +28,40 @@ using namespace mlir;
 using namespace mlir::tfm::distribution;
 
 namespace {
+/// The same bytes under another shape, or the value itself.
+Value unreshaped(Value buffer) {
+  while (Operation *def = buffer.getDefiningOp()) {
+    if (!isa<memref::ExpandShapeOp, memref::CollapseShapeOp>(def))
+      break;
+    buffer = def->getOperand(0);
+  }
+  return buffer;
+}
+
+/// The fill of `op`'s one init, right before it, that each of its blocks can
+/// do for its own tile: `op` reads the init (an accumulator) and every loop
+/// split among blocks is parallel, so the blocks' tiles of it are disjoint
+/// and cover it. Folded in, the fill costs no launch and no pass over
+/// memory of its own.
+linalg::FillOp foldableFill(linalg::LinalgOp op, ArrayRef<int64_t> counts) {
+  if (op.getNumDpsInits() != 1 ||
+      !op.payloadUsesValueFromOperand(op.getDpsInitOperand(0)))
+    return nullptr;
+  for (auto [kind, count] : llvm::zip_equal(op.getIteratorTypesArray(), counts))
+    if (count > 1 && kind != utils::IteratorType::parallel)
+      return nullptr;
+  Operation *previous = op->getPrevNode();
+  while (previous && isa<memref::ExpandShapeOp, memref::CollapseShapeOp,
+                         memref::SubViewOp, arith::ConstantOp>(previous))
+    previous = previous->getPrevNode();
+  auto fill = dyn_cast_or_null<linalg::FillOp>(previous);
+  Value init = op.getDpsInitOperand(0)->get();
+  if (!fill || !fill.hasPureBufferSemantics() ||
+      unreshaped(fill.getOutputs()[0]) != unreshaped(init))
+    return nullptr;
+  return fill;
+}
+
 struct TfmGpuTileToBlocksPass
     : tfm::impl::TfmGpuTileToBlocksPassBase<TfmGpuTileToBlocksPass> {
   using Base::Base;
@@ -81,19 +115,40 @@ struct TfmGpuTileToBlocksPass
         nests.push_back(op);
     });
 
+    // Found before any nest is distributed: a fill is the op right before.
+    DenseMap<Operation *, linalg::FillOp> folded;
+    for (Operation *op : nests)
+      if (auto linalgOp = dyn_cast<linalg::LinalgOp>(op))
+        if (linalg::FillOp fill = foldableFill(linalgOp, blockCounts(linalgOp)))
+          folded[op] = fill;
+    DenseSet<Operation *> foldedFills;
+    for (auto [op, fill] : folded)
+      foldedFills.insert(fill);
+
     IRRewriter rewriter(ctx);
     for (Operation *op : nests) {
+      if (foldedFills.contains(op))
+        continue;
+      linalg::FillOp fill = folded.lookup(op);
       auto linalgOp = isa<memref::CopyOp>(op) ? copyAsLinalg(rewriter, op)
                                               : cast<linalg::LinalgOp>(op);
       std::string name = tfm::loopNestName(linalgOp);
+      SmallVector<int64_t> counts = blockCounts(linalgOp);
       FailureOr<scf::ForallOp> grid =
-          distribute(rewriter, linalgOp, blockCounts(linalgOp), Level::Block);
+          distribute(rewriter, linalgOp, counts, Level::Block);
       if (failed(grid)) {
         linalgOp->emitError("cannot be distributed over thread blocks: it "
                             "needs static shapes on buffers");
         return signalPassFailure();
       }
       tfm::nameKernel(*grid, name);
+      if (fill) {
+        auto tile = *grid->getBody()->getOps<linalg::LinalgOp>().begin();
+        rewriter.setInsertionPoint(tile);
+        linalg::FillOp::create(rewriter, fill.getLoc(), fill.getInputs()[0],
+                               tile.getDpsInitOperand(0)->get());
+        rewriter.eraseOp(fill);
+      }
     }
   }
 };
