@@ -205,9 +205,8 @@ def TfmComputeInPlacePass : Pass<"tfm-compute-in-place", "func::FuncOp"> {
     A layer loop breaks both: the values it keeps for the backward pass are
     computed flat (`B*T x C`) and inserted into their stacks reshaped
     (`B x T x C`), and CSE leaves one zero fill for every accumulator of a
-    layer's gradients. Each became a copy per layer: 12 of GPT-3 Small's
-    activations per layer pair in the forward loop, 26 fills in the
-    backward loop, about 40% of its training step's launches on a GPU.
+    layer's gradients. Each became a copy per layer: on a GPU, 412 of the
+    1200 launches of GPT-3 Small's training step (B=16, T=1024).
 
     This pass moves a reshape from the inserted value to the destination
     (collapsing or expanding the stack's trailing dimensions right where the
