@@ -10,8 +10,15 @@
 #            1 x 50304 x 768 against the read bandwidth; AdamW alone
 #            against the triad bandwidth (bench/adamw.c)
 #   model    train step, forward + loss and decode against PyTorch
-#            (bench/torch_gpt3.py with the OpenMP OpenBLAS), as the median
-#            over alternating pairs of runs of time(ours) / time(PyTorch)
+#            (bench/torch_gpt3.py) in f32 and in bf16, as the median over
+#            alternating rounds of time(ours) / time(PyTorch)
+#
+# PyTorch runs at its best on this machine: the OpenMP OpenBLAS with its
+# AVX-512 kernels (OPENBLAS_CORETYPE=SkylakeX, OPENBLAS_L2_SIZE unset: the
+# environment may force Haswell's AVX2 kernels) and glibc's allocator told
+# to keep freed memory, so that steps after the first reuse their pages
+# instead of faulting fresh ones. Its configuration is printed, and a
+# float32 matmul through that BLAS is checked against float64 NumPy first.
 #
 # Not a test: nothing here passes or fails on time.
 #
@@ -20,9 +27,16 @@ pairs=${1:-5}
 source "$(dirname "$0")/common.sh"
 
 bash scripts/setup.sh libdnnl-dev libopenblas0-openmp >/dev/null
-torch=(env LD_LIBRARY_PATH=/usr/lib/x86_64-linux-gnu/openblas-openmp
+torch=(env -u OPENBLAS_L2_SIZE OPENBLAS_CORETYPE=SkylakeX
+  GLIBC_TUNABLES=glibc.malloc.mmap_max=0:glibc.malloc.trim_threshold=68719476736:glibc.malloc.top_pad=268435456
+  LD_LIBRARY_PATH=/usr/lib/x86_64-linux-gnu/openblas-openmp
   /usr/bin/python3 bench/torch_gpt3.py --threads 2)
 export OMP_NUM_THREADS=2
+"${torch[@]}" check >"$work/torch_config.txt" || {
+  cat "$work/torch_config.txt"
+  echo "error: PyTorch's float32 matmul is wrong with this BLAS; no table" >&2
+  exit 1
+}
 
 # Limits, measured at the start and again at the end, keeping the larger
 # of each: on a shared machine a neighbour can hold a core through one
@@ -144,54 +158,71 @@ gpt3 --batch 4 --seq 64 --entries loss,train_step -o "$work/b4t64"
 gpt3 --batch 1 --seq 1024 --entries train_step -o "$work/b1t1024"
 gpt3 --entries decode -o "$work/decode"
 
-# Alternating pairs: prints "ours peer" per pair, in ms.
-pairs_of() {
+# Alternating rounds of ours, PyTorch f32 and PyTorch bf16: prints their
+# three times per round, in ms.
+rounds_of() {
   local ours_cmd=$1 peer_cmd=$2
   for _ in $(seq "$pairs"); do
-    echo "$($ours_cmd | field median ms) $($peer_cmd | field median ms)"
+    echo "$($ours_cmd | field median ms)" \
+      "$($peer_cmd --dtype f32 | field median ms)" \
+      "$($peer_cmd --dtype bf16 | field median ms)"
   done
 }
+column() { awk -v c="$1" '{print $c}' "$work/rounds.txt" | median; }
+ratio_column() { awk -v c="$1" '{print $1 / $c}' "$work/rounds.txt" | median; }
 model_row() {
   local name=$1 target=$2 ours_cmd=$3 peer_cmd=$4 flops=$5
-  pairs_of "$ours_cmd" "$peer_cmd" >"$work/pairs.txt"
-  local ours peer r
-  ours=$(awk '{print $1}' "$work/pairs.txt" | median)
-  peer=$(awk '{print $2}' "$work/pairs.txt" | median)
-  r=$(awk '{print $1 / $2}' "$work/pairs.txt" | median)
-  row "$name" "$ours ms" "PyTorch $peer ms" "$(printf '%.3f' "$r") of the time" \
+  rounds_of "$ours_cmd" "$peer_cmd" >"$work/rounds.txt"
+  local ours
+  ours=$(column 1)
+  row "$name" "$ours ms" "PyTorch f32 $(column 2) ms" \
+    "$(printf '%.3f' "$(ratio_column 2)") of the time" \
     "$(echo "scale=6; $flops / ($ours / 1000) / 1000000000" | bc)" peak \
     "of FMA peak" "$target"
+  row "$name, against PyTorch bf16" "$ours ms (f32)" \
+    "PyTorch bf16 $(column 3) ms" \
+    "$(printf '%.3f' "$(ratio_column 3)") of the time" \
+    "$(echo "scale=6; $flops / ($ours / 1000) / 1000000000" | bc)" peak \
+    "of FMA peak" "none (ours f32)"
 }
 flops_of() { "$1" bench --entry "$2" --iters 1 | sed -n 's/.*(\([0-9.]*\) GFLOP per.*/\1/p' |
   awk '{printf "%.0f\n", $1 * 1e9}'; }
 
-model_row "train step B=4 T=64" "<= 0.75" \
+model_row "train step B=4 T=64" "<= 0.75, >= 0.60 of peak" \
   "$work/b4t64 bench --entry train_step --iters 3" \
   "${torch[*]} train --batch 4 --seq 64 --iters 3" "$(flops_of "$work/b4t64" train_step)"
 model_row "train step B=1 T=1024" "<= 0.75" \
   "$work/b1t1024 bench --entry train_step --iters 2" \
   "${torch[*]} train --batch 1 --seq 1024 --iters 2" "$(flops_of "$work/b1t1024" train_step)"
-model_row "forward + loss B=4 T=64" "<= 0.80, >= 0.65 of peak" \
+model_row "forward + loss B=4 T=64" ">= 0.75 of peak" \
   "$work/b4t64 bench --entry loss --iters 5" \
   "${torch[*]} loss --batch 4 --seq 64 --iters 5" "$(flops_of "$work/b4t64" loss)"
 
 # Decode at position 128: tokens/s, and the bytes a step must read.
 for _ in $(seq "$pairs"); do
   line=$("$work/decode" bench --entry decode --pos 128 --iters 20)
-  echo "$(field median ms <<<"$line") $(${torch[*]} decode --pos 128 --iters 20 | field median ms) $(sed -n 's/.*(\([0-9.]*\) MB per step).*/\1/p' <<<"$line")"
-done >"$work/decode.txt"
-ours=$(awk '{print $1}' "$work/decode.txt" | median)
-peer=$(awk '{print $2}' "$work/decode.txt" | median)
-speedup=$(awk '{print $2 / $1}' "$work/decode.txt" | median)
-mb=$(awk 'NR == 1 {print $3}' "$work/decode.txt")
-row "decode B=1 pos=128" "$(echo "scale=1; 1000 / $ours" | bc) tokens/s" \
-  "PyTorch $(echo "scale=1; 1000 / $peer" | bc) tokens/s" "$(printf '%.2f' "$speedup")x" \
-  "$(echo "scale=6; $mb / $ours" | bc)" bandwidth "of bandwidth bound" \
-  ">= 2x, >= 0.70"
+  echo "$(field median ms <<<"$line")" \
+    "$(${torch[*]} decode --pos 128 --iters 20 --dtype f32 | field median ms)" \
+    "$(${torch[*]} decode --pos 128 --iters 20 --dtype bf16 | field median ms)" \
+    "$(sed -n 's/.*(\([0-9.]*\) MB per step).*/\1/p' <<<"$line")"
+done >"$work/rounds.txt"
+ours=$(column 1)
+mb=$(awk 'NR == 1 {print $4}' "$work/rounds.txt")
+for c in 2 3; do
+  dtype=$([ "$c" = 2 ] && echo f32 || echo bf16)
+  speedup=$(awk -v c="$c" '{print $c / $1}' "$work/rounds.txt" | median)
+  row "decode B=1 pos=128$([ "$c" = 3 ] && echo ', against PyTorch bf16')" \
+    "$(echo "scale=1; 1000 / $ours" | bc) tokens/s" \
+    "PyTorch $dtype $(echo "scale=1; 1000 / $(column "$c")" | bc) tokens/s" \
+    "$(printf '%.2f' "$speedup")x" \
+    "$(echo "scale=6; $mb / $ours" | bc)" bandwidth "of bandwidth bound" \
+    "$([ "$c" = 2 ] && echo '>= 2x, >= 0.70' || echo 'none (ours f32)')"
+done
 
 measure_limits
 print_machine
 echo "limits (the larger of two measurements): FMA peak $peak1 GFLOP/s on 1 thread, $peak on 2; read $bandwidth GB/s; triad $triad GB/s"
+echo "peer: $(cat "$work/torch_config.txt" | tr '\n' ' ' | sed 's/  */ /g')"
 echo
 echo "| case | ours | peer | ratio | of measured limit | target |"
 echo "| --- | --- | --- | --- | --- | --- |"

@@ -8,11 +8,19 @@ locally banded (window 256) layers, written as PyTorch users write it
 (nanoGPT's explicit attention with a mask; torch 1.13 has no fused
 attention on the CPU). Training uses torch.optim.AdamW with GPT-3's
 settings and clip_grad_norm_. Prints one line: `<case>: median <ms> ms`.
+With `--dtype bf16`, training runs under `torch.autocast` (f32 master
+weights, bf16 matmuls), and the forward and decode cases hold bf16 weights
+and caches (the loss is taken in f32).
 
   python3 bench/torch_gpt3.py train --batch 4 --seq 64 --iters 3
-  python3 bench/torch_gpt3.py loss --batch 4 --seq 64 --iters 5
+  python3 bench/torch_gpt3.py loss --batch 4 --seq 64 --iters 5 --dtype bf16
   python3 bench/torch_gpt3.py decode --pos 128 --iters 20
   python3 bench/torch_gpt3.py adamw --elements 33554432 --iters 5
+  python3 bench/torch_gpt3.py check
+
+`check` prints the configuration PyTorch runs with (its BLAS library and
+that library's kernels, threads, allocator settings) and exits 1 unless a
+float32 matmul through that BLAS matches float64 NumPy.
 """
 
 import argparse
@@ -106,9 +114,51 @@ def tokens(batch, seq):
     return torch.randint(0, VOCAB, (batch, seq))
 
 
+def blas_library():
+    """The BLAS shared library this process loaded, and OpenBLAS's name for
+    the kernels it chose (None for another BLAS)."""
+    import ctypes
+    torch.ones(64, 64) @ torch.ones(64, 64)
+    with open("/proc/self/maps") as maps:
+        paths = {line.split()[-1] for line in maps
+                 if "blas" in line.split()[-1]}
+    for path in sorted(paths):
+        library = ctypes.CDLL(path)
+        if hasattr(library, "openblas_get_corename"):
+            library.openblas_get_corename.restype = ctypes.c_char_p
+            return path, library.openblas_get_corename().decode()
+    return ", ".join(sorted(paths)) or "none", None
+
+
+def check(threads):
+    """The configuration, and a float32 matmul against float64 NumPy."""
+    import os
+    import numpy as np
+    path, kernels = blas_library()
+    print(f"PyTorch {torch.__version__}, {threads} threads; BLAS {path}, "
+          f"kernels {kernels}")
+    for name in ["OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "GLIBC_TUNABLES",
+                 "ATEN_CPU_CAPABILITY"]:
+        print(f"  {name}={os.environ.get(name, '(unset)')}")
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal((512, 768))
+    b = rng.standard_normal((768, 3072))
+    got = (torch.from_numpy(a).float() @ torch.from_numpy(b).float()).numpy()
+    expected = a.astype(np.float32).astype(np.float64) @ \
+        b.astype(np.float32).astype(np.float64)
+    err = float(np.abs(got - expected).max() / np.abs(expected).max())
+    ok = err <= 1e-5
+    print(f"float32 matmul 512x3072x768 against float64 NumPy: max error "
+          f"{err:.1e} of the largest value ({'ok' if ok else 'WRONG'}, "
+          f"bar 1e-5)")
+    return 0 if ok else 1
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("case", choices=["train", "loss", "decode", "adamw"])
+    parser.add_argument("case",
+                        choices=["train", "loss", "decode", "adamw", "check"])
+    parser.add_argument("--dtype", choices=["f32", "bf16"], default="f32")
     parser.add_argument("--batch", type=int, default=4)
     parser.add_argument("--seq", type=int, default=64)
     parser.add_argument("--pos", type=int, default=128)
@@ -118,6 +168,10 @@ def main():
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
+    if args.case == "check":
+        return check(args.threads)
+    bf16 = args.dtype == "bf16"
+    autocast = torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16)
 
     if args.case == "adamw":
         param = torch.nn.Parameter(torch.randn(args.elements))
@@ -135,8 +189,9 @@ def main():
         x, y = tokens(args.batch, args.seq), tokens(args.batch, args.seq)
 
         def step():
-            logits = model(x)
-            loss = F.cross_entropy(logits.view(-1, VOCAB), y.view(-1))
+            with autocast:
+                logits = model(x)
+            loss = F.cross_entropy(logits.float().view(-1, VOCAB), y.view(-1))
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
             opt.step()
@@ -145,16 +200,21 @@ def main():
         ms = timed(step, args.iters)
     elif args.case == "loss":
         x, y = tokens(args.batch, args.seq), tokens(args.batch, args.seq)
+        if bf16:
+            model = model.to(torch.bfloat16)
 
         def loss():
             with torch.no_grad():
-                F.cross_entropy(model(x).view(-1, VOCAB), y.view(-1))
+                logits = model(x).float()
+                F.cross_entropy(logits.view(-1, VOCAB), y.view(-1))
 
         ms = timed(loss, args.iters)
     else:
+        dtype = torch.bfloat16 if bf16 else torch.float32
+        model = model.to(dtype)
         shape = (1, HEADS, CONTEXT, WIDTH // HEADS)
-        caches = [(torch.randn(shape), torch.randn(shape))
-                  for _ in range(LAYERS)]
+        caches = [(torch.randn(shape, dtype=dtype),
+                   torch.randn(shape, dtype=dtype)) for _ in range(LAYERS)]
         x = tokens(1, 1)
 
         def decode():
@@ -162,7 +222,8 @@ def main():
                 model(x, caches, args.pos)
 
         ms = timed(decode, args.iters, warmup=2)
-    print(f"{args.case} B={args.batch} T={args.seq} pos={args.pos}: "
+    print(f"{args.case} {args.dtype} B={args.batch} T={args.seq} "
+          f"pos={args.pos}: "
           f"median {ms:.3f} ms")
     return 0
 
