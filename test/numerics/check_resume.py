@@ -174,30 +174,61 @@ def normalize(line, directory):
     return re.split(r"[,)]| <unfinished", line, maxsplit=1)[0]
 
 
-def syscall_points(trace_path, directory, second, third):
-    """The calls on `directory` of the checkpoint write tagged `second`, up
-    to that of `third`: each as (syscall name, its count among the calls of
-    that name, normalized line). Of the writes into a file, only the first
-    and the last."""
-    counts, calls, inside = {}, [], False
+def traced_calls(trace_path):
+    """The calls of the traced program's main thread (the first traced), as
+    (syscall name, line)."""
+    calls, main = [], None
     with open(trace_path) as f:
         for line in f:
-            match = re.match(r"^\d+\s+(\w+)\(", line)
+            match = re.match(r"^(\d+)\s+(\w+)\(", line)
             if not match:
                 continue
-            name = match.group(1)
-            counts[name] = counts.get(name, 0) + 1
-            inside = inside or f"-{second}.safetensors" in line
-            if f"-{third}.safetensors" in line:
-                break
-            if inside and directory in line and "log.jsonl" not in line:
-                calls.append((name, counts[name], normalize(line, directory)))
+            main = main or match.group(1)
+            if match.group(1) == main:
+                calls.append((match.group(2), line))
+    return calls
+
+
+def syscall_points(trace_path, directory, second, third):
+    """The calls on `directory` of the checkpoint write tagged `second`, up
+    to that of `third`: each as (syscall name, its count among the main
+    thread's calls of that name, normalized line); strace counts injections
+    per thread. Of the writes into a file, only the first and the last."""
+    counts, points, inside = {}, [], False
+    for name, line in traced_calls(trace_path):
+        counts[name] = counts.get(name, 0) + 1
+        inside = inside or f"-{second}.safetensors" in line
+        if f"-{third}.safetensors" in line:
+            break
+        if inside and directory in line and "log.jsonl" not in line:
+            points.append((name, counts[name], normalize(line, directory)))
     writes = {}
-    for i, (name, _, text) in enumerate(calls):
+    for i, (name, _, text) in enumerate(points):
         if name == "write":
             writes.setdefault(text, []).append(i)
     keep = {i for indices in writes.values() for i in (indices[0], indices[-1])}
-    return [c for i, c in enumerate(calls) if c[0] != "write" or i in keep]
+    return [c for i, c in enumerate(points) if c[0] != "write" or i in keep]
+
+
+def remove_dead_registrations():
+    """Removes the registration files of the OpenMP runtime (one per
+    process, in /dev/shm) whose process is gone. A killed process leaves its
+    file, and a new process that gets the same pid removes it at start-up:
+    one unlink more than the traced run made, which would shift strace's
+    count of unlink calls."""
+    for path in glob.glob("/dev/shm/__KMP_REGISTERED_LIB_*"):
+        match = re.match(r".*_LIB_(\d+)_", path)
+        if not match:
+            continue
+        try:
+            os.kill(int(match.group(1)), 0)
+        except ProcessLookupError:
+            try:
+                os.unlink(path)
+            except OSError:
+                pass
+        except PermissionError:
+            pass
 
 
 def syscall_trials(run, reference):
@@ -206,6 +237,7 @@ def syscall_trials(run, reference):
     directory = os.path.join(args.workdir, "syscall-trace")
     shutil.rmtree(directory, ignore_errors=True)
     strace = ["strace", "-f", "-y", "-qq", "-e", f"trace={TRACED}"]
+    remove_dead_registrations()
     subprocess.run(strace + ["-o", trace] + run.command(directory),
                    check=True, capture_output=True)
     points = syscall_points(trace, directory, f"{2 * args.every:08d}",
@@ -219,16 +251,16 @@ def syscall_trials(run, reference):
         directory = os.path.join(args.workdir, f"syscall{i}")
         shutil.rmtree(directory, ignore_errors=True)
         injected = os.path.join(args.workdir, f"syscall{i}.txt")
+        remove_dead_registrations()
         proc = subprocess.run(
             strace + ["-o", injected, "-e",
                       f"inject={name}:signal=KILL:when={when}"]
             + run.command(directory), capture_output=True, text=True)
-        with open(injected) as f:
-            calls = [l for l in f if re.match(r"^\d+\s+\w+\(", l)]
-        landed = normalize(calls[-1], directory) if calls else ""
+        calls = traced_calls(injected)
+        landed = normalize(calls[-1][1], directory) if calls else ""
         if proc.returncode == 0 or landed != expected:
-            print(f"kill {i}: meant for '{expected}', landed at '{landed}' "
-                  f"(exit {proc.returncode})")
+            print(f"kill {i}: meant for '{expected}' ({name} call {when}), "
+                  f"landed at '{landed}' (exit {proc.returncode})")
             return 1
         got, start = run.finish(directory, proc.stdout)
         label = f"kill {i} at {expected}: resumed from step {start}"
