@@ -136,6 +136,7 @@ void tfm::buildTfmCpuCodegenPipeline(OpPassManager &pm,
                                      const TfmCpuPipelineOptions &options) {
   // Threads and registers, still on tensors.
   OpPassManager &funcPm = pm.nest<func::FuncOp>();
+  funcPm.addPass(tfm::createTfmSplitFullReductionsPass());
   funcPm.addPass(tfm::createTfmCpuSplitVocabularyPass());
   addCleanup(funcPm);
   if (options.fuse) {
@@ -228,6 +229,7 @@ void tfm::buildTfmGpuCodegenPipeline(
     OpPassManager &pm, const tfm::TfmGpuPipelineOptions &options) {
   // Matmuls in thread blocks with their epilogues, on tensors.
   OpPassManager &funcPm = pm.nest<func::FuncOp>();
+  funcPm.addPass(tfm::createTfmSplitFullReductionsPass());
   funcPm.addPass(tfm::createTfmGpuSplitRaggedContractionsPass());
   funcPm.addPass(tfm::createTfmGpuOwnScatterRowsPass());
   funcPm.addPass(tfm::createTfmGpuSplitReductionBlocksPass());

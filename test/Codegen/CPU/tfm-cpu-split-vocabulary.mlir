@@ -116,3 +116,52 @@ func.func @not_transposed(%x: tensor<16x16xf32>, %w: tensor<16x200xf32>, %k: ten
   }
   return %m, %f : tensor<16x200xf32>, tensor<4x16x64xf32>
 }
+
+// -----
+
+// The table's gradient, d_wte[v, c] = sum over (b, t) of dlogits[v, b, t]
+// x[b, t, c], with a vocabulary the block does not divide (4200 = 4096 +
+// 104): each part fills its own rows of a fresh result and computes into
+// them, so the fill the embedding gradient also starts from is left to it
+// alone. Fewer rows than 4096 stay whole.
+// CHECK-LABEL: func.func @table_gradient
+//  CHECK-SAME:   (%[[D:[^:]+]]: tensor<4200x2x8xf32>
+//       CHECK:   %[[E:.+]] = tensor.empty() : tensor<4200x16xf32>
+//       CHECK:   %[[Z:.+]] = linalg.fill {{.+}} outs(%[[E]] : tensor<4200x16xf32>)
+//       CHECK:   %[[R0:.+]] = tensor.extract_slice %[[E]][0, 0] [4096, 16] [1, 1]
+//       CHECK:   %[[F0:.+]] = linalg.fill {{.+}} outs(%[[R0]] : tensor<4096x16xf32>)
+//       CHECK:   %[[D0:.+]] = tensor.extract_slice %[[D]][0, 0, 0] [4096, 2, 8] [1, 1, 1]
+//       CHECK:   %[[G0:.+]] = linalg.generic {{.+}} ins(%[[D0]], %{{.+}} : tensor<4096x2x8xf32>, tensor<2x8x16xf32>) outs(%[[F0]] : tensor<4096x16xf32>)
+//       CHECK:   %[[I0:.+]] = tensor.insert_slice %[[G0]] into %[[E]][0, 0] [4096, 16] [1, 1]
+//       CHECK:   %[[R1:.+]] = tensor.extract_slice %[[I0]][4096, 0] [104, 16] [1, 1]
+//       CHECK:   %[[F1:.+]] = linalg.fill {{.+}} outs(%[[R1]] : tensor<104x16xf32>)
+//       CHECK:   %[[G1:.+]] = linalg.generic {{.+}} outs(%[[F1]] : tensor<104x16xf32>)
+//       CHECK:   %[[I1:.+]] = tensor.insert_slice %[[G1]] into %[[I0]][4096, 0] [104, 16] [1, 1]
+//       CHECK:   %[[S:.+]] = linalg.generic {{.+}} outs(%{{.+}} : tensor<1000x16xf32>)
+//       CHECK:   return %[[I1]], %[[Z]], %[[S]]
+func.func @table_gradient(%d: tensor<4200x2x8xf32>, %x: tensor<2x8x16xf32>, %ids: tensor<16xindex>, %small: tensor<1000x2x8xf32>) -> (tensor<4200x16xf32>, tensor<4200x16xf32>, tensor<1000x16xf32>) {
+  %cst = arith.constant 0.000000e+00 : f32
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c16 = arith.constant 16 : index
+  %e = tensor.empty() : tensor<4200x16xf32>
+  %z = linalg.fill ins(%cst : f32) outs(%e : tensor<4200x16xf32>) -> tensor<4200x16xf32>
+  %g = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d2, d3, d1)>, affine_map<(d0, d1, d2, d3) -> (d0, d1)>], iterator_types = ["parallel", "parallel", "reduction", "reduction"]} ins(%d, %x : tensor<4200x2x8xf32>, tensor<2x8x16xf32>) outs(%z : tensor<4200x16xf32>) {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %m = arith.mulf %a, %b : f32
+    %s = arith.addf %o, %m : f32
+    linalg.yield %s : f32
+  } -> tensor<4200x16xf32>
+  %scatter = scf.for %i = %c0 to %c16 step %c1 iter_args(%acc = %z) -> (tensor<4200x16xf32>) {
+    scf.yield %acc : tensor<4200x16xf32>
+  }
+  %es = tensor.empty() : tensor<1000x16xf32>
+  %zs = linalg.fill ins(%cst : f32) outs(%es : tensor<1000x16xf32>) -> tensor<1000x16xf32>
+  %gs = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d2, d3, d1)>, affine_map<(d0, d1, d2, d3) -> (d0, d1)>], iterator_types = ["parallel", "parallel", "reduction", "reduction"]} ins(%small, %x : tensor<1000x2x8xf32>, tensor<2x8x16xf32>) outs(%zs : tensor<1000x16xf32>) {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %m = arith.mulf %a, %b : f32
+    %s = arith.addf %o, %m : f32
+    linalg.yield %s : f32
+  } -> tensor<1000x16xf32>
+  return %g, %scatter, %gs : tensor<4200x16xf32>, tensor<4200x16xf32>, tensor<1000x16xf32>
+}

@@ -17,6 +17,7 @@
 #include "tfm/Conversion/LoweringUtils.h"
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Interfaces/TilingInterface.h"
 #include "mlir/Transforms/WalkPatternRewriteDriver.h"
 
 #define DEBUG_TYPE "tfm-cpu-split-vocabulary"
@@ -131,12 +132,84 @@ struct SplitVocabularyPattern : OpInterfaceRewritePattern<linalg::LinalgOp> {
   int64_t block;
 };
 
+/// The table's gradient, `d_wte[v, c] = sum_t dlogits[t, v] x[t, c]`: any
+/// function-level contraction into a fill whose innermost m extent is long
+/// and not a multiple of the block. Each part is filled and computed in its
+/// own rows of a fresh result, so the fill (which the embedding gradient
+/// also starts from) is not a buffer both write into.
+struct SplitRowsPattern : OpInterfaceRewritePattern<linalg::LinalgOp> {
+  SplitRowsPattern(MLIRContext *ctx, int64_t block)
+      : OpInterfaceRewritePattern(ctx), block(block) {}
+
+  LogicalResult matchAndRewrite(linalg::LinalgOp op,
+                                PatternRewriter &rewriter) const override {
+    if (!isa<func::FuncOp>(op->getParentOp()) || !op.hasPureTensorSemantics() ||
+        op.getNumDpsInits() != 1 || !linalg::isaContractionOpInterface(op))
+      return failure();
+    auto fill = op.getDpsInits()[0].getDefiningOp<linalg::FillOp>();
+    FailureOr<linalg::ContractionDimensions> dims =
+        linalg::inferContractionDims(op);
+    SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+    if (!fill || failed(dims) || dims->m.empty() ||
+        llvm::any_of(ranges, ShapedType::isDynamic))
+      return failure();
+    unsigned d = dims->m.back();
+    int64_t extent = ranges[d], main = extent - extent % block;
+    if (extent < kMinSplitRows || main == extent)
+      return failure();
+
+    Location loc = op.getLoc();
+    rewriter.setInsertionPoint(op);
+    auto type = cast<RankedTensorType>(op->getResult(0).getType());
+    Value result = tensor::EmptyOp::create(rewriter, loc, type.getShape(),
+                                           type.getElementType());
+    auto tiling = cast<TilingInterface>(op.getOperation());
+    for (auto [begin, size] :
+         {std::pair<int64_t, int64_t>{0, main}, {main, extent - main}}) {
+      SmallVector<OpFoldResult> offsets(ranges.size(),
+                                        rewriter.getIndexAttr(0));
+      SmallVector<OpFoldResult> sizes =
+          getAsIndexOpFoldResult(op.getContext(), ranges);
+      offsets[d] = rewriter.getIndexAttr(begin);
+      sizes[d] = rewriter.getIndexAttr(size);
+      SmallVector<OpFoldResult> rowOffsets, rowSizes;
+      if (failed(tiling.getResultTilePosition(rewriter, 0, offsets, sizes,
+                                              rowOffsets, rowSizes)))
+        return failure();
+      SmallVector<OpFoldResult> strides(rowOffsets.size(),
+                                        rewriter.getIndexAttr(1));
+      Value rows = tensor::ExtractSliceOp::create(
+          rewriter, loc, result, rowOffsets, rowSizes, strides);
+      Value filled =
+          linalg::FillOp::create(rewriter, loc, fill.getInputs()[0], rows)
+              .getResult(0);
+      FailureOr<TilingResult> part =
+          tiling.getTiledImplementation(rewriter, offsets, sizes);
+      if (failed(part))
+        return failure();
+      auto tiled = cast<linalg::LinalgOp>(part->tiledOps.front());
+      rewriter.modifyOpInPlace(
+          tiled, [&] { tiled.getDpsInitOperand(0)->set(filled); });
+      result =
+          tensor::InsertSliceOp::create(rewriter, loc, tiled->getResult(0),
+                                        result, rowOffsets, rowSizes, strides);
+    }
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+
+  /// Shorter m extents tile well enough whole.
+  static constexpr int64_t kMinSplitRows = 4096;
+  int64_t block;
+};
+
 struct TfmCpuSplitVocabularyPass
     : tfm::impl::TfmCpuSplitVocabularyPassBase<TfmCpuSplitVocabularyPass> {
   using Base::Base;
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
-    patterns.add<SplitVocabularyPattern>(&getContext(), vocabBlock);
+    patterns.add<SplitVocabularyPattern, SplitRowsPattern>(&getContext(),
+                                                           vocabBlock);
     walkAndApplyPatterns(getOperation(), std::move(patterns));
   }
 };

@@ -47,6 +47,14 @@ def TfmCpuSplitVocabularyPass
     %l = tensor.insert_slice %t into %l0[0, 0, 50176] [4, 64, 81] [1, 1, 1]
     ```
 
+    In training, the table's gradient `d_wte[v, c] = sum_t dlogits[t, v]
+    x[t, c]` has the vocabulary as its rows: a function-level contraction
+    into a fill whose innermost m extent is at least 4096 and not a
+    multiple of `vocab-block` is split the same way along m (whole, its
+    register tiles were one row high). Each part fills its own rows of a
+    fresh result, so the fill stays private to whoever else starts from it
+    (the embedding gradient), and nothing is copied.
+
     Preconditions: linalg on tensors, before `tfm-cpu-pack-matmuls` (which
     packs the panels straight from the table).
   }];

@@ -237,4 +237,50 @@ def TfmComputeInPlacePass : Pass<"tfm-compute-in-place", "func::FuncOp"> {
   let dependentDialects = ["linalg::LinalgDialect", "tensor::TensorDialect"];
 }
 
+def TfmSplitFullReductionsPass
+    : Pass<"tfm-split-full-reductions", "func::FuncOp"> {
+  let summary = "Sum a large tensor into a scalar as fixed partial sums, "
+                "then the partials in order";
+  let description = [{
+    A `linalg.generic` that folds every element of one tensor into a
+    scalar, `out = f(in) + out` (the training step's gradient norm sums each
+    gradient's squares so, in float64), has no parallel loop: neither
+    target splits it among threads or blocks, and its additions form one
+    dependent chain. This pass views the input as `partials x rest` rows
+    (`partials` the largest divisor of the element count up to the option)
+    and sums each row into a partial, a parallel loop, then adds the
+    partials in order into the original accumulator. The order of the
+    additions depends on the shape only, so results stay bit for bit the
+    same from run to run and for any number of threads.
+
+    Before:
+    ```mlir
+    %n = linalg.generic {indexing_maps = [(i, j) -> (i, j), (i, j) -> ()],
+                         iterator_types = ["reduction", "reduction"]}
+        ins(%g : tensor<50257x768xf32>) outs(%acc : tensor<f64>) { extf, mulf, addf }
+    ```
+    After:
+    ```mlir
+    %flat = tensor.collapse_shape %g [[0, 1]] : tensor<50257x768xf32> into tensor<38597376xf32>
+    %rows = tensor.expand_shape %flat [[0, 1]] output_shape [256, 150771] : ...
+    %zero = linalg.fill ... -> tensor<256xf64>
+    %p = linalg.generic {[(p, i) -> (p, i), (p, i) -> (p)], ["parallel", "reduction"]}
+        ins(%rows) outs(%zero) { extf, mulf, addf }
+    %n = linalg.generic {[(p) -> (p), (p) -> ()], ["reduction"]} ins(%p) outs(%acc) { addf }
+    ```
+
+    Preconditions: static shapes; the input read whole through an identity
+    map; the accumulation an `arith.addf` of the output.
+  }];
+  let options = [
+    Option<"partials", "partials", "int64_t", "256",
+           "Most partial sums (the count is the largest divisor of the "
+           "element count up to it)">,
+    Option<"minElements", "min-elements", "int64_t", "65536",
+           "Fewer elements are summed as they are">,
+  ];
+  let dependentDialects = ["arith::ArithDialect", "linalg::LinalgDialect",
+                           "tensor::TensorDialect"];
+}
+
 #endif // TFM_CODEGEN_COMMON_PASSES_TD
