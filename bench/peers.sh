@@ -3,12 +3,14 @@
 # 50257, 2 threads) against this machine's limits and against peers, all
 # measured in this run.
 #
-#   limits   FP32 FMA peak (register-blocked, bench/fma_peak.c), read and
-#            triad bandwidth (bench/read_bandwidth.c, bench/triad_bandwidth.c)
+#   limits   FP32 FMA peak (register-blocked, bench/fma_peak.c), the
+#            vdpbf16ps peak (bench/bf16_dot_peak.c), read and triad
+#            bandwidth (bench/read_bandwidth.c, bench/triad_bandwidth.c)
 #   kernels  our matmuls against oneDNN's sgemm on the same operands, in one
-#            process (bench/matmul.c); the decode output projection
-#            1 x 50304 x 768 against the read bandwidth; AdamW alone
-#            against the triad bandwidth (bench/adamw.c)
+#            process (bench/matmul.c); bf16 matmuls against oneDNN's bf16
+#            matmul, at its best and on vdpbf16ps only; the decode output
+#            projection 1 x 50304 x 768 against the read bandwidth; AdamW
+#            alone against the triad bandwidth (bench/adamw.c)
 #   model    train step, forward + loss and decode against PyTorch
 #            (bench/torch_gpt3.py) in f32 and in bf16, as the median over
 #            alternating rounds of time(ours) / time(PyTorch)
@@ -42,7 +44,8 @@ export OMP_NUM_THREADS=2
 # of each: on a shared machine a neighbour can hold a core through one
 # measurement, which would make every fraction of it look too good.
 larger() { awk -v a="$1" -v b="$2" 'BEGIN {print (a > b) ? a : b}'; }
-peak1=0 peak=0 bandwidth=0 triad=0
+peak1=0 peak=0 bandwidth=0 triad=0 bf16peak1=0 bf16peak=0
+has_bf16=$(grep -q ' avx512_bf16' /proc/cpuinfo && echo 1 || echo 0)
 measure_limits() {
   local before_peak=$peak before_bandwidth=$bandwidth
   measure_fma_peak >/dev/null
@@ -52,6 +55,11 @@ measure_limits() {
   bandwidth=$(larger "$bandwidth" "$before_bandwidth")
   run_probe triad_bandwidth -ffast-math >/dev/null
   triad=$(larger "$triad" "$(awk '{print $2}' "$work/triad_bandwidth.txt")")
+  if [ "$has_bf16" = 1 ]; then
+    run_probe bf16_dot_peak >/dev/null
+    bf16peak1=$(larger "$bf16peak1" "$(awk '/1thread/ {print $2}' "$work/bf16_dot_peak.txt")")
+    bf16peak=$(larger "$bf16peak" "$(awk '/threads/ && !/1thread/ {print $2}' "$work/bf16_dot_peak.txt")")
+  fi
 }
 measure_limits
 
@@ -70,19 +78,20 @@ compile_kernel() {
     -Wl,-rpath,/usr/lib/llvm-22/lib
 }
 
-# matmul M N K N|T: C = A B with B as (K, N), or as (N, K) read in place.
+# matmul M N K N|T [bf16]: C = A B with B as (K, N), or as (N, K) read in
+# place; A and B in f32, or in bf16 (C stays f32).
 matmul_ir() {
-  local m=$1 n=$2 k=$3 rhs="$3x$2" maps=""
+  local m=$1 n=$2 k=$3 rhs="$3x$2" maps="" e=${5:-f32}
   if [ "$4" = T ]; then
     rhs="$2x$3"
     maps='indexing_maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (n, k)>, affine_map<(m, n, k) -> (m, n)>]'
   fi
   cat <<EOF
-func.func @kernel(%a: tensor<${m}x${k}xf32>, %b: tensor<${rhs}xf32>) -> tensor<${m}x${n}xf32> {
+func.func @kernel(%a: tensor<${m}x${k}x$e>, %b: tensor<${rhs}x$e>) -> tensor<${m}x${n}xf32> {
   %zero = arith.constant 0.0 : f32
   %empty = tensor.empty() : tensor<${m}x${n}xf32>
   %acc = linalg.fill ins(%zero : f32) outs(%empty : tensor<${m}x${n}xf32>) -> tensor<${m}x${n}xf32>
-  %c = linalg.matmul ${maps} ins(%a, %b : tensor<${m}x${k}xf32>, tensor<${rhs}xf32>) outs(%acc : tensor<${m}x${n}xf32>) -> tensor<${m}x${n}xf32>
+  %c = linalg.matmul ${maps} ins(%a, %b : tensor<${m}x${k}x$e>, tensor<${rhs}x$e>) outs(%acc : tensor<${m}x${n}xf32>) -> tensor<${m}x${n}xf32>
   return %c : tensor<${m}x${n}xf32>
 }
 EOF
@@ -129,6 +138,29 @@ for shape in "768 768 768" "1024 3072 768" "4096 768 3072" "256 2304 768"; do
       "$([ "$threads" = 1 ] && echo '>= 0.85' || echo '>= 0.80'), >= 1.0x"
   done
 done
+# bf16 matmuls (vdpbf16ps, f32 accumulation) against oneDNN's bf16 matmul
+# at its best (AMX tiles on CPUs that have them) and limited to the same
+# instruction (DNNL_MAX_CPU_ISA=AVX512_CORE_BF16), and the vdpbf16ps peak.
+if [ "$has_bf16" = 1 ]; then
+  for shape in "768 768 768" "1024 3072 768" "4096 768 3072" "256 2304 768"; do
+    read -r m n k <<<"$shape"
+    matmul_ir "$m" "$n" "$k" N bf16 >"$work/matmul.mlir"
+    compile_kernel "$work/matmul.mlir" matmul
+    for threads in 1 2; do
+      line=$(OMP_NUM_THREADS=$threads "$work/matmul" "$m" "$n" "$k" N "$workspace" bf16 2>/dev/null)
+      same=$(OMP_NUM_THREADS=$threads DNNL_MAX_CPU_ISA=AVX512_CORE_BF16 \
+        "$work/matmul" "$m" "$n" "$k" N "$workspace" bf16 2>/dev/null |
+        field oneDNN GFLOP)
+      ours=$(field ours GFLOP <<<"$line")
+      best=$(field oneDNN GFLOP <<<"$line")
+      limit=$([ "$threads" = 1 ] && echo bf16peak1 || echo bf16peak)
+      row "bf16 matmul ${m}x${n}x${k}, $threads thread$([ "$threads" = 2 ] && echo s)" \
+        "$ours GFLOP/s" "oneDNN $best; vdpbf16ps only $same" \
+        "$(ratio "$ours" "$best")x; $(ratio "$ours" "$same")x" \
+        "$ours" "$limit" "of vdpbf16ps peak" ">= 0.8, >= 1.0x"
+    done
+  done
+fi
 matmul_ir 1 50304 768 T >"$work/matvec.mlir"
 compile_kernel "$work/matvec.mlir" matmul
 line=$("$work/matmul" 1 50304 768 T "$workspace")
@@ -221,7 +253,7 @@ done
 
 measure_limits
 print_machine
-echo "limits (the larger of two measurements): FMA peak $peak1 GFLOP/s on 1 thread, $peak on 2; read $bandwidth GB/s; triad $triad GB/s"
+echo "limits (the larger of two measurements): FMA peak $peak1 GFLOP/s on 1 thread, $peak on 2; vdpbf16ps peak $bf16peak1 on 1 thread, $bf16peak on 2 (0: no AVX512-BF16, no bf16 rows); read $bandwidth GB/s; triad $triad GB/s"
 echo "peer: $(cat "$work/torch_config.txt" | tr '\n' ' ' | sed 's/  */ /g')"
 echo
 echo "| case | ours | peer | ratio | of measured limit | target |"

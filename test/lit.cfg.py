@@ -52,6 +52,12 @@ def can_mount_tmpfs():
 if can_mount_tmpfs():
     config.available_features.add("tmpfs")
 
+# Tests that run AVX512-BF16 code (vdpbf16ps) need a CPU that has it;
+# elsewhere they are reported unsupported.
+with open("/proc/cpuinfo") as cpuinfo:
+    if " avx512_bf16" in cpuinfo.read():
+        config.available_features.add("avx512bf16")
+
 # ptxas assembles the GPU kernels' PTX; it comes with the CUDA toolkit.
 # Without the toolkit, the tests that need it are reported unsupported.
 ptxas = os.path.join(os.environ.get("CUDA_HOME", "/usr/local/cuda"), "bin", "ptxas")

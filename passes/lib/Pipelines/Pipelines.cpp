@@ -191,6 +191,7 @@ void tfm::buildTfmCpuToLlvmPipeline(OpPassManager &pm,
   loopPm.addPass(tfm::createTfmCpuExpandStridedCopiesPass());
   loopPm.addPass(createConvertLinalgToLoopsPass());
   loopPm.addPass(tfm::createTfmCpuApproximateMathPass());
+  loopPm.addPass(tfm::createTfmCpuLowerBf16ContractionsPass());
   // Fully unrolled: the non-unrolled form stages each transfer through a
   // stack buffer allocated inside the loop, once per iteration.
   loopPm.addPass(createConvertVectorToSCFPass(
@@ -204,6 +205,7 @@ void tfm::buildTfmCpuToLlvmPipeline(OpPassManager &pm,
   vectorToLlvm.vectorContractLowering =
       vector::VectorContractLowering::OuterProduct;
   vectorToLlvm.reassociateFPReductions = true;
+  vectorToLlvm.x86Vector = true;
   vectorToLlvm.vectorTransposeLowering =
       vector::VectorTransposeLowering::Shuffle16x16;
   pm.addPass(createConvertVectorToLLVMPass(vectorToLlvm));

@@ -123,3 +123,52 @@ func.func @split_groups_unpacked(%x: tensor<1x1x4x16xf32>, %w: tensor<4x16x96xf3
   } -> tensor<1x1x96xf32>
   return %0 : tensor<1x1x96xf32>
 }
+
+// -----
+
+// bf16 operands into f32: the panels pair B's rows, (K, N) -> (N / 32,
+// K / 2, 32, 2), A is viewed as (M, K / 2, 2), and the product reduces over
+// the pairs (k) and within each pair (q), q innermost in both operands: the
+// layout of AVX512-BF16's pairwise dot product.
+// CHECK-DAG: #[[A_MAP:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d3, d4)>
+// CHECK-DAG: #[[B_MAP:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (d1, d3, d2, d4)>
+// CHECK-DAG: #[[C_MAP:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d2)>
+// CHECK-LABEL: func.func @bf16_pairs
+//  CHECK-SAME:   %[[A:.*]]: tensor<64x96xbf16>, %[[B:.*]]: tensor<96x128xbf16>
+//   CHECK-DAG:   %[[APAIRS:.*]] = tensor.expand_shape %[[A]] {{\[}}[0], [1, 2]] output_shape [64, 48, 2]
+//   CHECK-DAG:   %[[ROWS:.*]] = tensor.expand_shape %[[B]] {{\[}}[0, 1], [2, 3]] output_shape [48, 2, 4, 32]
+//       CHECK:   %[[PANELS:.*]] = linalg.transpose ins(%[[ROWS]] : tensor<48x2x4x32xbf16>) outs(%{{.*}} : tensor<4x48x32x2xbf16>) permutation = [2, 0, 3, 1]
+//       CHECK:   linalg.contract indexing_maps = [#[[A_MAP]], #[[B_MAP]], #[[C_MAP]]]
+//  CHECK-SAME:     ins(%[[APAIRS]], %[[PANELS]] : tensor<64x48x2xbf16>, tensor<4x48x32x2xbf16>) outs(%{{.*}} : tensor<64x4x32xf32>)
+func.func @bf16_pairs(%a: tensor<64x96xbf16>, %b: tensor<96x128xbf16>, %c: tensor<64x128xf32>) -> tensor<64x128xf32> {
+  %r = linalg.matmul ins(%a, %b : tensor<64x96xbf16>, tensor<96x128xbf16>) outs(%c : tensor<64x128xf32>) -> tensor<64x128xf32>
+  return %r : tensor<64x128xf32>
+}
+
+// -----
+
+// The same from the transpose of an (N, K) bf16 matrix: one copy into
+// paired panels, (N, K) -> (N / 32, K / 2, 32, 2).
+// CHECK-LABEL: func.func @bf16_pairs_transposed
+//  CHECK-SAME:   %[[T:[a-z0-9]+]]: tensor<128x96xbf16>
+//       CHECK:   %[[SPLIT:.*]] = tensor.expand_shape %[[T]] {{\[}}[0, 1], [2, 3]] output_shape [4, 32, 48, 2]
+//       CHECK:   linalg.transpose ins(%[[SPLIT]] : tensor<4x32x48x2xbf16>) outs(%{{.*}} : tensor<4x48x32x2xbf16>) permutation = [0, 2, 1, 3]
+//   CHECK-NOT:   linalg.transpose
+//       CHECK:   linalg.contract
+func.func @bf16_pairs_transposed(%a: tensor<64x96xbf16>, %t: tensor<128x96xbf16>, %c: tensor<64x128xf32>) -> tensor<64x128xf32> {
+  %e = tensor.empty() : tensor<96x128xbf16>
+  %b = linalg.transpose ins(%t : tensor<128x96xbf16>) outs(%e : tensor<96x128xbf16>) permutation = [1, 0]
+  %r = linalg.matmul ins(%a, %b : tensor<64x96xbf16>, tensor<96x128xbf16>) outs(%c : tensor<64x128xf32>) -> tensor<64x128xf32>
+  return %r : tensor<64x128xf32>
+}
+
+// -----
+
+// An odd K has no pairs: left alone.
+// CHECK-LABEL: func.func @bf16_odd_k
+//   CHECK-NOT:   linalg.transpose
+//       CHECK:   linalg.matmul
+func.func @bf16_odd_k(%a: tensor<64x97xbf16>, %b: tensor<97x128xbf16>, %c: tensor<64x128xf32>) -> tensor<64x128xf32> {
+  %r = linalg.matmul ins(%a, %b : tensor<64x97xbf16>, tensor<97x128xbf16>) outs(%c : tensor<64x128xf32>) -> tensor<64x128xf32>
+  return %r : tensor<64x128xf32>
+}

@@ -38,16 +38,30 @@ struct MatmulForm {
   linalg::LinalgOp op;
   unsigned kGroup, nGroup; // sizes of the groups
   int64_t n = 1;           // the extent of N
+  int64_t k = 1;           // the extent of K
   int64_t rows = 1;
+  bool bf16 = false; // bf16 x and W into an f32 result
 };
+
+/// f32 throughout, or bf16 operands into an f32 result; none other.
+std::optional<bool> isBf16Matmul(linalg::LinalgOp op) {
+  auto type = [&](unsigned i) {
+    return getElementTypeOrSelf(op->getOperand(i).getType());
+  };
+  if (type(0).isF32() && type(1).isF32() && type(2).isF32())
+    return false;
+  if (type(0).isBF16() && type(1).isBF16() && type(2).isF32())
+    return true;
+  return std::nullopt;
+}
 
 std::optional<MatmulForm> matchMatmul(linalg::LinalgOp op) {
   if (!op.hasPureTensorSemantics() || op.getNumDpsInputs() != 2 ||
       op.getNumDpsInits() != 1 || !linalg::isaContractionOpInterface(op))
     return std::nullopt;
-  for (Value v : op->getOperands())
-    if (!getElementTypeOrSelf(v.getType()).isF32())
-      return std::nullopt;
+  std::optional<bool> bf16 = isBf16Matmul(op);
+  if (!bf16)
+    return std::nullopt;
   SmallVector<int64_t> ranges = op.getStaticLoopRanges();
   if (llvm::any_of(ranges, ShapedType::isDynamic))
     return std::nullopt;
@@ -59,6 +73,7 @@ std::optional<MatmulForm> matchMatmul(linalg::LinalgOp op) {
     return std::nullopt;
   SmallVector<utils::IteratorType> iterators = op.getIteratorTypesArray();
   MatmulForm form{op, 0, 0};
+  form.bf16 = *bf16;
   unsigned rhsRank = rhs.getNumResults();
   while (form.kGroup < rhsRank && iterators[rhs.getDimPosition(form.kGroup)] ==
                                       utils::IteratorType::reduction)
@@ -68,10 +83,12 @@ std::optional<MatmulForm> matchMatmul(linalg::LinalgOp op) {
       lhs.getNumResults() < form.kGroup || out.getNumResults() < form.nGroup)
     return std::nullopt;
   // The groups end x and the result, in W's order.
-  for (unsigned i = 0; i < form.kGroup; ++i)
+  for (unsigned i = 0; i < form.kGroup; ++i) {
     if (lhs.getDimPosition(lhs.getNumResults() - form.kGroup + i) !=
         rhs.getDimPosition(i))
       return std::nullopt;
+    form.k *= ranges[rhs.getDimPosition(i)];
+  }
   for (unsigned i = 0; i < form.nGroup; ++i) {
     unsigned d = rhs.getDimPosition(form.kGroup + i);
     if (iterators[d] != utils::IteratorType::parallel ||
@@ -119,30 +136,43 @@ struct TfmCpuPackMatmulsPass
 
   bool shouldPack(const MatmulForm &form) const {
     return form.rows >= minRows && form.n % panelWidth == 0 &&
-           form.n > panelWidth;
+           form.n > panelWidth && (!form.bf16 || form.k % 2 == 0);
   }
 
   /// (K, N) -> (N / P, K, P): panel j holds columns [j P, (j + 1) P) row
-  /// after row; from the transpose (N, K) of W when `transposed`.
-  Value copyToPanels(OpBuilder &b, Location loc, Value matrix,
-                     bool transposed) const {
+  /// after row; from the transpose (N, K) of W when `transposed`. In bf16,
+  /// (K, N) -> (N / P, K / 2, P, 2): each panel row holds two rows of W
+  /// interleaved, the pairs `vdpbf16ps` multiplies and adds in one lane.
+  Value copyToPanels(OpBuilder &b, Location loc, Value matrix, bool transposed,
+                     bool bf16) const {
     auto type = cast<RankedTensorType>(matrix.getType());
     int64_t k = type.getDimSize(transposed ? 1 : 0);
     int64_t panels = type.getDimSize(transposed ? 0 : 1) / panelWidth;
     SmallVector<int64_t> split = {k, panels, panelWidth};
     SmallVector<ReassociationIndices> groups = {{0}, {1, 2}};
     SmallVector<int64_t> permutation = {1, 0, 2};
+    SmallVector<int64_t> packedShape = {panels, k, panelWidth};
     if (transposed) {
       split = {panels, panelWidth, k};
       groups = {{0, 1}, {2}};
       permutation = {0, 2, 1};
     }
+    if (bf16) {
+      split = {k / 2, 2, panels, panelWidth};
+      groups = {{0, 1}, {2, 3}};
+      permutation = {2, 0, 3, 1};
+      if (transposed) {
+        split = {panels, panelWidth, k / 2, 2};
+        groups = {{0, 1}, {2, 3}};
+        permutation = {0, 2, 1, 3};
+      }
+      packedShape = {panels, k / 2, panelWidth, 2};
+    }
     Value view = tensor::ExpandShapeOp::create(
         b, loc, RankedTensorType::get(split, type.getElementType()), matrix,
         groups);
-    Value empty = tensor::EmptyOp::create(
-        b, loc, ArrayRef<int64_t>{panels, k, panelWidth},
-        type.getElementType());
+    Value empty =
+        tensor::EmptyOp::create(b, loc, packedShape, type.getElementType());
     return linalg::TransposeOp::create(b, loc, view, empty, permutation)
         .getResult()[0];
   }
@@ -185,7 +215,9 @@ struct TfmCpuPackMatmulsPass
     AffineMap lhsMap = op.getMatchingIndexingMap(op.getDpsInputOperand(0));
     AffineMap outMap = op.getMatchingIndexingMap(op.getDpsInitOperand(0));
     unsigned columnDims = pack ? 2 : 1;
-    unsigned dims = rows + columnDims + 1;
+    // bf16 panels pair the rows of W: k runs over the pairs, q within one.
+    bool pairs = pack && form.bf16;
+    unsigned dims = rows + columnDims + (pairs ? 2 : 1);
     auto dim = [&](unsigned d) { return getAffineDimExpr(d, ctx); };
     auto rowOf = [&](unsigned oldDim) {
       for (unsigned i = 0; i < rows; ++i)
@@ -193,11 +225,21 @@ struct TfmCpuPackMatmulsPass
           return dim(i);
       llvm_unreachable("rows of x are rows of the result");
     };
-    AffineExpr k = dim(dims - 1);
+    AffineExpr k = dim(rows + columnDims), q = dim(dims - 1);
     SmallVector<AffineExpr> lhsExprs, outExprs;
     for (unsigned i = 0; i + form.kGroup < lhsMap.getNumResults(); ++i)
       lhsExprs.push_back(rowOf(lhsMap.getDimPosition(i)));
     lhsExprs.push_back(k);
+    if (pairs) {
+      lhsExprs.push_back(q);
+      auto lhs2Type = cast<RankedTensorType>(lhs2.getType());
+      SmallVector<int64_t> pairShape(lhs2Type.getShape().drop_back());
+      pairShape.append({form.k / 2, 2});
+      lhs2 = tensor::ExpandShapeOp::create(
+          rewriter, loc,
+          RankedTensorType::get(pairShape, lhs2Type.getElementType()), lhs2,
+          joinTail(pairShape.size(), 2));
+    }
     for (unsigned i = 0; i < rows + columnDims; ++i)
       outExprs.push_back(dim(i));
     AffineMap lhsAffine = AffineMap::get(dims, 0, lhsExprs, ctx);
@@ -214,9 +256,11 @@ struct TfmCpuPackMatmulsPass
                                                       init2, columns);
       Value source = transposedSource(rhs2);
       Value packed = copyToPanels(rewriter, loc, source ? source : rhs2,
-                                  /*transposed=*/source != nullptr);
-      AffineMap panelMap =
-          AffineMap::get(dims, 0, {dim(rows), k, dim(rows + 1)}, ctx);
+                                  /*transposed=*/source != nullptr, form.bf16);
+      SmallVector<AffineExpr> panelExprs = {dim(rows), k, dim(rows + 1)};
+      if (pairs)
+        panelExprs.push_back(q);
+      AffineMap panelMap = AffineMap::get(dims, 0, panelExprs, ctx);
       Value product =
           linalg::ContractOp::create(
               rewriter, loc, TypeRange{splitType}, ValueRange{lhs2, packed},

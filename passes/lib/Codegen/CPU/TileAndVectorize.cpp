@@ -78,6 +78,21 @@ Operation *tile(RewriterBase &rewriter, TilingInterface op,
   return tiled->tiledOps.back();
 }
 
+/// A bf16 contraction whose innermost reduction loop, of extent 2, is
+/// innermost in both operands.
+bool isPairedBf16(linalg::LinalgOp op,
+                  const linalg::ContractionDimensions &dims,
+                  ArrayRef<int64_t> ranges) {
+  if (!getElementTypeOrSelf(op.getDpsInputs()[0].getType()).isBF16() ||
+      dims.k.size() < 2 || ranges[dims.k.back()] != 2)
+    return false;
+  AffineExpr pair = getAffineDimExpr(dims.k.back(), op.getContext());
+  return llvm::all_of(op.getDpsInputOperands(), [&](OpOperand *operand) {
+    AffineMap map = op.getMatchingIndexingMap(operand);
+    return map.getNumResults() > 0 && map.getResults().back() == pair;
+  });
+}
+
 struct TfmCpuTileAndVectorizePass
     : tfm::impl::TfmCpuTileAndVectorizePassBase<TfmCpuTileAndVectorizePass> {
   using Base::Base;
@@ -105,6 +120,10 @@ struct TfmCpuTileAndVectorizePass
       rows *= ranges[d];
     t.registers[m] = largestDivisor(blockM, regTileM);
     t.registers[n] = largestDivisor(blockN, regTileN);
+    // bf16 operands in pairs along k (tfm-cpu-pack-matmuls): a step takes
+    // a whole pair, the two products one vdpbf16ps lane adds.
+    if (isPairedBf16(op, dims, ranges))
+      t.registers[dims.k.back()] = 2;
     // A single row (a decode step) reuses nothing from B: the tile spans
     // as many columns as the registers hold, so each row of B is read in
     // long contiguous runs the prefetchers follow.

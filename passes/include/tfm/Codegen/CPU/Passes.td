@@ -75,8 +75,13 @@ def TfmCpuPackMatmulsPass : Pass<"tfm-cpu-pack-matmuls", "func::FuncOp"> {
     over it. This pass copies `B` once into contiguous panels of
     `panel-width` columns, `(K, N) -> (N / P, K, P)`, and computes the
     product on the `(M, N / P, P)` view of `C`, so every reduction loop
-    reads a single stream. Only f32 contractions with at least `min-rows`
-    rows are packed: fewer rows do not amortise the copy. Any `x @ W` form
+    reads a single stream. f32 contractions, and bf16 ones into f32, with
+    at least `min-rows` rows are packed: fewer rows do not amortise the
+    copy. In bf16 the panels pair W's rows, `(K, N) -> (N / P, K / 2, P,
+    2)`, and `x` is viewed as `(M, K / 2, 2)`: the product reduces over the
+    pairs and within each pair, the layout of AVX512-BF16's pairwise dot
+    product (`tfm-cpu-lower-bf16-contractions`); an odd `K` is left as it
+    is. Any `x @ W` form
     qualifies: `linalg.matmul`, or the generic that reshape propagation
     makes of it, whose `W` may be split into `(heads, head size, N)` or
     `(K, 3, heads, head size)`; the groups are collapsed back first, also
@@ -271,6 +276,40 @@ def TfmCpuApproximateMathPass : Pass<"tfm-cpu-approximate-math", "func::FuncOp">
   }];
   let dependentDialects = ["arith::ArithDialect", "vector::VectorDialect",
                            "math::MathDialect"];
+}
+
+def TfmCpuLowerBf16ContractionsPass
+    : Pass<"tfm-cpu-lower-bf16-contractions", "func::FuncOp"> {
+  let summary = "Lower bf16 contractions in pairs to AVX512-BF16 dot products";
+  let description = [{
+    A bf16 matmul packed by `tfm-cpu-pack-matmuls` reads its operands in
+    pairs along k (`A` as `(M, K / 2, 2)`, `B` as `(N / P, K / 2, P, 2)`),
+    and its register tile contracts one pair per step into f32. This pass
+    unrolls each such `vector.contract` into pieces of one row, 16 columns
+    and one pair, and lowers each piece with MLIR's x86vector patterns to a
+    broadcast of the row's pair and `x86vector.avx512.dot` (`vdpbf16ps`:
+    16 lanes, each adding two bf16 products to an f32 accumulator). Other
+    contractions are left as they are.
+
+    Before:
+    ```mlir
+    %r = vector.contract {(m, j, p, k, q): A[m, k, q] * B[j, k, p, q] -> C[m, j, p]}
+        %a, %b, %c : vector<8x1x2xbf16>, vector<1x1x32x2xbf16> into vector<8x1x32xf32>
+    ```
+    After, for each of the 8 rows and 2 halves of 16 columns:
+    ```mlir
+    %pair = vector.bitcast %a_row : vector<2xbf16> to vector<1xi32>
+    %rep = vector.broadcast %pair : vector<1xi32> to vector<16xi32>
+    %d = x86vector.avx512.dot %c_piece, %rep_bf16, %b_piece : vector<32xbf16> -> vector<16xf32>
+    ```
+
+    Preconditions: vectorized code; the target has AVX512-BF16 (the
+    x86vector ops are legalized by `convert-vector-to-llvm` with
+    `enable-x86vector`).
+  }];
+  let dependentDialects = ["affine::AffineDialect", "arith::ArithDialect",
+                           "memref::MemRefDialect", "vector::VectorDialect",
+                           "x86vector::X86VectorDialect"];
 }
 
 def TfmCpuPlanBuffersPass : Pass<"tfm-cpu-plan-buffers", "func::FuncOp"> {
