@@ -128,3 +128,64 @@ func.func @shared_fill(%x: tensor<64x768xf32>, %y: tensor<64x768xf32>) -> (tenso
   } -> tensor<64xf32>
   return %a, %b : tensor<64xf32>, tensor<64xf32>
 }
+
+// -----
+
+// The same fill already tiled for threads, over a reshape of an empty
+// tensor (a packed matmul's accumulator view): each accumulation gets its
+// own loop over its own empty tensor, and no buffer is copied.
+// CHECK-LABEL: func.func @shared_tiled_fill
+//       CHECK:   tensor.empty() : tensor<64x64xf32>
+//  CHECK-NEXT:   tensor.expand_shape
+//  CHECK-NEXT:   %[[F1:.+]] = scf.forall
+//       CHECK:   linalg.generic {{.+}} outs(%[[F1]] :
+//       CHECK:   tensor.empty() : tensor<64x64xf32>
+//  CHECK-NEXT:   tensor.expand_shape
+//  CHECK-NEXT:   %[[F2:.+]] = scf.forall
+//       CHECK:   linalg.generic {{.+}} outs(%[[F2]] :
+//   CHECK-NOT:   scf.forall (
+// BUF-LABEL: func.func @shared_tiled_fill
+//   BUF-NOT:   memref.copy
+//       BUF:   return
+func.func @shared_tiled_fill(%x: tensor<64x2x32xf32>, %y: tensor<64x2x32xf32>) -> (tensor<64x2x32xf32>, tensor<64x2x32xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<64x64xf32>
+  %v = tensor.expand_shape %e [[0], [1, 2]] output_shape [64, 2, 32] : tensor<64x64xf32> into tensor<64x2x32xf32>
+  %z = scf.forall (%i) = (0) to (64) step (32) shared_outs(%out = %v) -> (tensor<64x2x32xf32>) {
+    %slice = tensor.extract_slice %out[%i, 0, 0] [32, 2, 32] [1, 1, 1] : tensor<64x2x32xf32> to tensor<32x2x32xf32>
+    %f = linalg.fill ins(%zero : f32) outs(%slice : tensor<32x2x32xf32>) -> tensor<32x2x32xf32>
+    scf.forall.in_parallel {
+      tensor.parallel_insert_slice %f into %out[%i, 0, 0] [32, 2, 32] [1, 1, 1] : tensor<32x2x32xf32> into tensor<64x2x32xf32>
+    }
+  }
+  %a = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1, d2)>], iterator_types = ["parallel", "parallel", "parallel"]} ins(%x : tensor<64x2x32xf32>) outs(%z : tensor<64x2x32xf32>) {
+  ^bb0(%in: f32, %acc: f32):
+    %0 = arith.addf %in, %acc : f32
+    linalg.yield %0 : f32
+  } -> tensor<64x2x32xf32>
+  %b = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1, d2)>], iterator_types = ["parallel", "parallel", "parallel"]} ins(%y : tensor<64x2x32xf32>) outs(%z : tensor<64x2x32xf32>) {
+  ^bb0(%in: f32, %acc: f32):
+    %0 = arith.addf %in, %acc : f32
+    linalg.yield %0 : f32
+  } -> tensor<64x2x32xf32>
+  return %a, %b : tensor<64x2x32xf32>, tensor<64x2x32xf32>
+}
+
+// -----
+
+// A loop that reads a tensor from outside is no fill: kept as it is, shared.
+// CHECK-LABEL: func.func @shared_loop_reading_input
+//   CHECK-COUNT-1: scf.forall (
+//   CHECK-NOT:   scf.forall (
+func.func @shared_loop_reading_input(%x: tensor<64xf32>, %y: tensor<64xf32>) -> (tensor<64xf32>, tensor<64xf32>) {
+  %e = tensor.empty() : tensor<64xf32>
+  %z = scf.forall (%i) = (0) to (64) step (32) shared_outs(%out = %e) -> (tensor<64xf32>) {
+    %in = tensor.extract_slice %x[%i] [32] [1] : tensor<64xf32> to tensor<32xf32>
+    scf.forall.in_parallel {
+      tensor.parallel_insert_slice %in into %out[%i] [32] [1] : tensor<32xf32> into tensor<64xf32>
+    }
+  }
+  %a = linalg.add ins(%y, %y : tensor<64xf32>, tensor<64xf32>) outs(%z : tensor<64xf32>) -> tensor<64xf32>
+  %b = linalg.mul ins(%y, %y : tensor<64xf32>, tensor<64xf32>) outs(%z : tensor<64xf32>) -> tensor<64xf32>
+  return %a, %b : tensor<64xf32>, tensor<64xf32>
+}

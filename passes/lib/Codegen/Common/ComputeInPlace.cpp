@@ -17,6 +17,8 @@
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
+#include "mlir/IR/IRMapping.h"
+#include "mlir/IR/Matchers.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
@@ -271,12 +273,76 @@ struct FillForEachWriter : OpRewritePattern<linalg::FillOp> {
   }
 };
 
+/// The ops that make `value` from a tensor.empty through reshapes, the
+/// empty first; none when it is not made so.
+SmallVector<Operation *> emptyChain(Value value) {
+  SmallVector<Operation *> chain;
+  Operation *op = value.getDefiningOp();
+  while (op && isa<tensor::ExpandShapeOp, tensor::CollapseShapeOp>(op)) {
+    chain.push_back(op);
+    op = op->getOperand(0).getDefiningOp();
+  }
+  if (!op || !isa<tensor::EmptyOp>(op))
+    return {};
+  chain.push_back(op);
+  return llvm::to_vector(llvm::reverse(chain));
+}
+
+/// A fill already tiled for threads or blocks: a loop over an empty tensor
+/// (or a reshape of one) whose body uses nothing from outside but
+/// constants, so its result is that of the body alone.
+bool isTiledFill(scf::ForallOp loop) {
+  if (loop.getNumResults() != 1 || emptyChain(loop.getOutputs()[0]).empty())
+    return false;
+  WalkResult walk = loop.getRegion().walk([&](Operation *op) {
+    for (Value operand : op->getOperands()) {
+      Region *home = operand.getParentRegion();
+      bool inside =
+          home == &loop.getRegion() || loop.getRegion().isAncestor(home);
+      if (!inside && !matchPattern(operand, m_Constant()))
+        return WalkResult::interrupt();
+    }
+    return WalkResult::advance();
+  });
+  return !walk.wasInterrupted();
+}
+
+/// The same for a tiled fill: each writer gets its own loop over its own
+/// empty tensor (the fill of both slots of a layer loop's body, merged by
+/// CSE, would otherwise be filled once and copied twice).
+struct TiledFillForEachWriter : OpRewritePattern<scf::ForallOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(scf::ForallOp loop,
+                                PatternRewriter &rewriter) const override {
+    if (!isTiledFill(loop) || loop.getResult(0).hasOneUse())
+      return failure();
+    SmallVector<OpOperand *> writers;
+    for (OpOperand &use : loop.getResult(0).getUses())
+      if (writesInto(use))
+        writers.push_back(&use);
+    if (writers.empty())
+      return failure();
+    for (OpOperand *use : writers) {
+      rewriter.setInsertionPoint(use->getOwner());
+      IRMapping mapping;
+      for (Operation *op : emptyChain(loop.getOutputs()[0]))
+        rewriter.clone(*op, mapping);
+      Operation *own = rewriter.clone(*loop, mapping);
+      rewriter.modifyOpInPlace(use->getOwner(),
+                               [&] { use->set(own->getResult(0)); });
+    }
+    if (loop->use_empty())
+      rewriter.eraseOp(loop);
+    return success();
+  }
+};
+
 struct TfmComputeInPlacePass
     : tfm::impl::TfmComputeInPlacePassBase<TfmComputeInPlacePass> {
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
-    patterns.add<InsertExpandedValue, InsertCollapsedValue, FillForEachWriter>(
-        &getContext());
+    patterns.add<InsertExpandedValue, InsertCollapsedValue, FillForEachWriter,
+                 TiledFillForEachWriter>(&getContext());
     // Only these rewrites: folding would reshape the loops whose in-place
     // updates the bufferization that follows counts on.
     GreedyRewriteConfig config;

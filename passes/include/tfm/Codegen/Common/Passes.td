@@ -212,7 +212,10 @@ def TfmComputeInPlacePass : Pass<"tfm-compute-in-place", "func::FuncOp"> {
     (collapsing or expanding the stack's trailing dimensions right where the
     stack is defined, so empty-tensor elimination can build the slot before
     the value), and gives each op that writes into a fill's result a fill
-    of its own, right before it.
+    of its own, right before it. A fill already tiled for threads or
+    blocks (an `scf.forall` over a tensor.empty, or a reshape of one, whose
+    body uses nothing from outside but constants) is cloned the same way,
+    with its own empty tensor.
 
     Before:
     ```mlir
