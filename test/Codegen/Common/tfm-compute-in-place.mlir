@@ -133,14 +133,13 @@ func.func @shared_fill(%x: tensor<64x768xf32>, %y: tensor<64x768xf32>) -> (tenso
 
 // The same fill already tiled for threads, over a reshape of an empty
 // tensor (a packed matmul's accumulator view): each accumulation gets its
-// own loop over its own empty tensor, and no buffer is copied.
+// own loop over an empty tensor of the loop's own shape (which empty-tensor
+// elimination can replace with a slot), and no buffer is copied.
 // CHECK-LABEL: func.func @shared_tiled_fill
-//       CHECK:   tensor.empty() : tensor<64x64xf32>
-//  CHECK-NEXT:   tensor.expand_shape
+//       CHECK:   tensor.empty() : tensor<64x2x32xf32>
 //  CHECK-NEXT:   %[[F1:.+]] = scf.forall
 //       CHECK:   linalg.generic {{.+}} outs(%[[F1]] :
-//       CHECK:   tensor.empty() : tensor<64x64xf32>
-//  CHECK-NEXT:   tensor.expand_shape
+//       CHECK:   tensor.empty() : tensor<64x2x32xf32>
 //  CHECK-NEXT:   %[[F2:.+]] = scf.forall
 //       CHECK:   linalg.generic {{.+}} outs(%[[F2]] :
 //   CHECK-NOT:   scf.forall (
@@ -188,4 +187,35 @@ func.func @shared_loop_reading_input(%x: tensor<64xf32>, %y: tensor<64xf32>) -> 
   %a = linalg.add ins(%y, %y : tensor<64xf32>, tensor<64xf32>) outs(%z : tensor<64xf32>) -> tensor<64xf32>
   %b = linalg.mul ins(%y, %y : tensor<64xf32>, tensor<64xf32>) outs(%z : tensor<64xf32>) -> tensor<64xf32>
   return %a, %b : tensor<64xf32>, tensor<64xf32>
+}
+
+// -----
+
+// One accumulation into a tiled fill of a reshaped empty tensor, its result
+// inserted into a stack's slot: the fill gets an empty tensor of its own
+// shape, and the accumulation is computed in the slot, with no copy.
+// CHECK-LABEL: func.func @tiled_fill_into_slot
+//       CHECK:   tensor.empty() : tensor<64x2x32xf32>
+//  CHECK-NEXT:   scf.forall
+// BUF-LABEL: func.func @tiled_fill_into_slot
+//   BUF-NOT:   memref.copy
+//       BUF:   return
+func.func @tiled_fill_into_slot(%x: tensor<64x2x32xf32>, %stack: tensor<4x64x2x32xf32>, %i: index) -> tensor<4x64x2x32xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<64x64xf32>
+  %v = tensor.expand_shape %e [[0], [1, 2]] output_shape [64, 2, 32] : tensor<64x64xf32> into tensor<64x2x32xf32>
+  %z = scf.forall (%j) = (0) to (64) step (32) shared_outs(%out = %v) -> (tensor<64x2x32xf32>) {
+    %slice = tensor.extract_slice %out[%j, 0, 0] [32, 2, 32] [1, 1, 1] : tensor<64x2x32xf32> to tensor<32x2x32xf32>
+    %f = linalg.fill ins(%zero : f32) outs(%slice : tensor<32x2x32xf32>) -> tensor<32x2x32xf32>
+    scf.forall.in_parallel {
+      tensor.parallel_insert_slice %f into %out[%j, 0, 0] [32, 2, 32] [1, 1, 1] : tensor<32x2x32xf32> into tensor<64x2x32xf32>
+    }
+  }
+  %a = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1, d2)>], iterator_types = ["parallel", "parallel", "parallel"]} ins(%x : tensor<64x2x32xf32>) outs(%z : tensor<64x2x32xf32>) {
+  ^bb0(%in: f32, %acc: f32):
+    %0 = arith.addf %in, %acc : f32
+    linalg.yield %0 : f32
+  } -> tensor<64x2x32xf32>
+  %s = tensor.insert_slice %a into %stack[%i, 0, 0, 0] [1, 64, 2, 32] [1, 1, 1, 1] : tensor<64x2x32xf32> into tensor<4x64x2x32xf32>
+  return %s : tensor<4x64x2x32xf32>
 }

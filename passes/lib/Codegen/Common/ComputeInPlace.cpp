@@ -273,26 +273,20 @@ struct FillForEachWriter : OpRewritePattern<linalg::FillOp> {
   }
 };
 
-/// The ops that make `value` from a tensor.empty through reshapes, the
-/// empty first; none when it is not made so.
-SmallVector<Operation *> emptyChain(Value value) {
-  SmallVector<Operation *> chain;
+/// Whether `value` is a tensor.empty, or a reshape of one.
+bool isEmpty(Value value) {
   Operation *op = value.getDefiningOp();
-  while (op && isa<tensor::ExpandShapeOp, tensor::CollapseShapeOp>(op)) {
-    chain.push_back(op);
+  while (op && isa<tensor::ExpandShapeOp, tensor::CollapseShapeOp>(op))
     op = op->getOperand(0).getDefiningOp();
-  }
-  if (!op || !isa<tensor::EmptyOp>(op))
-    return {};
-  chain.push_back(op);
-  return llvm::to_vector(llvm::reverse(chain));
+  return op && isa<tensor::EmptyOp>(op);
 }
 
 /// A fill already tiled for threads or blocks: a loop over an empty tensor
 /// (or a reshape of one) whose body uses nothing from outside but
 /// constants, so its result is that of the body alone.
 bool isTiledFill(scf::ForallOp loop) {
-  if (loop.getNumResults() != 1 || emptyChain(loop.getOutputs()[0]).empty())
+  if (loop.getNumResults() != 1 || !isEmpty(loop.getOutputs()[0]) ||
+      !cast<RankedTensorType>(loop.getOutputs()[0].getType()).hasStaticShape())
     return false;
   WalkResult walk = loop.getRegion().walk([&](Operation *op) {
     for (Value operand : op->getOperands()) {
@@ -309,12 +303,16 @@ bool isTiledFill(scf::ForallOp loop) {
 
 /// The same for a tiled fill: each writer gets its own loop over its own
 /// empty tensor (the fill of both slots of a layer loop's body, merged by
-/// CSE, would otherwise be filled once and copied twice).
+/// CSE, would otherwise be filled once and copied twice). A tiled fill of
+/// a reshaped empty tensor gets an empty tensor of its own shape even with
+/// one writer.
 struct TiledFillForEachWriter : OpRewritePattern<scf::ForallOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(scf::ForallOp loop,
                                 PatternRewriter &rewriter) const override {
-    if (!isTiledFill(loop) || loop.getResult(0).hasOneUse())
+    if (!isTiledFill(loop) ||
+        (loop.getResult(0).hasOneUse() &&
+         loop.getOutputs()[0].getDefiningOp<tensor::EmptyOp>()))
       return failure();
     SmallVector<OpOperand *> writers;
     for (OpOperand &use : loop.getResult(0).getUses())
@@ -323,10 +321,16 @@ struct TiledFillForEachWriter : OpRewritePattern<scf::ForallOp> {
     if (writers.empty())
       return failure();
     for (OpOperand *use : writers) {
+      // An empty tensor of the loop's own shape, not a reshape of one:
+      // empty-tensor elimination can then put the accumulation's result
+      // straight into the slot it is inserted into.
       rewriter.setInsertionPoint(use->getOwner());
+      auto type = cast<RankedTensorType>(loop.getOutputs()[0].getType());
       IRMapping mapping;
-      for (Operation *op : emptyChain(loop.getOutputs()[0]))
-        rewriter.clone(*op, mapping);
+      mapping.map(loop.getOutputs()[0],
+                  tensor::EmptyOp::create(rewriter, loop.getLoc(),
+                                          type.getShape(),
+                                          type.getElementType()));
       Operation *own = rewriter.clone(*loop, mapping);
       rewriter.modifyOpInPlace(use->getOwner(),
                                [&] { use->set(own->getResult(0)); });

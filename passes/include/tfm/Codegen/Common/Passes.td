@@ -215,7 +215,9 @@ def TfmComputeInPlacePass : Pass<"tfm-compute-in-place", "func::FuncOp"> {
     of its own, right before it. A fill already tiled for threads or
     blocks (an `scf.forall` over a tensor.empty, or a reshape of one, whose
     body uses nothing from outside but constants) is cloned the same way,
-    with its own empty tensor.
+    over an empty tensor of its own shape (also with one writer, when its
+    empty tensor was reshaped), so that empty-tensor elimination can give
+    the accumulation the slot its result is inserted into.
 
     Before:
     ```mlir
