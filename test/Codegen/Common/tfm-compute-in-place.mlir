@@ -219,3 +219,37 @@ func.func @tiled_fill_into_slot(%x: tensor<64x2x32xf32>, %stack: tensor<4x64x2x3
   %s = tensor.insert_slice %a into %stack[%i, 0, 0, 0] [1, 64, 2, 32] [1, 1, 1, 1] : tensor<64x2x32xf32> into tensor<4x64x2x32xf32>
   return %s : tensor<4x64x2x32xf32>
 }
+
+// -----
+
+// A fill vectorized into a sequential loop (too small for threads) and
+// hoisted out of a layer loop, where an accumulation writes into it on
+// every iteration: the accumulation gets its own fill inside the loop, not
+// a copy of the hoisted one.
+// CHECK-LABEL: func.func @hoisted_vector_fill
+//       CHECK:   scf.for
+//       CHECK:     tensor.empty() : tensor<64xf32>
+//  CHECK-NEXT:     %[[F:.+]] = scf.for
+//       CHECK:     linalg.add {{.+}} outs(%[[F]] :
+// BUF-LABEL: func.func @hoisted_vector_fill
+//   BUF-NOT:   memref.copy
+//       BUF:   return
+func.func @hoisted_vector_fill(%x: tensor<64xf32>, %stack: tensor<4x64xf32>) -> tensor<4x64xf32> {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c4 = arith.constant 4 : index
+  %c16 = arith.constant 16 : index
+  %c64 = arith.constant 64 : index
+  %zeros = arith.constant dense<0.0> : vector<16xf32>
+  %e = tensor.empty() : tensor<64xf32>
+  %z = scf.for %j = %c0 to %c64 step %c16 iter_args(%t = %e) -> (tensor<64xf32>) {
+    %w = vector.transfer_write %zeros, %t[%j] {in_bounds = [true]} : vector<16xf32>, tensor<64xf32>
+    scf.yield %w : tensor<64xf32>
+  }
+  %r = scf.for %i = %c0 to %c4 step %c1 iter_args(%s = %stack) -> (tensor<4x64xf32>) {
+    %a = linalg.add ins(%x, %x : tensor<64xf32>, tensor<64xf32>) outs(%z : tensor<64xf32>) -> tensor<64xf32>
+    %n = tensor.insert_slice %a into %s[%i, 0] [1, 64] [1, 1] : tensor<64xf32> into tensor<4x64xf32>
+    scf.yield %n : tensor<4x64xf32>
+  }
+  return %r : tensor<4x64xf32>
+}

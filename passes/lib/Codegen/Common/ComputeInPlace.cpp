@@ -281,18 +281,25 @@ bool isEmpty(Value value) {
   return op && isa<tensor::EmptyOp>(op);
 }
 
-/// A fill already tiled for threads or blocks: a loop over an empty tensor
-/// (or a reshape of one) whose body uses nothing from outside but
-/// constants, so its result is that of the body alone.
-bool isTiledFill(scf::ForallOp loop) {
-  if (loop.getNumResults() != 1 || !isEmpty(loop.getOutputs()[0]) ||
-      !cast<RankedTensorType>(loop.getOutputs()[0].getType()).hasStaticShape())
+/// A fill already tiled for threads, blocks or vectors: a loop with one
+/// result over an empty tensor (or a reshape of one) whose bounds and body
+/// use nothing from outside but constants, so its result is that of the
+/// body alone.
+bool isTiledFill(LoopLikeOpInterface loop) {
+  if (loop->getNumResults() != 1 || loop.getInits().size() != 1)
     return false;
-  WalkResult walk = loop.getRegion().walk([&](Operation *op) {
+  Value init = loop.getInits()[0];
+  auto type = dyn_cast<RankedTensorType>(init.getType());
+  if (!type || !type.hasStaticShape() || !isEmpty(init))
+    return false;
+  for (Value operand : loop->getOperands())
+    if (operand != init && !matchPattern(operand, m_Constant()))
+      return false;
+  Region &body = *loop.getLoopRegions().front();
+  WalkResult walk = body.walk([&](Operation *op) {
     for (Value operand : op->getOperands()) {
       Region *home = operand.getParentRegion();
-      bool inside =
-          home == &loop.getRegion() || loop.getRegion().isAncestor(home);
+      bool inside = home == &body || body.isAncestor(home);
       if (!inside && !matchPattern(operand, m_Constant()))
         return WalkResult::interrupt();
     }
@@ -303,19 +310,22 @@ bool isTiledFill(scf::ForallOp loop) {
 
 /// The same for a tiled fill: each writer gets its own loop over its own
 /// empty tensor (the fill of both slots of a layer loop's body, merged by
-/// CSE, would otherwise be filled once and copied twice). A tiled fill of
-/// a reshaped empty tensor gets an empty tensor of its own shape even with
-/// one writer.
-struct TiledFillForEachWriter : OpRewritePattern<scf::ForallOp> {
-  using OpRewritePattern::OpRewritePattern;
-  LogicalResult matchAndRewrite(scf::ForallOp loop,
+/// CSE, would otherwise be filled once and copied twice; a fill hoisted out
+/// of the layer loop, once per iteration). A tiled fill of a reshaped empty
+/// tensor, or one hoisted out of the loop its writer is in, is moved the
+/// same way even with one writer.
+struct TiledFillForEachWriter : OpInterfaceRewritePattern<LoopLikeOpInterface> {
+  using OpInterfaceRewritePattern::OpInterfaceRewritePattern;
+  LogicalResult matchAndRewrite(LoopLikeOpInterface loop,
                                 PatternRewriter &rewriter) const override {
+    Value result = loop->getResult(0);
     if (!isTiledFill(loop) ||
-        (loop.getResult(0).hasOneUse() &&
-         loop.getOutputs()[0].getDefiningOp<tensor::EmptyOp>()))
+        (result.hasOneUse() &&
+         loop.getInits()[0].getDefiningOp<tensor::EmptyOp>() &&
+         result.getUses().begin()->getOwner()->getBlock() == loop->getBlock()))
       return failure();
     SmallVector<OpOperand *> writers;
-    for (OpOperand &use : loop.getResult(0).getUses())
+    for (OpOperand &use : loop->getResult(0).getUses())
       if (writesInto(use))
         writers.push_back(&use);
     if (writers.empty())
@@ -325,12 +335,12 @@ struct TiledFillForEachWriter : OpRewritePattern<scf::ForallOp> {
       // empty-tensor elimination can then put the accumulation's result
       // straight into the slot it is inserted into.
       rewriter.setInsertionPoint(use->getOwner());
-      auto type = cast<RankedTensorType>(loop.getOutputs()[0].getType());
+      Value init = loop.getInits()[0];
+      auto type = cast<RankedTensorType>(init.getType());
       IRMapping mapping;
-      mapping.map(loop.getOutputs()[0],
-                  tensor::EmptyOp::create(rewriter, loop.getLoc(),
-                                          type.getShape(),
-                                          type.getElementType()));
+      mapping.map(init, tensor::EmptyOp::create(rewriter, loop->getLoc(),
+                                                type.getShape(),
+                                                type.getElementType()));
       Operation *own = rewriter.clone(*loop, mapping);
       rewriter.modifyOpInPlace(use->getOwner(),
                                [&] { use->set(own->getResult(0)); });

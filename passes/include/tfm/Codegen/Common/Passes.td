@@ -213,11 +213,13 @@ def TfmComputeInPlacePass : Pass<"tfm-compute-in-place", "func::FuncOp"> {
     stack is defined, so empty-tensor elimination can build the slot before
     the value), and gives each op that writes into a fill's result a fill
     of its own, right before it. A fill already tiled for threads or
-    blocks (an `scf.forall` over a tensor.empty, or a reshape of one, whose
-    body uses nothing from outside but constants) is cloned the same way,
-    over an empty tensor of its own shape (also with one writer, when its
-    empty tensor was reshaped), so that empty-tensor elimination can give
-    the accumulation the slot its result is inserted into.
+    blocks or vectors (a loop with one result over a tensor.empty, or a
+    reshape of one, whose bounds and body use nothing from outside but
+    constants) is cloned the same way, over an empty tensor of its own
+    shape (also with one writer, when its empty tensor was reshaped or the
+    writer is in a loop the fill was hoisted out of), so that empty-tensor
+    elimination can give the accumulation the slot its result is inserted
+    into.
 
     Before:
     ```mlir
