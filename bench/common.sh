@@ -24,7 +24,7 @@ run_probe() {
 # Sets $peak: the FP32 FMA peak on all threads, in GFLOP/s.
 measure_fma_peak() {
   run_probe fma_peak -ffp-contract=fast
-  peak=$(awk '/threads/ && !/1thread/ {print $2}' "$work/fma_peak.txt")
+  peak=$(awk '/^fma_peak.*threads/ && !/1thread/ {print $2}' "$work/fma_peak.txt")
 }
 
 # Sets $bandwidth: the read bandwidth, in GB/s.

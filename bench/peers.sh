@@ -3,9 +3,9 @@
 # 50257, 2 threads) against this machine's limits and against peers, all
 # measured in this run.
 #
-#   limits   FP32 FMA peak (register-blocked, bench/fma_peak.c), the
-#            vdpbf16ps peak (bench/bf16_dot_peak.c), read and triad
-#            bandwidth (bench/read_bandwidth.c, bench/triad_bandwidth.c)
+#   limits   FP32 FMA and vdpbf16ps peaks (register-blocked,
+#            bench/fma_peak.c), read and triad bandwidth
+#            (bench/read_bandwidth.c, bench/triad_bandwidth.c)
 #   kernels  our matmuls against oneDNN's sgemm on the same operands, in one
 #            process (bench/matmul.c); bf16 matmuls against oneDNN's bf16
 #            matmul, at its best and on vdpbf16ps only; the decode output
@@ -50,15 +50,14 @@ measure_limits() {
   local before_peak=$peak before_bandwidth=$bandwidth
   measure_fma_peak >/dev/null
   peak=$(larger "$peak" "$before_peak")
-  peak1=$(larger "$peak1" "$(awk '/1thread/ {print $2}' "$work/fma_peak.txt")")
+  peak1=$(larger "$peak1" "$(awk '/^fma_peak.*1thread/ {print $2}' "$work/fma_peak.txt")")
   measure_read_bandwidth >/dev/null
   bandwidth=$(larger "$bandwidth" "$before_bandwidth")
   run_probe triad_bandwidth -ffast-math >/dev/null
   triad=$(larger "$triad" "$(awk '{print $2}' "$work/triad_bandwidth.txt")")
   if [ "$has_bf16" = 1 ]; then
-    run_probe bf16_dot_peak >/dev/null
-    bf16peak1=$(larger "$bf16peak1" "$(awk '/1thread/ {print $2}' "$work/bf16_dot_peak.txt")")
-    bf16peak=$(larger "$bf16peak" "$(awk '/threads/ && !/1thread/ {print $2}' "$work/bf16_dot_peak.txt")")
+    bf16peak1=$(larger "$bf16peak1" "$(awk '/^bf16_dot_peak.*1thread/ {print $2}' "$work/fma_peak.txt")")
+    bf16peak=$(larger "$bf16peak" "$(awk '/^bf16_dot_peak.*threads/ && !/1thread/ {print $2}' "$work/fma_peak.txt")")
   fi
 }
 measure_limits

@@ -158,12 +158,11 @@ struct TfmCpuPackMatmulsPass
       permutation = {0, 2, 1};
     }
     if (bf16) {
-      split = {k / 2, 2, panels, panelWidth};
       groups = {{0, 1}, {2, 3}};
+      split = {k / 2, 2, panels, panelWidth};
       permutation = {2, 0, 3, 1};
       if (transposed) {
         split = {panels, panelWidth, k / 2, 2};
-        groups = {{0, 1}, {2, 3}};
         permutation = {0, 2, 1, 3};
       }
       packedShape = {panels, k / 2, panelWidth, 2};

@@ -243,36 +243,6 @@ bool writesInto(OpOperand &use) {
   return false;
 }
 
-/// A fill several ops write into is filled once for each of them, right
-/// before it, instead of once and copied for each.
-struct FillForEachWriter : OpRewritePattern<linalg::FillOp> {
-  using OpRewritePattern::OpRewritePattern;
-  LogicalResult matchAndRewrite(linalg::FillOp fill,
-                                PatternRewriter &rewriter) const override {
-    if (!fill.hasPureTensorSemantics())
-      return failure();
-    SmallVector<OpOperand *> writers;
-    for (OpOperand &use : fill.getResult(0).getUses())
-      if (writesInto(use))
-        writers.push_back(&use);
-    if (writers.empty() || fill.getResult(0).hasOneUse())
-      return failure();
-    for (OpOperand *use : writers) {
-      rewriter.setInsertionPoint(use->getOwner());
-      Value init = fill.getOutputs()[0];
-      if (auto empty = init.getDefiningOp<tensor::EmptyOp>())
-        init = rewriter.clone(*empty)->getResult(0);
-      Value own = linalg::FillOp::create(rewriter, fill.getLoc(),
-                                         fill.getInputs()[0], init)
-                      .getResult(0);
-      rewriter.modifyOpInPlace(use->getOwner(), [&] { use->set(own); });
-    }
-    if (fill->use_empty())
-      rewriter.eraseOp(fill);
-    return success();
-  }
-};
-
 /// Whether `value` is a tensor.empty, or a reshape of one.
 bool isEmpty(Value value) {
   Operation *op = value.getDefiningOp();
@@ -280,6 +250,52 @@ bool isEmpty(Value value) {
     op = op->getOperand(0).getDefiningOp();
   return op && isa<tensor::EmptyOp>(op);
 }
+
+/// Gives each op that writes into the result of `fill` (a fill, or a loop
+/// that only fills) a copy of `fill` of its own, right before it, over a
+/// copy of `init` where that is an empty tensor; with `ownShape`, also where
+/// `init` reshapes one, as an empty tensor of the fill's own shape (which
+/// empty-tensor elimination can turn into the slot the writer's result is
+/// inserted into). `fill` goes when nothing else uses it.
+LogicalResult cloneForEachWriter(PatternRewriter &rewriter, Operation *fill,
+                                 Value init, bool ownShape) {
+  SmallVector<OpOperand *> writers;
+  for (OpOperand &use : fill->getResult(0).getUses())
+    if (writesInto(use))
+      writers.push_back(&use);
+  if (writers.empty())
+    return failure();
+  auto type = cast<RankedTensorType>(init.getType());
+  for (OpOperand *use : writers) {
+    rewriter.setInsertionPoint(use->getOwner());
+    IRMapping mapping;
+    if (ownShape && type.hasStaticShape() && isEmpty(init))
+      mapping.map(init, tensor::EmptyOp::create(rewriter, fill->getLoc(),
+                                                type.getShape(),
+                                                type.getElementType()));
+    else if (auto empty = init.getDefiningOp<tensor::EmptyOp>())
+      mapping.map(init, rewriter.clone(*empty)->getResult(0));
+    Operation *own = rewriter.clone(*fill, mapping);
+    rewriter.modifyOpInPlace(use->getOwner(),
+                             [&] { use->set(own->getResult(0)); });
+  }
+  if (fill->use_empty())
+    rewriter.eraseOp(fill);
+  return success();
+}
+
+/// A fill several ops write into is filled once for each of them, right
+/// before it, instead of once and copied for each.
+struct FillForEachWriter : OpRewritePattern<linalg::FillOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(linalg::FillOp fill,
+                                PatternRewriter &rewriter) const override {
+    if (!fill.hasPureTensorSemantics() || fill.getResult(0).hasOneUse())
+      return failure();
+    return cloneForEachWriter(rewriter, fill, fill.getOutputs()[0],
+                              /*ownShape=*/false);
+  }
+};
 
 /// A fill already tiled for threads, blocks or vectors: a loop with one
 /// result over an empty tensor (or a reshape of one) whose bounds and body
@@ -324,30 +340,8 @@ struct TiledFillForEachWriter : OpInterfaceRewritePattern<LoopLikeOpInterface> {
          loop.getInits()[0].getDefiningOp<tensor::EmptyOp>() &&
          result.getUses().begin()->getOwner()->getBlock() == loop->getBlock()))
       return failure();
-    SmallVector<OpOperand *> writers;
-    for (OpOperand &use : loop->getResult(0).getUses())
-      if (writesInto(use))
-        writers.push_back(&use);
-    if (writers.empty())
-      return failure();
-    for (OpOperand *use : writers) {
-      // An empty tensor of the loop's own shape, not a reshape of one:
-      // empty-tensor elimination can then put the accumulation's result
-      // straight into the slot it is inserted into.
-      rewriter.setInsertionPoint(use->getOwner());
-      Value init = loop.getInits()[0];
-      auto type = cast<RankedTensorType>(init.getType());
-      IRMapping mapping;
-      mapping.map(init, tensor::EmptyOp::create(rewriter, loop->getLoc(),
-                                                type.getShape(),
-                                                type.getElementType()));
-      Operation *own = rewriter.clone(*loop, mapping);
-      rewriter.modifyOpInPlace(use->getOwner(),
-                               [&] { use->set(own->getResult(0)); });
-    }
-    if (loop->use_empty())
-      rewriter.eraseOp(loop);
-    return success();
+    return cloneForEachWriter(rewriter, loop, loop.getInits()[0],
+                              /*ownShape=*/true);
   }
 };
 
