@@ -188,6 +188,10 @@ gpt3() {
 gpt3 --batch 4 --seq 64 --entries loss,train_step -o "$work/b4t64"
 gpt3 --batch 1 --seq 1024 --entries train_step -o "$work/b1t1024"
 gpt3 --entries decode -o "$work/decode"
+if [ "$has_bf16" = 1 ]; then
+  gpt3 --batch 4 --seq 64 --entries loss,train_step --dtype bf16 -o "$work/b4t64-bf16"
+  gpt3 --entries decode --dtype bf16 -o "$work/decode-bf16"
+fi
 
 # Alternating rounds of ours, PyTorch f32 and PyTorch bf16: prints their
 # three times per round, in ms.
@@ -206,6 +210,7 @@ model_row() {
   rounds_of "$ours_cmd" "$peer_cmd" >"$work/rounds.txt"
   local ours
   ours=$(column 1)
+  f32_ms[$name]=$ours
   row "$name" "$ours ms" "PyTorch f32 $(column 2) ms" \
     "$(printf '%.3f' "$(ratio_column 2)") of the time" \
     "$(echo "scale=6; $flops / ($ours / 1000) / 1000000000" | bc)" peak \
@@ -215,6 +220,22 @@ model_row() {
     "$(printf '%.3f' "$(ratio_column 3)") of the time" \
     "$(echo "scale=6; $flops / ($ours / 1000) / 1000000000" | bc)" peak \
     "of FMA peak" "none (ours f32)"
+}
+declare -A f32_ms
+# --dtype bf16 against PyTorch bf16 (alternating rounds) and against our f32
+# time from model_row; its fraction is of the vdpbf16ps peak.
+bf16_row() {
+  local name=$1 target=$2 ours_cmd=$3 peer_cmd=$4 flops=$5
+  for _ in $(seq "$pairs"); do
+    echo "$($ours_cmd | field median ms)" "$($peer_cmd --dtype bf16 | field median ms)"
+  done >"$work/rounds.txt"
+  local ours
+  ours=$(column 1)
+  row "$name, bf16" "$ours ms ($(ratio "$ours" "${f32_ms[$name]}") of our f32)" \
+    "PyTorch bf16 $(column 2) ms" \
+    "$(printf '%.3f' "$(ratio_column 2)") of the time" \
+    "$(echo "scale=6; $flops / ($ours / 1000) / 1000000000" | bc)" bf16peak \
+    "of vdpbf16ps peak" "$target"
 }
 flops_of() { "$1" bench --entry "$2" --iters 1 | sed -n 's/.*(\([0-9.]*\) GFLOP per.*/\1/p' |
   awk '{printf "%.0f\n", $1 * 1e9}'; }
@@ -228,6 +249,14 @@ model_row "train step B=1 T=1024" "<= 0.75" \
 model_row "forward + loss B=4 T=64" ">= 0.75 of peak" \
   "$work/b4t64 bench --entry loss --iters 5" \
   "${torch[*]} loss --batch 4 --seq 64 --iters 5" "$(flops_of "$work/b4t64" loss)"
+if [ "$has_bf16" = 1 ]; then
+  bf16_row "train step B=4 T=64" "<= 0.6 of our f32, < 1.0" \
+    "$work/b4t64-bf16 bench --entry train_step --iters 3" \
+    "${torch[*]} train --batch 4 --seq 64 --iters 3" "$(flops_of "$work/b4t64" train_step)"
+  bf16_row "forward + loss B=4 T=64" "none" \
+    "$work/b4t64-bf16 bench --entry loss --iters 5" \
+    "${torch[*]} loss --batch 4 --seq 64 --iters 5" "$(flops_of "$work/b4t64" loss)"
+fi
 
 # Decode at position 128: tokens/s, and the bytes a step must read.
 for _ in $(seq "$pairs"); do
@@ -249,6 +278,25 @@ for c in 2 3; do
     "$(echo "scale=6; $mb / $ours" | bc)" bandwidth "of bandwidth bound" \
     "$([ "$c" = 2 ] && echo '>= 2x, >= 0.70' || echo 'none (ours f32)')"
 done
+f32_decode=$ours
+
+# Decode with bf16 weights: half the bytes per step.
+if [ "$has_bf16" = 1 ]; then
+  for _ in $(seq "$pairs"); do
+    line=$("$work/decode-bf16" bench --entry decode --pos 128 --iters 20)
+    echo "$(field median ms <<<"$line")" \
+      "$(${torch[*]} decode --pos 128 --iters 20 --dtype bf16 | field median ms)" \
+      "$(sed -n 's/.*(\([0-9.]*\) MB per step).*/\1/p' <<<"$line")"
+  done >"$work/rounds.txt"
+  ours=$(column 1)
+  mb=$(awk 'NR == 1 {print $3}' "$work/rounds.txt")
+  row "decode B=1 pos=128, bf16 weights" \
+    "$(echo "scale=1; 1000 / $ours" | bc) tokens/s ($(ratio "$f32_decode" "$ours")x our f32)" \
+    "PyTorch bf16 $(echo "scale=1; 1000 / $(column 2)" | bc) tokens/s" \
+    "$(printf '%.2f' "$(awk '{print $2 / $1}' "$work/rounds.txt" | median)")x" \
+    "$(echo "scale=6; $mb / $ours" | bc)" bandwidth "of bandwidth bound" \
+    ">= 0.8, >= 1.7x our f32, > ggml f16 (~80 tokens/s)"
+fi
 
 measure_limits
 print_machine

@@ -9,6 +9,8 @@
 #include "tfm/Dialect/TfmDialect.h"
 #include "tfm/Dialect/TfmOps.h"
 
+#include "mlir/IR/BuiltinOps.h"
+
 using namespace mlir;
 using namespace mlir::tfm;
 
@@ -20,4 +22,17 @@ void TfmDialect::initialize() {
 #include "tfm/Dialect/TfmOps.cpp.inc"
       >();
   registerAttributes();
+}
+
+LogicalResult TfmDialect::verifyOperationAttribute(Operation *op,
+                                                   NamedAttribute attribute) {
+  if (attribute.getName() != kMatmulTypeAttrName)
+    return success();
+  auto type = dyn_cast<TypeAttr>(attribute.getValue());
+  if (!isa<ModuleOp>(op) || !type ||
+      !isa<Float32Type, BFloat16Type>(type.getValue()))
+    return op->emitOpError()
+           << "'" << kMatmulTypeAttrName
+           << "' must be f32 or bf16 on a module, got " << attribute.getValue();
+  return success();
 }

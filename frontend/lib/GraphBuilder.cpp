@@ -8,7 +8,9 @@
 // a layer loop) so that diagnostics and IR dumps name the layer. When the
 // attention pattern repeats within the depth, the inference entry points
 // run the stack as a tfm.scan over one period of it, on stacked weights,
-// caches and optimizer moments.
+// caches and optimizer moments. Under --dtype bf16 an inference-only
+// model takes its matmul weights in bf16, widened where the graph reads
+// them, so that lowering hands the bf16 tensors straight to the matmuls.
 //
 //===----------------------------------------------------------------------===//
 
@@ -16,6 +18,7 @@
 
 #include "tfm/Dialect/TfmOps.h"
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/Builders.h"
@@ -61,7 +64,14 @@ struct ParamArg {
   std::string name; // "wte.weight", "h[0::2].ln_1.weight"
   SmallVector<int64_t> shape;
   std::vector<std::string> layers; // "h.0.ln_1.weight", "h.2.ln_1.weight", ...
+  Type element;                    // f32, or bf16 for a matmul's weights
 };
+
+/// The layer tensors a matmul reads as its weight.
+bool isMatmulWeight(int64_t kind) {
+  return kind == AttnWeight || kind == AttnProjWeight || kind == FcWeight ||
+         kind == FcProjWeight;
+}
 
 /// State the runtime keeps between calls, updated in place.
 struct StateArg {
@@ -77,11 +87,13 @@ std::string slotName(int64_t slot, int64_t period) {
 
 class ModelBuilder {
 public:
+  /// `bf16Weights`: the matmul weights are bf16 arguments.
   ModelBuilder(MLIRContext &context, const ModelConfig &config,
-               CompileShape shape)
+               CompileShape shape, bool bf16Weights)
       : context(context), builder(&context), config(config), shape(shape),
         specs(parameterSpecs(config)), period(layerPeriod(config)),
-        f32(Float32Type::get(&context)) {}
+        f32(Float32Type::get(&context)),
+        weightType(bf16Weights ? Type(BFloat16Type::get(&context)) : f32) {}
 
   /// Adds `@forward(tokens, params...) -> logits` to `module`.
   void buildForward(ModuleOp module) {
@@ -260,30 +272,40 @@ private:
   /// (arenaOrder), ln_f.
   std::vector<ParamArg> paramArgs() {
     std::vector<ParamArg> args;
-    auto single = [&](const ParamSpec &spec) {
-      args.push_back({spec.name, llvm::to_vector(spec.shape), {}});
+    // The token table is the output projection's weight.
+    auto single = [&](const ParamSpec &spec, bool matmul) {
+      args.push_back({spec.name,
+                      llvm::to_vector(spec.shape),
+                      {},
+                      matmul ? weightType : f32});
     };
     if (!looped()) {
-      llvm::for_each(specs, single);
+      for (auto [i, spec] : llvm::enumerate(specs)) {
+        bool inLayer = i >= 2 && i + 2 < specs.size();
+        single(spec, i == 0 || (inLayer &&
+                                isMatmulWeight((i - 2) % kParamsPerLayer)));
+      }
       return args;
     }
-    single(specs[0]);
-    single(specs[1]);
+    single(specs[0], true);
+    single(specs[1], false);
     for (int64_t slot = 0; slot < period; ++slot)
       for (int64_t kind = 0; kind < kParamsPerLayer; ++kind) {
         const ParamSpec &first = specs[2 + slot * kParamsPerLayer + kind];
         // "h.1.ln_1.weight" -> "ln_1.weight"
         StringRef suffix =
             StringRef(first.name).split('.').second.split('.').second;
-        ParamArg arg{
-            slotName(slot, period) + "." + suffix.str(), {iterations()}, {}};
+        ParamArg arg{slotName(slot, period) + "." + suffix.str(),
+                     {iterations()},
+                     {},
+                     isMatmulWeight(kind) ? weightType : f32};
         arg.shape.append(first.shape.begin(), first.shape.end());
         for (int64_t layer = slot; layer < config.numLayers; layer += period)
           arg.layers.push_back(specs[2 + layer * kParamsPerLayer + kind].name);
         args.push_back(std::move(arg));
       }
-    single(specs[specs.size() - 2]);
-    single(specs.back());
+    single(specs[specs.size() - 2], false);
+    single(specs.back(), false);
     return args;
   }
 
@@ -329,7 +351,7 @@ private:
                               ArrayRef<StateArg> states = {}) {
     SmallVector<Type> argTypes(inputs);
     for (const ParamArg &param : params)
-      argTypes.push_back(RankedTensorType::get(param.shape, f32));
+      argTypes.push_back(RankedTensorType::get(param.shape, param.element));
     for (const StateArg &state : states)
       argTypes.push_back(state.type);
     builder.setInsertionPointToEnd(module.getBody());
@@ -358,7 +380,7 @@ private:
   /// start at position `start` and attend through the caches.
   Value emitLogits(Value tokens, ValueRange params, Value start = {},
                    SmallVectorImpl<Value> *caches = nullptr) {
-    Value wte = params[0], wpe = params[1];
+    Value wte = widen(params[0]), wpe = params[1];
     Value x = EmbeddingOp::create(builder, loc("embedding"),
                                   activationType(config.width), tokens, wte,
                                   wpe, start);
@@ -393,8 +415,8 @@ private:
     llvm::append_range(argTypes, ValueRange(inits).getTypes());
     for (Value stack : stacks) {
       auto type = cast<RankedTensorType>(stack.getType());
-      argTypes.push_back(
-          RankedTensorType::get(type.getShape().drop_front(), f32));
+      argTypes.push_back(RankedTensorType::get(type.getShape().drop_front(),
+                                               type.getElementType()));
     }
     OpBuilder::InsertionGuard guard(builder);
     Block *body =
@@ -470,8 +492,10 @@ private:
   /// With `cache` (its key and value caches, replaced by their updated
   /// values), attention runs through the caches from position `start`.
   Value emitBlock(const std::string &name, int64_t window, Value x,
-                  ValueRange p, Value start, Value *cache) {
+                  ValueRange weights, Value start, Value *cache) {
     std::string h = name + ".";
+    SmallVector<Value> p = llvm::map_to_vector(
+        weights, [&](Value weight) { return widen(weight); });
     Type hidden = activationType(config.width);
 
     // x: (B, T, C) -> qkv: (B, T, 3C) -> attention: (B, T, C)
@@ -510,6 +534,16 @@ private:
     return AddOp::create(builder, loc(h + "mlp.residual"), x, out);
   }
 
+  /// `weight` in f32: a bf16 weight widened where it is read, which the
+  /// lowering of its matmul looks through.
+  Value widen(Value weight) {
+    auto type = cast<RankedTensorType>(weight.getType());
+    if (type.getElementType() == f32)
+      return weight;
+    return arith::ExtFOp::create(builder, weight.getLoc(), type.clone(f32),
+                                 weight);
+  }
+
   FloatAttr epsilon() {
     return builder.getF64FloatAttr(config.layerNormEpsilon);
   }
@@ -522,6 +556,7 @@ private:
   std::vector<ParamSpec> specs;
   int64_t period;
   Type f32;
+  Type weightType; // of the matmul weights
 };
 
 /// Records the hyperparameters on the module so later stages (and a reader
@@ -547,6 +582,9 @@ void annotateModule(ModuleOp module, const ModelConfig &config,
           b.getNamedAttr("seq", b.getI64IntegerAttr(shape.sequence)),
           b.getNamedAttr("prefill", b.getI64IntegerAttr(shape.prefill)),
       }));
+  if (shape.bf16)
+    module->setAttr(TfmDialect::kMatmulTypeAttrName,
+                    TypeAttr::get(b.getBF16Type()));
 }
 } // namespace
 
@@ -592,11 +630,13 @@ buildModel(MLIRContext &context, const ModelConfig &config, CompileShape shape,
     return entries.empty() || llvm::is_contained(entries, name.str());
   };
 
-  context.loadDialect<TfmDialect, func::FuncDialect, tensor::TensorDialect>();
+  context.loadDialect<TfmDialect, arith::ArithDialect, func::FuncDialect,
+                      tensor::TensorDialect>();
   Location where = NameLoc::get(StringAttr::get(&context, config.name));
   OwningOpRef<ModuleOp> module = ModuleOp::create(where);
   annotateModule(*module, config, shape);
-  ModelBuilder builder(context, config, shape);
+  ModelBuilder builder(context, config, shape,
+                       shape.bf16 && !wanted("train_step"));
   if (wanted("forward"))
     builder.buildForward(*module);
   if (wanted("loss"))

@@ -110,13 +110,14 @@ int benchCached(Context &ctx, int64_t pos, int iters, const std::string &name) {
   if (gpt3_status_t s = timeCalls(ctx, name.c_str(), in, 2, &out, iters, ms))
     return report(s);
   double median = ms[ms.size() / 2];
-  double weights = 0, cache = 0, attention = 0;
+  double weightBytes = 0, cache = 0, attention = 0;
   const nlohmann::json &windows = ctx.manifest["config"]["windows"];
   for (const gpt3_arg_t &arg : args) {
     std::vector<int64_t> shape = shapeOf(arg);
     std::string argName = arg.name;
     if (arg.kind == GPT3_ARG_PARAM)
-      weights += numElements(shape);
+      weightBytes +=
+          numElements(shape) * (arg.dtype == GPT3_DTYPE_BF16 ? 2 : 4);
     if (arg.kind != GPT3_ARG_STATE || argName.find("key") == std::string::npos)
       continue;
     // One layer's key cache (B, H, T, D), or a stack of them over the
@@ -151,7 +152,7 @@ int benchCached(Context &ctx, int64_t pos, int iters, const std::string &name) {
               static_cast<long long>(fresh), pos, median, ms.front(), iters,
               perSecond);
   if (name == "decode") {
-    double bytes = 4.0 * (weights + cache);
+    double bytes = weightBytes + 4.0 * cache;
     std::printf("%.1f GB/s of weights and cache (%.1f MB per step), %s\n",
                 bytes / (median * 1e6), bytes / 1e6, threadCount(ctx).c_str());
   } else {

@@ -232,7 +232,7 @@ gpt3_status_t gpt3::hostTensors(Context &ctx,
       host.device = {GPT3_DEVICE_CPU, 0};
       copies.emplace_back(
           numElements(std::vector<int64_t>(t.shape, t.shape + t.rank)) *
-          sizeof(float));
+          (t.dtype == GPT3_DTYPE_BF16 ? 2 : sizeof(float)));
       host.data = copies.back().data();
       if (gpt3_status_t s = gpt3_context_copy(ctx.handle, &t, &host))
         return s;

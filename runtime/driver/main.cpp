@@ -37,9 +37,10 @@ int commandInfo(Context &ctx) {
               c["n_layer"].get<long long>(), c["n_embd"].get<long long>(),
               c["n_head"].get<long long>(), c["vocab_size"].get<long long>(),
               c["n_ctx"].get<long long>());
-  std::printf("compiled for batch %lld, sequence %lld\n",
+  std::printf("compiled for batch %lld, sequence %lld, %s matmuls\n",
               ctx.manifest["batch"].get<long long>(),
-              ctx.manifest["seq"].get<long long>());
+              ctx.manifest["seq"].get<long long>(),
+              ctx.manifest.value("matmul_dtype", "f32").c_str());
   static const char *const kinds[] = {"input", "output", "param", "state"};
   for (size_t i = 0; i < gpt3_context_num_entries(ctx.handle); ++i) {
     const char *name = gpt3_context_entry_name(ctx.handle, i);

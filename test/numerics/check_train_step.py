@@ -103,6 +103,10 @@ def main():
     config = manifest["config"]
     B, T = manifest["batch"], manifest["seq"]
     weights = ref.random_weights(manifest, args.seed)
+    # Under --dtype bf16 the matmuls read their weights rounded to bf16:
+    # both sides start from weights that bf16 holds exactly.
+    for name in ref.matmul_weights(manifest):
+        weights[name] = ref.round_bf16(weights[name])
     ref.write_safetensors(os.path.join(args.workdir, "model.safetensors"),
                           weights)
     rng = np.random.default_rng(args.seed + 1)

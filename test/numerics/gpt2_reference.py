@@ -20,13 +20,41 @@ def load_manifest(binary):
                                      capture_output=True, text=True).stdout)
 
 
-def write_safetensors(path, tensors):
-    """Writes {name: float32 array} in the safetensors format."""
+def bf16_bits(array):
+    """The bfloat16 bit patterns (uint16) of float32 `array`, rounded to
+    nearest even (finite values only)."""
+    bits = np.ascontiguousarray(array, dtype=np.float32).view(np.uint32)
+    rounded = bits + np.uint32(0x7FFF) + ((bits >> 16) & np.uint32(1))
+    return (rounded >> 16).astype(np.uint16)
+
+
+def round_bf16(array):
+    """float32 `array` rounded to the nearest bfloat16, as float32."""
+    return (bf16_bits(array).astype(np.uint32) << 16).view(np.float32)
+
+
+def matmul_weights(manifest):
+    """Names of the weights a --dtype bf16 model's matmuls read in bf16
+    (kept in bf16, or rounded from f32 master weights when it trains)."""
+    if manifest.get("matmul_dtype") != "bf16":
+        return []
+    suffixes = ("attn.c_attn.weight", "attn.c_proj.weight", "mlp.c_fc.weight",
+                "mlp.c_proj.weight")
+    return [p["name"] for p in manifest["params"]
+            if p["name"] == "wte.weight" or p["name"].endswith(suffixes)]
+
+
+def write_safetensors(path, tensors, bf16=()):
+    """Writes {name: float32 array} in the safetensors format; the tensors
+    named in `bf16` as BF16 (rounded to nearest even)."""
     header, offset, blobs = {}, 0, []
     for name, array in tensors.items():
-        data = np.ascontiguousarray(array, dtype=np.float32).tobytes()
+        if name in bf16:
+            data = bf16_bits(array).tobytes()
+        else:
+            data = np.ascontiguousarray(array, dtype=np.float32).tobytes()
         header[name] = {
-            "dtype": "F32",
+            "dtype": "BF16" if name in bf16 else "F32",
             "shape": list(array.shape),
             "data_offsets": [offset, offset + len(data)],
         }

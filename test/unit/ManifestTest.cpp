@@ -61,7 +61,7 @@ TEST(ManifestTest, ReadsKindsDtypesAndOffsetsOnce) {
   EXPECT_EQ(m.device, GPT3_DEVICE_CPU);
   EXPECT_EQ(m.vocabSize, 512);
   EXPECT_EQ(m.positions, 8);
-  EXPECT_EQ(m.weightFloats, 512u * 16 + 8 * 16);
+  EXPECT_EQ(m.weightBytes, (512u * 16 + 8 * 16) * 4);
   EXPECT_EQ(m.workspaceBytes, 4096);
   const Entry *decode = m.entry("decode");
   ASSERT_NE(decode, nullptr);
@@ -70,7 +70,7 @@ TEST(ManifestTest, ReadsKindsDtypesAndOffsetsOnce) {
   EXPECT_EQ(decode->args[0].kind, GPT3_ARG_INPUT);
   EXPECT_EQ(decode->args[0].dtype, GPT3_DTYPE_I32);
   EXPECT_EQ(decode->args[1].kind, GPT3_ARG_PARAM);
-  EXPECT_EQ(decode->args[1].paramOffset, 512u * 16);
+  EXPECT_EQ(decode->args[1].paramOffset, 512u * 16 * 4);
   EXPECT_EQ(decode->args[2].kind, GPT3_ARG_STATE);
   EXPECT_EQ(decode->args[3].kind, GPT3_ARG_OUTPUT);
   EXPECT_EQ((m.stateShapes.at("h.0.attn.key_cache")),
@@ -136,8 +136,8 @@ TEST(ManifestTest, StackedParameterIsAViewOfItsLayers) {
   ASSERT_EQ(parseManifest(kStacked, RTLD_DEFAULT, m), nullptr);
   const Entry *forward = m.entry("forward");
   ASSERT_NE(forward, nullptr);
-  EXPECT_EQ(forward->args[0].paramOffset, 512u * 16);
-  EXPECT_EQ(m.param("h.2.ln_1.bias")->offset, 512u * 16 + 16);
+  EXPECT_EQ(forward->args[0].paramOffset, 512u * 16 * 4);
+  EXPECT_EQ(m.param("h.2.ln_1.bias")->offset, (512u * 16 + 16) * 4);
   // The C API's view names the layers.
   ASSERT_EQ(forward->view[0].num_layers, 2);
   EXPECT_STREQ(forward->view[0].layers[1], "h.2.ln_1.bias");
@@ -168,7 +168,35 @@ TEST(ManifestTest, MalformedStacksAreStatuses) {
   EXPECT_EQ(failure(edited(R"("layers": ["h.0.ln_1.bias")",
                            R"("layers": ["wte.weight")", kStacked),
                     GPT3_STATUS_DATA_LOSS),
-            prefix + "stacks 'wte.weight' of shape [512, 16] as [16]");
+            prefix + "stacks 'wte.weight', f32 [512, 16], as f32 [16]");
+  EXPECT_EQ(
+      failure(edited(R"("name": "h.2.ln_1.bias", "dtype": "f32")",
+                     R"("name": "h.2.ln_1.bias", "dtype": "bf16")", kStacked),
+              GPT3_STATUS_DATA_LOSS),
+      prefix + "stacks 'h.2.ln_1.bias', bf16 [16], as f32 [16]");
+}
+
+// --dtype bf16: a bf16 parameter takes 2 bytes an element in the arena,
+// and the next f32 one starts right after it, 4-byte aligned.
+TEST(ManifestTest, Bf16ParametersTakeTwoBytes) {
+  std::string bf16 = edited(R"("name": "wte.weight", "dtype": "f32")",
+                            R"("name": "wte.weight", "dtype": "bf16")");
+  bf16 = edited(R"("shape": [512, 16]})", R"("shape": [511, 1]})", bf16);
+  Manifest m;
+  ASSERT_EQ(parseManifest(bf16, RTLD_DEFAULT, m), nullptr);
+  EXPECT_EQ(m.param("wte.weight")->dtype, GPT3_DTYPE_BF16);
+  EXPECT_EQ(m.param("wpe.weight")->offset, 1024u);
+  EXPECT_EQ(m.weightBytes, 1024u + 8 * 16 * 4);
+  EXPECT_EQ(failure(edited(R"("name": "wpe.weight", "dtype": "f32")",
+                           R"("name": "wpe.weight", "dtype": "bf16")"),
+                    GPT3_STATUS_DATA_LOSS),
+            "the artefact's manifest is malformed: entry 'decode' argument "
+            "'wpe.weight' is f32, but the parameter is bf16");
+  EXPECT_EQ(failure(edited(R"("name": "wpe.weight", "dtype": "f32")",
+                           R"("name": "wpe.weight", "dtype": "i32")"),
+                    GPT3_STATUS_DATA_LOSS),
+            "the artefact's manifest is malformed: parameter 'wpe.weight' has "
+            "dtype 'i32'; parameters are f32 or bf16");
 }
 
 // Fields of the wrong type throw inside the JSON library; the caller sees a

@@ -7,6 +7,8 @@
 
 #include "Manifest.h"
 
+#include "tfm/Dialect/TfmDialect.h"
+
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 
@@ -17,6 +19,8 @@ namespace {
 std::string dtypeName(Type type) {
   if (type.isF32())
     return "f32";
+  if (type.isBF16())
+    return "bf16";
   if (type.isInteger(32))
     return "i32";
   if (type.isInteger(64))
@@ -36,6 +40,24 @@ json::Object tensorArg(std::string name, std::string kind, Type type) {
                       {"dtype", dtypeName(tensor.getElementType())},
                       {"shape", std::move(shape)}};
 }
+/// Each parameter's element type, as the entry points take it (a stack's
+/// layers as the stack); f32 unless --dtype bf16 keeps it in bf16.
+llvm::StringMap<Type> paramTypes(ModuleOp module) {
+  llvm::StringMap<Type> types;
+  for (auto func : module.getOps<func::FuncOp>())
+    for (auto [i, type] : llvm::enumerate(func.getArgumentTypes())) {
+      auto param = func.getArgAttrOfType<StringAttr>(i, "tfm.param");
+      if (!param)
+        continue;
+      Type element = cast<ShapedType>(type).getElementType();
+      types[param.getValue()] = element;
+      if (auto layers = func.getArgAttrOfType<ArrayAttr>(i, "tfm.layers"))
+        for (StringRef name : layers.getAsValueRange<StringAttr>())
+          types[name] = element;
+    }
+  return types;
+}
+
 /// A stack's layers, in order, under their own names.
 json::Array layerNames(ArrayAttr layers) {
   json::Array names;
@@ -62,12 +84,16 @@ json::Object gpt3::describeModule(ModuleOp module,
 
   // In the weight arena's order, so that each stacked argument is a view.
   json::Array params;
+  llvm::StringMap<Type> types = paramTypes(module);
   for (const tfm::ParamSpec &spec : tfm::arenaOrder(config)) {
     json::Array shape;
     for (int64_t d : spec.shape)
       shape.push_back(d);
-    params.push_back(json::Object{
-        {"name", spec.name}, {"dtype", "f32"}, {"shape", std::move(shape)}});
+    Type element = types.lookup(spec.name);
+    params.push_back(
+        json::Object{{"name", spec.name},
+                     {"dtype", element ? dtypeName(element) : "f32"},
+                     {"shape", std::move(shape)}});
   }
 
   json::Array entries;
@@ -120,13 +146,17 @@ json::Object gpt3::describeModule(ModuleOp module,
     if (auto s = shapeAttr.getAs<IntegerAttr>("seq"))
       seq = s.getInt();
   }
-  return json::Object{{"format", "gpt3-artefact"},
-                      {"version", 1},
-                      {"config", std::move(cfg)},
-                      {"batch", batch},
-                      {"seq", seq},
-                      {"params", std::move(params)},
-                      {"entries", std::move(entries)}};
+  auto matmulType =
+      module->getAttrOfType<TypeAttr>(tfm::TfmDialect::kMatmulTypeAttrName);
+  return json::Object{
+      {"format", "gpt3-artefact"},
+      {"version", 1},
+      {"config", std::move(cfg)},
+      {"batch", batch},
+      {"seq", seq},
+      {"matmul_dtype", matmulType ? dtypeName(matmulType.getValue()) : "f32"},
+      {"params", std::move(params)},
+      {"entries", std::move(entries)}};
 }
 
 void gpt3::addWorkspaceSizes(json::Object &manifest, ModuleOp lowered) {

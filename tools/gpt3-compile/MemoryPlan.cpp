@@ -15,7 +15,7 @@ using namespace llvm;
 
 namespace {
 int64_t elementBytes(StringRef dtype) {
-  return dtype == "i8" ? 1 : dtype == "i64" ? 8 : 4;
+  return dtype == "i8" ? 1 : dtype == "bf16" ? 2 : dtype == "i64" ? 8 : 4;
 }
 
 int64_t tensorBytes(const json::Object &arg) {

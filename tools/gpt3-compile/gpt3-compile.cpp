@@ -115,6 +115,14 @@ cl::opt<std::string>
             cl::desc("With --target=cuda: the GPU the kernels are built for "
                      "(default sm_90a: H100, H200)"),
             cl::init("sm_90a"), cl::cat(category));
+cl::opt<std::string> dtype(
+    "dtype",
+    cl::desc("Precision of the matmuls: f32 (the default, exact) or bf16 "
+             "(bf16 operands into f32 sums, on AVX512-BF16; the matmul "
+             "weights are stored in bf16 unless train_step is built, which "
+             "keeps f32 master weights; layer norm, softmax, the loss and "
+             "reductions stay f32). --target=cpu only"),
+    cl::init("f32"), cl::cat(category));
 cl::opt<std::string> gpuMatmulPrecision(
     "gpu-matmul-precision",
     cl::desc("With --target=cuda: operands of the matmuls: f32 (the SIMT "
@@ -259,6 +267,13 @@ int main(int argc, char **argv) {
     budget = *parsed;
   }
 
+  if (dtype != "f32" && dtype != "bf16")
+    return fail("--dtype must be f32 or bf16, got '" + dtype + "'");
+  if (dtype == "bf16" && targetKind == TargetKind::Cuda)
+    return fail("--dtype bf16 is for --target=cpu; on the GPU, "
+                "--gpu-matmul-precision bf16 runs the matmuls on bf16 "
+                "tensor cores");
+
   std::vector<std::string> warnings;
   Expected<tfm::ModelConfig> config = tfm::loadConfig(configName, &warnings);
   if (!config)
@@ -269,9 +284,9 @@ int main(int argc, char **argv) {
   DialectRegistry registry;
   tfm::registerPipelineDialects(registry);
   MLIRContext context(registry);
-  Expected<OwningOpRef<ModuleOp>> built =
-      tfm::buildModel(context, *config, {batch, sequence, prefill},
-                      std::vector<std::string>(entries.begin(), entries.end()));
+  Expected<OwningOpRef<ModuleOp>> built = tfm::buildModel(
+      context, *config, {batch, sequence, prefill, dtype == "bf16"},
+      std::vector<std::string>(entries.begin(), entries.end()));
   if (!built)
     return fail(toString(built.takeError()));
   ModuleOp module = **built;

@@ -64,6 +64,7 @@ typedef enum {
   GPT3_DTYPE_I32 = 1,
   GPT3_DTYPE_I64 = 2,
   GPT3_DTYPE_I8 = 3,
+  GPT3_DTYPE_BF16 = 4, /* the top half of an f32: a --dtype bf16 weight */
 } gpt3_dtype_t;
 
 /*===--- Devices
@@ -171,7 +172,10 @@ const char *gpt3_context_manifest(const gpt3_context_t *context);
 /* Binds every parameter from `path`: a .safetensors file or a directory
  * holding model.safetensors. Accepts Hugging Face GPT-2 names with or
  * without the `transformer.` prefix, ignores attn.bias/attn.masked_bias,
- * treats lm_head.weight as tied, converts BF16/F16 to F32. Any missing or
+ * treats lm_head.weight as tied, and converts each tensor to the dtype the
+ * model keeps it in: F32, F16 and BF16 to f32 exactly; for a bf16
+ * parameter (--dtype bf16), BF16 as it is and F32 or F16 rounded to nearest
+ * even. Any missing or
  * unexpected tensor, shape mismatch or malformed file is an error naming
  * the tensor or byte offset; on error nothing is bound. */
 gpt3_status_t gpt3_context_load_weights(gpt3_context_t *context,
@@ -198,8 +202,9 @@ gpt3_status_t gpt3_context_call(gpt3_context_t *context, const char *fn,
                                 gpt3_tensor_t *results, size_t num_results);
 
 /* A view of the parameter ("h.0.attn.c_attn.weight") or state (a KV cache,
- * an optimizer moment "m.wte.weight") `name` in the context's own f32
- * memory, for reading and writing it (checkpoints). A state is allocated,
+ * an optimizer moment "m.wte.weight") `name` in the context's own memory,
+ * f32 or, for a bf16 parameter, bf16, for reading and writing it
+ * (checkpoints). A state is allocated,
  * zeroed, on first use. Valid until the context is released or its weights
  * are bound again. */
 gpt3_status_t gpt3_context_tensor(gpt3_context_t *context, const char *name,
@@ -232,7 +237,8 @@ void gpt3_context_release(gpt3_context_t *context);
 gpt3_status_t gpt3_write_file_atomic(const char *path, const void *data,
                                      size_t size);
 
-/* Writes `count` f32 tensors to a safetensors file at `path`, atomically
+/* Writes `count` f32 or bf16 tensors to a safetensors file at `path`,
+ * atomically
  * as gpt3_write_file_atomic does: a reader sees the old file or the new
  * one, never a partial one. */
 gpt3_status_t gpt3_safetensors_save(const char *path, const char *const *names,

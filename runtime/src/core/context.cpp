@@ -34,7 +34,7 @@ struct gpt3_context_t {
   // GPU model where there is no GPU.
   std::unique_ptr<Device> device;
   gpt3_device_t deviceId{GPT3_DEVICE_CPU, 0};
-  float *weights = nullptr; // arena of every parameter, f32
+  uint8_t *weights = nullptr; // arena of every parameter, f32 or bf16
   void *workspace = nullptr;
   // Buffers that persist across calls (KV caches, optimizer moments), by
   // name, zeroed when first used and shared by every entry point that names
@@ -136,6 +136,43 @@ gpt3_status_t checkPosition(const Entry &entry, int64_t positions,
   return nullptr;
 }
 
+/// Copies `tensor` from `file` to `out` in device memory as bf16: a BF16
+/// tensor as it is, an F32 or F16 one rounded to nearest even, converted in
+/// pieces so that the host holds one piece beside the arena.
+gpt3_status_t copyAsBf16(Device &device, const SafetensorsFile &file,
+                         const TensorInfo &tensor, uint16_t *out) {
+  const uint8_t *src = file.data(tensor);
+  size_t bytes = tensor.end - tensor.begin;
+  if (tensor.dtype == "BF16")
+    return device.copyIn(out, src, bytes);
+  if (tensor.dtype != "F32" && tensor.dtype != "F16")
+    return makeStatus(GPT3_STATUS_INVALID_ARGUMENT,
+                      file.path() + ": tensor '" + tensor.name +
+                          "' has dtype " + tensor.dtype +
+                          "; parameters must be F32, F16 or BF16");
+  bool f32 = tensor.dtype == "F32";
+  size_t count = bytes / SafetensorsFile::dtypeSize(tensor.dtype);
+  constexpr size_t kPiece = size_t{1} << 20;
+  std::vector<uint16_t> narrowed;
+  for (size_t done = 0; done < count; done += kPiece) {
+    narrowed.resize(std::min(kPiece, count - done));
+    for (size_t i = 0; i < narrowed.size(); ++i) {
+      float value;
+      if (f32) {
+        std::memcpy(&value, src + 4 * (done + i), 4);
+      } else {
+        uint16_t bits;
+        std::memcpy(&bits, src + 2 * (done + i), 2);
+        value = f16ToF32(bits);
+      }
+      narrowed[i] = f32ToBf16(value);
+    }
+    GPT3_RETURN_IF_ERROR(device.copyIn(out + done, narrowed.data(),
+                                       narrowed.size() * sizeof(uint16_t)));
+  }
+  return nullptr;
+}
+
 /// Copies `tensor` from `file` to `out` in device memory as f32.
 gpt3_status_t copyAsF32(Device &device, const SafetensorsFile &file,
                         const TensorInfo &tensor, float *out) {
@@ -161,16 +198,16 @@ gpt3_status_t copyAsF32(Device &device, const SafetensorsFile &file,
 
 /// A new weight arena, to be filled completely before it is installed, so a
 /// failed load leaves the previous weights in place.
-gpt3_status_t allocateArena(gpt3_context_t *ctx, float **out) {
+gpt3_status_t allocateArena(gpt3_context_t *ctx, uint8_t **out) {
   GPT3_RETURN_IF_ERROR(ensureDevice(ctx));
   void *arena = nullptr;
-  GPT3_RETURN_IF_ERROR(ctx->device->allocate(
-      ctx->manifest.weightFloats * sizeof(float), &arena));
-  *out = static_cast<float *>(arena);
+  GPT3_RETURN_IF_ERROR(
+      ctx->device->allocate(ctx->manifest.weightBytes, &arena));
+  *out = static_cast<uint8_t *>(arena);
   return nullptr;
 }
 
-void installArena(gpt3_context_t *ctx, float *arena) {
+void installArena(gpt3_context_t *ctx, uint8_t *arena) {
   ctx->device->deallocate(ctx->weights);
   ctx->weights = arena;
 }
@@ -209,7 +246,7 @@ gpt3_status_t loadWeights(gpt3_context_t *ctx, const char *path) {
     byName[canonicalName(t.name)] = &t;
   GPT3_RETURN_IF_ERROR(checkNoStrangers(ctx->manifest, file, byName));
 
-  float *arena = nullptr;
+  uint8_t *arena = nullptr;
   GPT3_RETURN_IF_ERROR(allocateArena(ctx, &arena));
   auto fail = [&](gpt3_status_t status) {
     ctx->device->deallocate(arena);
@@ -227,8 +264,12 @@ gpt3_status_t loadWeights(gpt3_context_t *ctx, const char *path) {
           GPT3_STATUS_INVALID_ARGUMENT,
           file + ": tensor '" + t.name + "' has shape " + shapeString(t.shape) +
               ", but the model expects " + shapeString(p.shape)));
-    if (gpt3_status_t s =
-            copyAsF32(*ctx->device, *weights, t, arena + p.offset))
+    void *dest = arena + p.offset;
+    if (gpt3_status_t s = p.dtype == GPT3_DTYPE_BF16
+                              ? copyAsBf16(*ctx->device, *weights, t,
+                                           static_cast<uint16_t *>(dest))
+                              : copyAsF32(*ctx->device, *weights, t,
+                                          static_cast<float *>(dest)))
       return fail(s);
   }
   installArena(ctx, arena);
@@ -264,11 +305,12 @@ gpt3_status_t loadStates(gpt3_context_t *ctx, const char *path) {
 }
 
 /// GPT-3's initialisation of parameter `p` from `normal`, into `dest` on
-/// `device`, in pieces: beside the arena the host holds one piece, not a
-/// copy of the largest tensor (the token embedding's 147 MiB for GPT-3
-/// Small), so the memory plan is the peak.
+/// `device` (rounded to nearest even for a bf16 parameter), in pieces:
+/// beside the arena the host holds one piece, not a copy of the largest
+/// tensor (the token embedding's 147 MiB for GPT-3 Small), so the memory
+/// plan is the peak.
 gpt3_status_t initParam(const Param &p, int64_t layers, Normal &normal,
-                        Device &device, float *dest) {
+                        Device &device, uint8_t *dest) {
   constexpr int64_t kPiece = int64_t{1} << 20;
   bool gain = endsWith(p.name, "ln_1.weight") ||
               endsWith(p.name, "ln_2.weight") || p.name == "ln_f.weight";
@@ -278,18 +320,26 @@ gpt3_status_t initParam(const Param &p, int64_t layers, Normal &normal,
       endsWith(p.name, "mlp.c_proj.weight"))
     std /= std::sqrt(2.0f * static_cast<float>(std::max<int64_t>(layers, 1)));
   std::vector<float> values;
+  std::vector<uint16_t> narrowed;
+  size_t size = dtypeBytes(p.dtype);
   for (int64_t done = 0; done < p.numElements(); done += kPiece) {
     values.resize(std::min(kPiece, p.numElements() - done));
     for (float &value : values)
       value = constant ? (gain ? 1.0f : 0.0f) : std * normal.next();
-    GPT3_RETURN_IF_ERROR(device.copyIn(dest + done, values.data(),
-                                       values.size() * sizeof(float)));
+    const void *piece = values.data();
+    if (p.dtype == GPT3_DTYPE_BF16) {
+      narrowed.resize(values.size());
+      std::transform(values.begin(), values.end(), narrowed.begin(), f32ToBf16);
+      piece = narrowed.data();
+    }
+    GPT3_RETURN_IF_ERROR(
+        device.copyIn(dest + done * size, piece, values.size() * size));
   }
   return nullptr;
 }
 
 gpt3_status_t initWeights(gpt3_context_t *ctx, uint64_t seed) {
-  float *arena = nullptr;
+  uint8_t *arena = nullptr;
   GPT3_RETURN_IF_ERROR(allocateArena(ctx, &arena));
   int64_t layers = 0;
   for (const Param &p : ctx->manifest.params)
@@ -396,10 +446,6 @@ public:
     for (const Output &o : outputs_)
       GPT3_RETURN_IF_ERROR(device_.copyOut(o.host, o.device, o.bytes));
     return nullptr;
-  }
-
-  static size_t dtypeBytes(gpt3_dtype_t dtype) {
-    return dtype == GPT3_DTYPE_I64 ? 8 : dtype == GPT3_DTYPE_I8 ? 1 : 4;
   }
 
 private:
@@ -515,12 +561,14 @@ gpt3_status_t tensor(gpt3_context_t *ctx, const char *name,
                      gpt3_tensor_t *out) {
   std::vector<int64_t> shape;
   void *data = nullptr;
+  gpt3_dtype_t dtype = GPT3_DTYPE_F32;
   if (const Param *param = ctx->manifest.param(name)) {
     if (!ctx->weights)
       return makeStatus(GPT3_STATUS_INVALID_ARGUMENT,
                         "weights are not loaded; call "
                         "gpt3_context_load_weights first");
     shape = param->shape;
+    dtype = param->dtype;
     data = ctx->weights + param->offset;
   } else if (ctx->manifest.stateShapes.count(name)) {
     shape = ctx->manifest.stateShapes.at(name);
@@ -534,7 +582,7 @@ gpt3_status_t tensor(gpt3_context_t *ctx, const char *name,
   out->data = data;
   out->rank = static_cast<int32_t>(shape.size());
   std::copy(shape.begin(), shape.end(), out->shape);
-  out->dtype = GPT3_DTYPE_F32;
+  out->dtype = dtype;
   out->device = ctx->deviceId;
   return nullptr;
 }
@@ -563,7 +611,7 @@ gpt3_status_t copyTensor(gpt3_context_t *ctx, const gpt3_tensor_t &src,
                             ", but the context runs "
                             "on " +
                             deviceName(ctx->deviceId));
-  size_t bytes = numElements(from) * Staging::dtypeBytes(src.dtype);
+  size_t bytes = numElements(from) * dtypeBytes(src.dtype);
   if (srcHost && dstHost) {
     std::memcpy(dst.data, src.data, bytes);
     return nullptr;
@@ -595,7 +643,7 @@ gpt3_status_t argTensor(gpt3_context_t *ctx, const char *fn, const char *name,
                                                  name + "'");
   GPT3_RETURN_IF_ERROR(ensureDevice(ctx));
   void *&buffer = ctx->staged[std::string(fn) + "/" + name];
-  size_t bytes = numElements(spec->shape) * Staging::dtypeBytes(spec->dtype);
+  size_t bytes = numElements(spec->shape) * dtypeBytes(spec->dtype);
   if (!buffer) {
     GPT3_RETURN_IF_ERROR(ctx->device->allocate(bytes, &buffer));
     GPT3_RETURN_IF_ERROR(ctx->device->fillZero(buffer, bytes));

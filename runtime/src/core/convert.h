@@ -20,6 +20,16 @@ inline float bf16ToF32(uint16_t bits) {
   return result;
 }
 
+/// Single to bfloat16, rounded to nearest even; a NaN stays a (quiet) NaN.
+inline uint16_t f32ToBf16(float value) {
+  uint32_t bits;
+  std::memcpy(&bits, &value, sizeof(bits));
+  if ((bits & 0x7fffffff) > 0x7f800000)
+    return static_cast<uint16_t>((bits >> 16) | 0x40);
+  bits += 0x7fff + ((bits >> 16) & 1);
+  return static_cast<uint16_t>(bits >> 16);
+}
+
 /// IEEE half to single, exact for every value (subnormals, inf, NaN).
 inline float f16ToF32(uint16_t bits) {
   uint32_t sign = static_cast<uint32_t>(bits & 0x8000) << 16;

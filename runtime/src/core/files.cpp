@@ -90,21 +90,23 @@ gpt3_status_t saveSafetensors(const char *path, const char *const *names,
   uint64_t offset = 0;
   for (size_t i = 0; i < count; ++i) {
     const gpt3_tensor_t &t = tensors[i];
-    if (t.dtype != GPT3_DTYPE_F32 || t.rank < 0 || t.rank > 8 || !t.data)
+    bool bf16 = t.dtype == GPT3_DTYPE_BF16;
+    if ((t.dtype != GPT3_DTYPE_F32 && !bf16) || t.rank < 0 || t.rank > 8 ||
+        !t.data)
       return gpt3::makeStatus(GPT3_STATUS_INVALID_ARGUMENT,
                               std::string("gpt3_safetensors_save: '") +
-                                  names[i] + "' is not an f32 tensor");
+                                  names[i] + "' is not an f32 or bf16 tensor");
     // Written from host memory only: a GPU's buffer is not readable here.
     if (t.device.type != GPT3_DEVICE_CPU)
       return gpt3::makeStatus(
           GPT3_STATUS_INVALID_ARGUMENT,
           std::string("gpt3_safetensors_save: '") + names[i] + "' is in " +
               gpt3::deviceName(t.device) + " memory, not the host's");
-    uint64_t bytes = sizeof(float);
+    uint64_t bytes = bf16 ? 2 : 4;
     std::vector<int64_t> shape(t.shape, t.shape + t.rank);
     for (int64_t d : shape)
       bytes *= static_cast<uint64_t>(d);
-    header[names[i]] = {{"dtype", "F32"},
+    header[names[i]] = {{"dtype", bf16 ? "BF16" : "F32"},
                         {"shape", shape},
                         {"data_offsets", {offset, offset + bytes}}};
     pieces.push_back({t.data, bytes});

@@ -37,8 +37,8 @@ bool parseKind(const std::string &text, gpt3_arg_kind_t &out) {
 }
 
 bool parseDtype(const std::string &text, gpt3_dtype_t &out) {
-  for (gpt3_dtype_t dtype :
-       {GPT3_DTYPE_F32, GPT3_DTYPE_I32, GPT3_DTYPE_I64, GPT3_DTYPE_I8})
+  for (gpt3_dtype_t dtype : {GPT3_DTYPE_F32, GPT3_DTYPE_I32, GPT3_DTYPE_I64,
+                             GPT3_DTYPE_I8, GPT3_DTYPE_BF16})
     if (text == dtypeName(dtype)) {
       out = dtype;
       return true;
@@ -82,6 +82,9 @@ gpt3_status_t resolveParam(const Manifest &m, const Entry &entry,
     if (!param)
       return malformed("entry '" + entry.name + "' takes unknown parameter '" +
                        arg.name + "'");
+    if (param->dtype != arg.dtype)
+      return malformed(where + " is " + dtypeName(arg.dtype) +
+                       ", but the parameter is " + dtypeName(param->dtype));
     arg.paramOffset = param->offset;
     return nullptr;
   }
@@ -92,14 +95,16 @@ gpt3_status_t resolveParam(const Manifest &m, const Entry &entry,
     const Param *param = m.param(name);
     if (!param)
       return malformed(where + " stacks unknown parameter '" + name + "'");
-    if (param->shape != slice)
-      return malformed(where + " stacks '" + name + "' of shape " +
-                       shapeString(param->shape) + " as " + shapeString(slice));
+    if (param->shape != slice || param->dtype != arg.dtype)
+      return malformed(where + " stacks '" + name + "', " +
+                       dtypeName(param->dtype) + " " +
+                       shapeString(param->shape) + ", as " +
+                       dtypeName(arg.dtype) + " " + shapeString(slice));
     if (&name != &names.front() && param->offset != next)
       return malformed(where + " stacks '" + name +
                        "', which does not follow the previous layer in the "
                        "weight arena");
-    next = param->offset + param->numElements();
+    next = param->offset + param->bytes();
   }
   arg.paramOffset = m.param(names.front())->offset;
   return nullptr;
@@ -192,8 +197,16 @@ gpt3_status_t parseJson(const nlohmann::json &j, void *symbols, Manifest &m) {
   m.positions = j.at("seq").get<int64_t>();
   for (const nlohmann::json &p : j.at("params")) {
     Param param{p.at("name").get<std::string>(),
-                p.at("shape").get<std::vector<int64_t>>(), m.weightFloats};
-    m.weightFloats += param.numElements();
+                p.at("shape").get<std::vector<int64_t>>()};
+    std::string dtype = p.at("dtype").get<std::string>();
+    if (!parseDtype(dtype, param.dtype) ||
+        (param.dtype != GPT3_DTYPE_F32 && param.dtype != GPT3_DTYPE_BF16))
+      return malformed("parameter '" + param.name + "' has dtype '" + dtype +
+                       "'; parameters are f32 or bf16");
+    // Aligned to its element: a stack's layers of one dtype stay adjacent.
+    size_t align = dtypeBytes(param.dtype);
+    param.offset = (m.weightBytes + align - 1) / align * align;
+    m.weightBytes = param.offset + param.bytes();
     m.params.push_back(std::move(param));
   }
   for (const nlohmann::json &e : j.at("entries")) {
@@ -246,6 +259,8 @@ const char *gpt3::dtypeName(gpt3_dtype_t dtype) {
     return "i64";
   case GPT3_DTYPE_I8:
     return "i8";
+  case GPT3_DTYPE_BF16:
+    return "bf16";
   }
   return "unknown";
 }

@@ -26,7 +26,7 @@ struct ArgSpec {
   gpt3_arg_kind_t kind;
   gpt3_dtype_t dtype;
   std::vector<int64_t> shape;
-  size_t paramOffset = 0; // a parameter's place in the weight arena, floats
+  size_t paramOffset = 0; // a parameter's place in the weight arena, bytes
   std::vector<std::string> layers; // a stack's slices, by their own names
 };
 
@@ -42,8 +42,11 @@ struct Entry {
 struct Param {
   std::string name;
   std::vector<int64_t> shape;
-  size_t offset = 0; // in the weight arena, in floats
+  gpt3_dtype_t dtype = GPT3_DTYPE_F32; // bf16 for matmul weights under
+                                       // --dtype bf16 without training
+  size_t offset = 0;                   // in the weight arena, in bytes
   int64_t numElements() const { return gpt3::numElements(shape); }
+  size_t bytes() const { return numElements() * dtypeBytes(dtype); }
 };
 
 struct Manifest {
@@ -51,7 +54,7 @@ struct Manifest {
   int64_t vocabSize = 0;
   int64_t positions = 0; // the compiled sequence length
   std::vector<Param> params;
-  size_t weightFloats = 0;
+  size_t weightBytes = 0;
   std::vector<Entry> entries;
   // A state's shape, the same in every entry point that names it; a
   // stacked state's slices are states too, views of the stack.

@@ -7,6 +7,8 @@
 #ifndef GPT3_RUNTIME_CORE_SHAPE_H
 #define GPT3_RUNTIME_CORE_SHAPE_H
 
+#include "gpt3/runtime.h"
+
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -18,6 +20,19 @@ inline int64_t numElements(const std::vector<int64_t> &shape) {
   for (int64_t d : shape)
     n *= d;
   return n;
+}
+
+inline size_t dtypeBytes(gpt3_dtype_t dtype) {
+  switch (dtype) {
+  case GPT3_DTYPE_I64:
+    return 8;
+  case GPT3_DTYPE_I8:
+    return 1;
+  case GPT3_DTYPE_BF16:
+    return 2;
+  default:
+    return 4;
+  }
 }
 
 /// "[4, 64]".

@@ -383,3 +383,18 @@ func.func @cached_attention_updated(%qkv: tensor<2x1x48xf32>, %k: tensor<2x4x16x
   %0:3 = tfm.cached_attention %qkv, %k, %k at %pos {num_heads = 4 : i64, pattern = #tfm.pattern<dense>} : (tensor<2x1x48xf32>, tensor<2x4x16x4xf32>, tensor<2x4x16x4xf32>, tensor<i32>) -> (tensor<2x1x16xf32>, tensor<2x4x8x4xf32>, tensor<2x4x16x4xf32>)
   return
 }
+
+// -----
+
+// expected-error @+1 {{'builtin.module' op 'tfm.matmul_type' must be f32 or bf16 on a module, got f16}}
+module attributes {tfm.matmul_type = f16} {
+}
+
+// -----
+
+module {
+  // expected-error @+1 {{'func.func' op 'tfm.matmul_type' must be f32 or bf16 on a module, got bf16}}
+  func.func @f() attributes {tfm.matmul_type = bf16} {
+    return
+  }
+}

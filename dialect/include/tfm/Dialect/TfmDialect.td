@@ -28,9 +28,15 @@ def Tfm_Dialect : Dialect {
     GPT-3 Small.
   }];
   let useDefaultAttributePrinterParser = 1;
+  let hasOperationAttrVerify = 1;
   let extraClassDeclaration = [{
     /// Adds the attributes; defined beside their storage in TfmAttrs.cpp.
     void registerAttributes();
+
+    /// On the module: the element type the matmuls read their operands in
+    /// (`bf16` under --dtype bf16, accumulating in f32); f32 when absent.
+    static constexpr ::llvm::StringLiteral kMatmulTypeAttrName =
+        "tfm.matmul_type";
   }];
 }
 

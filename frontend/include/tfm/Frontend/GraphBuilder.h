@@ -22,11 +22,15 @@
 
 namespace mlir::tfm {
 
-/// Shapes fixed at compile time.
+/// Shapes and precision fixed at compile time.
 struct CompileShape {
   int64_t batch = 1;    // B: 4
   int64_t sequence = 0; // T: 64; 0 means the model's context size
   int64_t prefill = 0;  // tokens per @prefill call; 0 means min(64, T)
+  /// --dtype bf16: the matmuls read bf16 operands and accumulate in f32
+  /// (the module's tfm.matmul_type). Their weights are then kept in bf16,
+  /// unless train_step is built, which updates f32 master weights.
+  bool bf16 = false;
 };
 
 /// Positions a layer's key/value cache holds. A dense layer keeps all `T`; a

@@ -62,6 +62,21 @@ Value expandFrom2d(OpBuilder &b, Location loc, Value value,
 
 using BodyFn = function_ref<Value(OpBuilder &, Location, ValueRange)>;
 
+/// The element type `op`'s matmuls read their operands in: its module's
+/// tfm.matmul_type (bf16 under --dtype bf16); null when the module names
+/// none, and the operands are read as they are. The matmuls accumulate in
+/// their result's type either way.
+Type matmulOperandType(Operation *op);
+
+/// The tensor `value` was widened from by an arith.extf (a bf16 weight as
+/// the graph reads it), else `value`.
+Value unwidened(Value value);
+
+/// `value` as a matmul operand of element type `type`: as it is (also when
+/// `type` is null), the bf16 tensor it was widened from, or rounded to
+/// `type` (nearest even).
+Value matmulOperand(OpBuilder &b, Location loc, Value value, Type type);
+
 /// A linalg.generic with one result whose body computes `body(args)`, where
 /// `args` are the block arguments (inputs, then the output).
 Value generic(OpBuilder &b, Location loc, ValueRange inputs, Value init,

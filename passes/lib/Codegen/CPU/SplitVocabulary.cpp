@@ -73,13 +73,16 @@ struct SplitVocabularyPattern : OpInterfaceRewritePattern<linalg::LinalgOp> {
     auto fill = op.getDpsInits()[0].getDefiningOp<linalg::FillOp>();
     Type element = type.getElementType();
     int64_t vocab = type.getShape().back();
-    int64_t width = cast<RankedTensorType>(w.getType()).getDimSize(1);
+    auto table = cast<RankedTensorType>(w.getType());
+    int64_t width = table.getDimSize(1);
 
-    Value wT = linalg::TransposeOp::create(
-                   rewriter, loc, w,
-                   emptyTensor(rewriter, loc, {width, vocab}, element),
-                   ArrayRef<int64_t>{1, 0})
-                   .getResult()[0];
+    // In the table's own type: bf16 under --dtype bf16.
+    Value wT =
+        linalg::TransposeOp::create(
+            rewriter, loc, w,
+            emptyTensor(rewriter, loc, {width, vocab}, table.getElementType()),
+            ArrayRef<int64_t>{1, 0})
+            .getResult()[0];
     // A linalg.contract straight into slices of the result: no reshape lies
     // between the matmul and the result, so each register tile's
     // accumulator is a plain slice of the output.
@@ -103,7 +106,7 @@ struct SplitVocabularyPattern : OpInterfaceRewritePattern<linalg::LinalgOp> {
          {std::pair<int64_t, int64_t>{0, main}, {main, vocab - main}}) {
       if (size == 0)
         continue;
-      Value table = tensor::ExtractSliceOp::create(
+      Value part = tensor::ExtractSliceOp::create(
           rewriter, loc, wT, {index(0), index(begin)},
           {index(width), index(size)}, {index(1), index(1)});
       SmallVector<OpFoldResult> offsets(rank, index(0));
@@ -119,7 +122,7 @@ struct SplitVocabularyPattern : OpInterfaceRewritePattern<linalg::LinalgOp> {
               .getResult(0);
       columns =
           linalg::ContractOp::create(
-              rewriter, loc, TypeRange{columns.getType()}, ValueRange{x, table},
+              rewriter, loc, TypeRange{columns.getType()}, ValueRange{x, part},
               ValueRange{columns}, rewriter.getAffineMapArrayAttr(maps))
               .getResult(0);
       result = tensor::InsertSliceOp::create(rewriter, loc, columns, result,

@@ -47,7 +47,8 @@ struct EmbeddingLowering : OpConversionPattern<EmbeddingOp> {
     Location loc = op.getLoc();
     MLIRContext *ctx = getContext();
     RankedTensorType type = op.getType();
-    Value wte = adaptor.getWte();
+    // A bf16 table is read in place, each element widened as it is read.
+    Value wte = unwidened(adaptor.getWte());
     Value init =
         emptyTensor(rewriter, loc, type.getShape(), type.getElementType());
     // Only the first T rows of the position table are used.
@@ -83,6 +84,8 @@ struct EmbeddingLowering : OpConversionPattern<EmbeddingOp> {
           Value col = linalg::IndexOp::create(b, l, 2);
           Value token =
               tensor::ExtractOp::create(b, l, wte, ValueRange{row, col});
+          if (token.getType() != args[1].getType())
+            token = arith::ExtFOp::create(b, l, args[1].getType(), token);
           return arith::AddFOp::create(b, l, token, args[1]).getResult();
         });
     rewriter.replaceOp(op, result);
@@ -113,7 +116,7 @@ struct LayerNormLowering : OpConversionPattern<LayerNormOp> {
 };
 
 /// x @ W + b as a matmul on the (N, IN) view, accumulating into the
-/// broadcast bias (or zeros).
+/// broadcast bias (or zeros), its operands in the module's matmul type.
 struct LinearLowering : OpConversionPattern<LinearOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult
@@ -122,7 +125,11 @@ struct LinearLowering : OpConversionPattern<LinearOp> {
     Location loc = op.getLoc();
     RankedTensorType type = op.getType();
     Type element = type.getElementType();
-    Value x = collapseTo2d(rewriter, loc, adaptor.getInput());
+    Type operand = matmulOperandType(op);
+    Value x =
+        matmulOperand(rewriter, loc,
+                      collapseTo2d(rewriter, loc, adaptor.getInput()), operand);
+    Value weight = matmulOperand(rewriter, loc, adaptor.getWeight(), operand);
     int64_t rows = tensorType(x).getDimSize(0);
     int64_t out = type.getShape().back();
     Value acc;
@@ -135,10 +142,10 @@ struct LinearLowering : OpConversionPattern<LinearOp> {
     } else {
       acc = filledTensor(rewriter, loc, {rows, out}, element, 0.0);
     }
-    Value product = linalg::MatmulOp::create(
-                        rewriter, loc, TypeRange{acc.getType()},
-                        ValueRange{x, adaptor.getWeight()}, ValueRange{acc})
-                        .getResult(0);
+    Value product =
+        linalg::MatmulOp::create(rewriter, loc, TypeRange{acc.getType()},
+                                 ValueRange{x, weight}, ValueRange{acc})
+            .getResult(0);
     rewriter.replaceOp(op, expandFrom2d(rewriter, loc, product, type));
     return success();
   }
@@ -376,14 +383,22 @@ struct LmHeadLowering : OpConversionPattern<LmHeadOp> {
     RankedTensorType type = op.getType();
     MLIRContext *ctx = getContext();
     // logits[b, t, v] = sum_c x[b, t, c] wte[v, c].
-    Value zeros = filledTensor(rewriter, loc, type.getShape(),
-                               type.getElementType(), 0.0);
+    Type element = type.getElementType(), operand = matmulOperandType(op);
+    Value zeros = filledTensor(rewriter, loc, type.getShape(), element, 0.0);
     Value logits = generic(
-        rewriter, loc, {adaptor.getInput(), adaptor.getWte()}, zeros,
+        rewriter, loc,
+        {matmulOperand(rewriter, loc, adaptor.getInput(), operand),
+         matmulOperand(rewriter, loc, adaptor.getWte(), operand)},
+        zeros,
         {dimsMap(ctx, 4, {0, 1, 3}), dimsMap(ctx, 4, {2, 3}),
          dimsMap(ctx, 4, {0, 1, 2})},
-        {kPar, kPar, kPar, kRed}, [](OpBuilder &b, Location l, ValueRange a) {
-          Value p = arith::MulFOp::create(b, l, a[0], a[1]);
+        {kPar, kPar, kPar, kRed}, [&](OpBuilder &b, Location l, ValueRange a) {
+          auto widen = [&](Value v) -> Value {
+            return v.getType() == element
+                       ? v
+                       : arith::ExtFOp::create(b, l, element, v);
+          };
+          Value p = arith::MulFOp::create(b, l, widen(a[0]), widen(a[1]));
           return arith::AddFOp::create(b, l, p, a[2]).getResult();
         });
     rewriter.replaceOp(op, logits);

@@ -53,11 +53,11 @@ Value transpose2d(OpBuilder &b, Location loc, Value x) {
       .getResult()[0];
 }
 
-/// lhs @ rhs for row-major (M, K) and (K, N).
-Value matmul(OpBuilder &b, Location loc, Value lhs, Value rhs) {
+/// lhs @ rhs for row-major (M, K) and (K, N), summed in `element`.
+Value matmul(OpBuilder &b, Location loc, Value lhs, Value rhs, Type element) {
   RankedTensorType l = tensorType(lhs), r = tensorType(rhs);
-  Value zeros = filledTensor(b, loc, {l.getDimSize(0), r.getDimSize(1)},
-                             l.getElementType(), 0.0);
+  Value zeros =
+      filledTensor(b, loc, {l.getDimSize(0), r.getDimSize(1)}, element, 0.0);
   return linalg::MatmulOp::create(b, loc, TypeRange{zeros.getType()},
                                   ValueRange{lhs, rhs}, ValueRange{zeros})
       .getResult(0);
@@ -230,18 +230,28 @@ struct LinearGradLowering : OpConversionPattern<LinearGradOp> {
   matchAndRewrite(LinearGradOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
+    Type element = op.getDOut().getType().getElementType();
+    Type operand = matmulOperandType(op);
+    auto narrow = [&](Value v) {
+      return matmulOperand(rewriter, loc, v, operand);
+    };
     Value x = collapseTo2d(rewriter, loc, adaptor.getInput());
     Value dy = collapseTo2d(rewriter, loc, adaptor.getDOut());
-    Value dx = op.getDInput().use_empty()
-                   ? unused(rewriter, loc, op.getDInput())
-                   : expandFrom2d(rewriter, loc,
-                                  matmul(rewriter, loc, dy,
-                                         transpose2d(rewriter, loc,
-                                                     adaptor.getWeight())),
-                                  op.getDInput().getType());
-    Value dw = op.getDWeight().use_empty()
-                   ? unused(rewriter, loc, op.getDWeight())
-                   : matmul(rewriter, loc, transpose2d(rewriter, loc, x), dy);
+    Value dyOperand = narrow(dy);
+    Value dx =
+        op.getDInput().use_empty()
+            ? unused(rewriter, loc, op.getDInput())
+            : expandFrom2d(rewriter, loc,
+                           matmul(rewriter, loc, dyOperand,
+                                  transpose2d(rewriter, loc,
+                                              narrow(adaptor.getWeight())),
+                                  element),
+                           op.getDInput().getType());
+    Value dw =
+        op.getDWeight().use_empty()
+            ? unused(rewriter, loc, op.getDWeight())
+            : matmul(rewriter, loc, transpose2d(rewriter, loc, narrow(x)),
+                     dyOperand, element);
     Value db = op.getDBias().use_empty() ? unused(rewriter, loc, op.getDBias())
                                          : sumColumns(rewriter, loc, dy);
     rewriter.replaceOp(op, {dx, dw, db});
@@ -325,16 +335,23 @@ struct LmHeadGradLowering : OpConversionPattern<LmHeadGradOp> {
   matchAndRewrite(LmHeadGradOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
+    Type element = op.getDLogits().getType().getElementType();
+    Type operand = matmulOperandType(op);
+    auto narrow = [&](Value v) {
+      return matmulOperand(rewriter, loc, v, operand);
+    };
     Value x = collapseTo2d(rewriter, loc, adaptor.getInput());
-    Value dl = collapseTo2d(rewriter, loc, adaptor.getDLogits());
+    Value dl = narrow(collapseTo2d(rewriter, loc, adaptor.getDLogits()));
     Value dx = op.getDInput().use_empty()
                    ? unused(rewriter, loc, op.getDInput())
                    : expandFrom2d(rewriter, loc,
-                                  matmul(rewriter, loc, dl, adaptor.getWte()),
+                                  matmul(rewriter, loc, dl,
+                                         narrow(adaptor.getWte()), element),
                                   op.getDInput().getType());
     Value dwte = op.getDWte().use_empty()
                      ? unused(rewriter, loc, op.getDWte())
-                     : matmul(rewriter, loc, transpose2d(rewriter, loc, dl), x);
+                     : matmul(rewriter, loc, transpose2d(rewriter, loc, dl),
+                              narrow(x), element);
     rewriter.replaceOp(op, {dx, dwte});
     return success();
   }
