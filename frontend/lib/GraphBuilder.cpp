@@ -10,7 +10,9 @@
 // run the stack as a tfm.scan over one period of it, on stacked weights,
 // caches and optimizer moments. Under --dtype bf16 an inference-only
 // model takes its matmul weights in bf16, widened where the graph reads
-// them, so that lowering hands the bf16 tensors straight to the matmuls.
+// them, so that lowering hands the bf16 tensors straight to the matmuls;
+// a layer's weights arrive packed as the CPU's vdpbf16ps kernels read
+// them (tfm.layout = "panels"), and the graph views them as (K, N).
 //
 //===----------------------------------------------------------------------===//
 
@@ -20,6 +22,7 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinAttributes.h"
@@ -40,6 +43,13 @@ constexpr double kWeightDecay = 0.1, kMaxGradNorm = 1.0;
 /// Banded caches are rings of whole blocks of this many positions, so that
 /// each block of the decode attention is contiguous in the ring.
 constexpr int64_t kRingBlock = 64;
+/// A packed bf16 weight (K, N) is stored as (N / 32, K / 2, 32, 2): panels
+/// of 32 columns (the CPU's register tile, two zmm of f32 sums), each row
+/// of a panel two rows of W interleaved, the pairs one vdpbf16ps lane
+/// multiplies. The runtime packs them so at load (layout "panels").
+constexpr int64_t kPanelColumns = 32;
+constexpr llvm::StringLiteral kLayoutAttrName = "tfm.layout";
+constexpr llvm::StringLiteral kPanelsLayout = "panels";
 
 /// Offsets of a layer's tensors within its kParamsPerLayer parameters
 /// (parameterSpecs).
@@ -65,7 +75,16 @@ struct ParamArg {
   SmallVector<int64_t> shape;
   std::vector<std::string> layers; // "h.0.ln_1.weight", "h.2.ln_1.weight", ...
   Type element;                    // f32, or bf16 for a matmul's weights
+  bool panels = false;             // stored packed (kPanelColumns)
 };
+
+/// The packed shape of a (..., K, N) weight.
+SmallVector<int64_t> panelShape(ArrayRef<int64_t> shape) {
+  SmallVector<int64_t> packed(shape.drop_back(2));
+  int64_t k = shape[shape.size() - 2], n = shape.back();
+  packed.append({n / kPanelColumns, k / 2, kPanelColumns, 2});
+  return packed;
+}
 
 /// The layer tensors a matmul reads as its weight.
 bool isMatmulWeight(int64_t kind) {
@@ -282,8 +301,9 @@ private:
     if (!looped()) {
       for (auto [i, spec] : llvm::enumerate(specs)) {
         bool inLayer = i >= 2 && i + 2 < specs.size();
-        single(spec, i == 0 || (inLayer &&
-                                isMatmulWeight((i - 2) % kParamsPerLayer)));
+        bool layerWeight = inLayer && isMatmulWeight((i - 2) % kParamsPerLayer);
+        single(spec, i == 0 || layerWeight);
+        args.back().panels = layerWeight && packsPanels(args.back());
       }
       return args;
     }
@@ -300,6 +320,7 @@ private:
                      {},
                      isMatmulWeight(kind) ? weightType : f32};
         arg.shape.append(first.shape.begin(), first.shape.end());
+        arg.panels = isMatmulWeight(kind) && packsPanels(arg);
         for (int64_t layer = slot; layer < config.numLayers; layer += period)
           arg.layers.push_back(specs[2 + layer * kParamsPerLayer + kind].name);
         args.push_back(std::move(arg));
@@ -307,6 +328,13 @@ private:
     single(specs[specs.size() - 2], false);
     single(specs.back(), false);
     return args;
+  }
+
+  /// Whether layer weight `arg` is stored packed: bf16, with whole pairs of
+  /// rows and whole panels of columns.
+  bool packsPanels(const ParamArg &arg) const {
+    int64_t k = arg.shape[arg.shape.size() - 2], n = arg.shape.back();
+    return arg.element != f32 && k % 2 == 0 && n % kPanelColumns == 0;
   }
 
   /// The key and value caches: per layer, or in a layer loop per period
@@ -351,7 +379,8 @@ private:
                               ArrayRef<StateArg> states = {}) {
     SmallVector<Type> argTypes(inputs);
     for (const ParamArg &param : params)
-      argTypes.push_back(RankedTensorType::get(param.shape, param.element));
+      argTypes.push_back(RankedTensorType::get(
+          param.panels ? panelShape(param.shape) : param.shape, param.element));
     for (const StateArg &state : states)
       argTypes.push_back(state.type);
     builder.setInsertionPointToEnd(module.getBody());
@@ -365,8 +394,12 @@ private:
     };
     for (auto [index, inputName] : llvm::enumerate(inputNames))
       func.setArgAttr(index, "tfm.input", builder.getStringAttr(inputName));
-    for (auto [index, param] : llvm::enumerate(params))
+    for (auto [index, param] : llvm::enumerate(params)) {
       mark(inputs.size() + index, kParamAttrName, param.name, param.layers);
+      if (param.panels)
+        func.setArgAttr(inputs.size() + index, kLayoutAttrName,
+                        builder.getStringAttr(kPanelsLayout));
+    }
     for (auto [index, state] : llvm::enumerate(states))
       mark(inputs.size() + params.size() + index, "tfm.state", state.name,
            state.layers);
@@ -495,7 +528,7 @@ private:
                   ValueRange weights, Value start, Value *cache) {
     std::string h = name + ".";
     SmallVector<Value> p = llvm::map_to_vector(
-        weights, [&](Value weight) { return widen(weight); });
+        weights, [&](Value weight) { return widen(unpackPanels(weight)); });
     Type hidden = activationType(config.width);
 
     // x: (B, T, C) -> qkv: (B, T, 3C) -> attention: (B, T, C)
@@ -532,6 +565,31 @@ private:
     Value out = LinearOp::create(builder, loc(h + "mlp.c_proj"), hidden, gelu,
                                  p[FcProjWeight], p[FcProjBias]);
     return AddOp::create(builder, loc(h + "mlp.residual"), x, out);
+  }
+
+  /// A layer weight as (K, N): a packed one (N / 32, K / 2, 32, 2) viewed
+  /// through the transpose and reshape that undo the packing, which the
+  /// CPU's matmul packing recognises and reads the panels instead.
+  Value unpackPanels(Value weight) {
+    auto type = cast<RankedTensorType>(weight.getType());
+    if (type.getRank() != 4)
+      return weight;
+    int64_t panels = type.getDimSize(0), pairs = type.getDimSize(1);
+    Location where = weight.getLoc();
+    Value pairsFirst =
+        linalg::TransposeOp::create(
+            builder, where, weight,
+            tensor::EmptyOp::create(
+                builder, where,
+                ArrayRef<int64_t>{pairs, 2, panels, kPanelColumns},
+                type.getElementType()),
+            ArrayRef<int64_t>{1, 3, 0, 2})
+            .getResult()[0];
+    return tensor::CollapseShapeOp::create(
+        builder, where,
+        RankedTensorType::get({2 * pairs, panels * kPanelColumns},
+                              type.getElementType()),
+        pairsFirst, SmallVector<ReassociationIndices>{{0, 1}, {2, 3}});
   }
 
   /// `weight` in f32: a bf16 weight widened where it is read, which the
@@ -631,7 +689,7 @@ buildModel(MLIRContext &context, const ModelConfig &config, CompileShape shape,
   };
 
   context.loadDialect<TfmDialect, arith::ArithDialect, func::FuncDialect,
-                      tensor::TensorDialect>();
+                      linalg::LinalgDialect, tensor::TensorDialect>();
   Location where = NameLoc::get(StringAttr::get(&context, config.name));
   OwningOpRef<ModuleOp> module = ModuleOp::create(where);
   annotateModule(*module, config, shape);

@@ -191,12 +191,46 @@ TEST(ManifestTest, Bf16ParametersTakeTwoBytes) {
                            R"("name": "wpe.weight", "dtype": "bf16")"),
                     GPT3_STATUS_DATA_LOSS),
             "the artefact's manifest is malformed: entry 'decode' argument "
-            "'wpe.weight' is f32, but the parameter is bf16");
+            "'wpe.weight' is f32 [8, 16], but the parameter is bf16 [8, 16]");
   EXPECT_EQ(failure(edited(R"("name": "wpe.weight", "dtype": "f32")",
                            R"("name": "wpe.weight", "dtype": "i32")"),
                     GPT3_STATUS_DATA_LOSS),
             "the artefact's manifest is malformed: parameter 'wpe.weight' has "
             "dtype 'i32'; parameters are f32 or bf16");
+}
+
+// A layer weight packed at load (layout "panels") takes the packed shape
+// in the entry points and the arena, (N / 32, K / 2, 32, 2); only a bf16
+// matrix with whole pairs and panels can have that layout.
+TEST(ManifestTest, PackedParametersTakeTheirPanelShape) {
+  std::string packed =
+      edited(R"({"name": "wpe.weight", "dtype": "f32", "shape": [8, 16]})",
+             R"({"name": "wpe.weight", "dtype": "bf16", "layout": "panels",
+          "shape": [8, 64]})");
+  packed = edited(R"("dtype": "f32", "shape": [8, 16]})",
+                  R"("dtype": "bf16", "shape": [2, 4, 32, 2]})", packed);
+  Manifest m;
+  ASSERT_EQ(parseManifest(packed, RTLD_DEFAULT, m), nullptr);
+  const Param *wpe = m.param("wpe.weight");
+  EXPECT_TRUE(wpe->panels);
+  EXPECT_EQ(wpe->storedShape(), (std::vector<int64_t>{2, 4, 32, 2}));
+  EXPECT_EQ(m.weightBytes, 512u * 16 * 4 + 8 * 64 * 2);
+  EXPECT_EQ(failure(edited(R"("shape": [2, 4, 32, 2]})", R"("shape": [8, 64]})",
+                           packed),
+                    GPT3_STATUS_DATA_LOSS),
+            "the artefact's manifest is malformed: entry 'decode' argument "
+            "'wpe.weight' is bf16 [8, 64], but the parameter is bf16 "
+            "[2, 4, 32, 2]");
+  EXPECT_EQ(
+      failure(edited(R"("shape": [8, 64]})", R"("shape": [8, 48]})", packed),
+              GPT3_STATUS_DATA_LOSS),
+      "the artefact's manifest is malformed: parameter 'wpe.weight' "
+      "cannot have layout 'panels'");
+  EXPECT_EQ(
+      failure(edited(R"("layout": "panels")", R"("layout": "tiles")", packed),
+              GPT3_STATUS_DATA_LOSS),
+      "the artefact's manifest is malformed: parameter 'wpe.weight' "
+      "cannot have layout 'tiles'");
 }
 
 // Fields of the wrong type throw inside the JSON library; the caller sees a

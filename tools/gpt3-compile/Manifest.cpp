@@ -40,22 +40,29 @@ json::Object tensorArg(std::string name, std::string kind, Type type) {
                       {"dtype", dtypeName(tensor.getElementType())},
                       {"shape", std::move(shape)}};
 }
-/// Each parameter's element type, as the entry points take it (a stack's
-/// layers as the stack); f32 unless --dtype bf16 keeps it in bf16.
-llvm::StringMap<Type> paramTypes(ModuleOp module) {
-  llvm::StringMap<Type> types;
+/// How the entry points take a parameter (a stack's layers as the stack):
+/// its element type, f32 unless --dtype bf16 keeps it in bf16, and its
+/// layout in the arena, "panels" for a weight packed at load.
+struct ParamStorage {
+  Type element;
+  StringRef layout;
+};
+llvm::StringMap<ParamStorage> paramStorage(ModuleOp module) {
+  llvm::StringMap<ParamStorage> storage;
   for (auto func : module.getOps<func::FuncOp>())
     for (auto [i, type] : llvm::enumerate(func.getArgumentTypes())) {
       auto param = func.getArgAttrOfType<StringAttr>(i, "tfm.param");
       if (!param)
         continue;
-      Type element = cast<ShapedType>(type).getElementType();
-      types[param.getValue()] = element;
+      ParamStorage how{cast<ShapedType>(type).getElementType(), ""};
+      if (auto layout = func.getArgAttrOfType<StringAttr>(i, "tfm.layout"))
+        how.layout = layout.getValue();
+      storage[param.getValue()] = how;
       if (auto layers = func.getArgAttrOfType<ArrayAttr>(i, "tfm.layers"))
         for (StringRef name : layers.getAsValueRange<StringAttr>())
-          types[name] = element;
+          storage[name] = how;
     }
-  return types;
+  return storage;
 }
 
 /// A stack's layers, in order, under their own names.
@@ -84,16 +91,18 @@ json::Object gpt3::describeModule(ModuleOp module,
 
   // In the weight arena's order, so that each stacked argument is a view.
   json::Array params;
-  llvm::StringMap<Type> types = paramTypes(module);
+  llvm::StringMap<ParamStorage> storage = paramStorage(module);
   for (const tfm::ParamSpec &spec : tfm::arenaOrder(config)) {
     json::Array shape;
     for (int64_t d : spec.shape)
       shape.push_back(d);
-    Type element = types.lookup(spec.name);
-    params.push_back(
-        json::Object{{"name", spec.name},
-                     {"dtype", element ? dtypeName(element) : "f32"},
-                     {"shape", std::move(shape)}});
+    ParamStorage how = storage.lookup(spec.name);
+    json::Object param{{"name", spec.name},
+                       {"dtype", how.element ? dtypeName(how.element) : "f32"},
+                       {"shape", std::move(shape)}};
+    if (!how.layout.empty())
+      param["layout"] = how.layout.str();
+    params.push_back(std::move(param));
   }
 
   json::Array entries;

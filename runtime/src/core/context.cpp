@@ -136,37 +136,56 @@ gpt3_status_t checkPosition(const Entry &entry, int64_t positions,
   return nullptr;
 }
 
-/// Copies `tensor` from `file` to `out` in device memory as bf16: a BF16
-/// tensor as it is, an F32 or F16 one rounded to nearest even, converted in
-/// pieces so that the host holds one piece beside the arena.
+/// Elements [begin, begin + out.size()) of F32, F16 or BF16 `data` as
+/// bf16, rounded to nearest even.
+void narrowToBf16(const uint8_t *data, const std::string &dtype, size_t begin,
+                  std::vector<uint16_t> &out) {
+  for (size_t i = 0; i < out.size(); ++i) {
+    if (dtype == "BF16") {
+      std::memcpy(&out[i], data + 2 * (begin + i), 2);
+      continue;
+    }
+    float value;
+    if (dtype == "F32") {
+      std::memcpy(&value, data + 4 * (begin + i), 4);
+    } else {
+      uint16_t bits;
+      std::memcpy(&bits, data + 2 * (begin + i), 2);
+      value = f16ToF32(bits);
+    }
+    out[i] = f32ToBf16(value);
+  }
+}
+
+/// Copies `tensor` from `file` into bf16 parameter `p` at `out` in device
+/// memory: a BF16 tensor as it is, an F32 or F16 one rounded to nearest
+/// even, in pieces so that the host holds one piece beside the arena; a
+/// packed parameter whole, packed into its panels.
 gpt3_status_t copyAsBf16(Device &device, const SafetensorsFile &file,
-                         const TensorInfo &tensor, uint16_t *out) {
+                         const TensorInfo &tensor, const Param &p,
+                         uint16_t *out) {
   const uint8_t *src = file.data(tensor);
   size_t bytes = tensor.end - tensor.begin;
-  if (tensor.dtype == "BF16")
+  if (tensor.dtype == "BF16" && !p.panels)
     return device.copyIn(out, src, bytes);
-  if (tensor.dtype != "F32" && tensor.dtype != "F16")
+  if (tensor.dtype != "F32" && tensor.dtype != "F16" && tensor.dtype != "BF16")
     return makeStatus(GPT3_STATUS_INVALID_ARGUMENT,
                       file.path() + ": tensor '" + tensor.name +
                           "' has dtype " + tensor.dtype +
                           "; parameters must be F32, F16 or BF16");
-  bool f32 = tensor.dtype == "F32";
   size_t count = bytes / SafetensorsFile::dtypeSize(tensor.dtype);
+  if (p.panels) {
+    std::vector<uint16_t> rows(count), panels(count);
+    narrowToBf16(src, tensor.dtype, 0, rows);
+    packPanels(rows.data(), p.shape[p.shape.size() - 2], p.shape.back(),
+               panels.data());
+    return device.copyIn(out, panels.data(), count * sizeof(uint16_t));
+  }
   constexpr size_t kPiece = size_t{1} << 20;
   std::vector<uint16_t> narrowed;
   for (size_t done = 0; done < count; done += kPiece) {
     narrowed.resize(std::min(kPiece, count - done));
-    for (size_t i = 0; i < narrowed.size(); ++i) {
-      float value;
-      if (f32) {
-        std::memcpy(&value, src + 4 * (done + i), 4);
-      } else {
-        uint16_t bits;
-        std::memcpy(&bits, src + 2 * (done + i), 2);
-        value = f16ToF32(bits);
-      }
-      narrowed[i] = f32ToBf16(value);
-    }
+    narrowToBf16(src, tensor.dtype, done, narrowed);
     GPT3_RETURN_IF_ERROR(device.copyIn(out + done, narrowed.data(),
                                        narrowed.size() * sizeof(uint16_t)));
   }
@@ -266,7 +285,7 @@ gpt3_status_t loadWeights(gpt3_context_t *ctx, const char *path) {
               ", but the model expects " + shapeString(p.shape)));
     void *dest = arena + p.offset;
     if (gpt3_status_t s = p.dtype == GPT3_DTYPE_BF16
-                              ? copyAsBf16(*ctx->device, *weights, t,
+                              ? copyAsBf16(*ctx->device, *weights, t, p,
                                            static_cast<uint16_t *>(dest))
                               : copyAsF32(*ctx->device, *weights, t,
                                           static_cast<float *>(dest)))
@@ -308,7 +327,7 @@ gpt3_status_t loadStates(gpt3_context_t *ctx, const char *path) {
 /// `device` (rounded to nearest even for a bf16 parameter), in pieces:
 /// beside the arena the host holds one piece, not a copy of the largest
 /// tensor (the token embedding's 147 MiB for GPT-3 Small), so the memory
-/// plan is the peak.
+/// plan is the peak. A packed parameter is drawn whole, then packed.
 gpt3_status_t initParam(const Param &p, int64_t layers, Normal &normal,
                         Device &device, uint8_t *dest) {
   constexpr int64_t kPiece = int64_t{1} << 20;
@@ -320,20 +339,27 @@ gpt3_status_t initParam(const Param &p, int64_t layers, Normal &normal,
       endsWith(p.name, "mlp.c_proj.weight"))
     std /= std::sqrt(2.0f * static_cast<float>(std::max<int64_t>(layers, 1)));
   std::vector<float> values;
-  std::vector<uint16_t> narrowed;
+  std::vector<uint16_t> narrowed, panels;
   size_t size = dtypeBytes(p.dtype);
-  for (int64_t done = 0; done < p.numElements(); done += kPiece) {
-    values.resize(std::min(kPiece, p.numElements() - done));
+  int64_t piece = p.panels ? p.numElements() : kPiece;
+  for (int64_t done = 0; done < p.numElements(); done += piece) {
+    values.resize(std::min(piece, p.numElements() - done));
     for (float &value : values)
       value = constant ? (gain ? 1.0f : 0.0f) : std * normal.next();
-    const void *piece = values.data();
+    const void *data = values.data();
     if (p.dtype == GPT3_DTYPE_BF16) {
       narrowed.resize(values.size());
       std::transform(values.begin(), values.end(), narrowed.begin(), f32ToBf16);
-      piece = narrowed.data();
+      data = narrowed.data();
+    }
+    if (p.panels) {
+      panels.resize(narrowed.size());
+      packPanels(narrowed.data(), p.shape[p.shape.size() - 2], p.shape.back(),
+                 panels.data());
+      data = panels.data();
     }
     GPT3_RETURN_IF_ERROR(
-        device.copyIn(dest + done * size, piece, values.size() * size));
+        device.copyIn(dest + done * size, data, values.size() * size));
   }
   return nullptr;
 }
@@ -567,7 +593,7 @@ gpt3_status_t tensor(gpt3_context_t *ctx, const char *name,
       return makeStatus(GPT3_STATUS_INVALID_ARGUMENT,
                         "weights are not loaded; call "
                         "gpt3_context_load_weights first");
-    shape = param->shape;
+    shape = param->storedShape();
     dtype = param->dtype;
     data = ctx->weights + param->offset;
   } else if (ctx->manifest.stateShapes.count(name)) {

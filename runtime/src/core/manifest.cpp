@@ -82,9 +82,11 @@ gpt3_status_t resolveParam(const Manifest &m, const Entry &entry,
     if (!param)
       return malformed("entry '" + entry.name + "' takes unknown parameter '" +
                        arg.name + "'");
-    if (param->dtype != arg.dtype)
-      return malformed(where + " is " + dtypeName(arg.dtype) +
-                       ", but the parameter is " + dtypeName(param->dtype));
+    if (param->dtype != arg.dtype || param->storedShape() != arg.shape)
+      return malformed(where + " is " + dtypeName(arg.dtype) + " " +
+                       shapeString(arg.shape) + ", but the parameter is " +
+                       dtypeName(param->dtype) + " " +
+                       shapeString(param->storedShape()));
     arg.paramOffset = param->offset;
     return nullptr;
   }
@@ -95,10 +97,10 @@ gpt3_status_t resolveParam(const Manifest &m, const Entry &entry,
     const Param *param = m.param(name);
     if (!param)
       return malformed(where + " stacks unknown parameter '" + name + "'");
-    if (param->shape != slice || param->dtype != arg.dtype)
+    if (param->storedShape() != slice || param->dtype != arg.dtype)
       return malformed(where + " stacks '" + name + "', " +
                        dtypeName(param->dtype) + " " +
-                       shapeString(param->shape) + ", as " +
+                       shapeString(param->storedShape()) + ", as " +
                        dtypeName(arg.dtype) + " " + shapeString(slice));
     if (&name != &names.front() && param->offset != next)
       return malformed(where + " stacks '" + name +
@@ -203,6 +205,15 @@ gpt3_status_t parseJson(const nlohmann::json &j, void *symbols, Manifest &m) {
         (param.dtype != GPT3_DTYPE_F32 && param.dtype != GPT3_DTYPE_BF16))
       return malformed("parameter '" + param.name + "' has dtype '" + dtype +
                        "'; parameters are f32 or bf16");
+    std::string layout = p.value("layout", std::string());
+    param.panels = layout == "panels";
+    size_t rank = param.shape.size();
+    if ((!layout.empty() && !param.panels) ||
+        (param.panels && (param.dtype != GPT3_DTYPE_BF16 || rank < 2 ||
+                          param.shape[rank - 2] % 2 != 0 ||
+                          param.shape[rank - 1] % kPanelColumns != 0)))
+      return malformed("parameter '" + param.name + "' cannot have layout '" +
+                       layout + "'");
     // Aligned to its element: a stack's layers of one dtype stay adjacent.
     size_t align = dtypeBytes(param.dtype);
     param.offset = (m.weightBytes + align - 1) / align * align;

@@ -13,6 +13,7 @@
 #define GPT3_RUNTIME_CORE_MANIFEST_H
 
 #include "device.h"
+#include "panels.h"
 #include "shape.h"
 
 #include <map>
@@ -44,8 +45,13 @@ struct Param {
   std::vector<int64_t> shape;
   gpt3_dtype_t dtype = GPT3_DTYPE_F32; // bf16 for matmul weights under
                                        // --dtype bf16 without training
+  bool panels = false;                 // packed at load (panels.h)
   size_t offset = 0;                   // in the weight arena, in bytes
   int64_t numElements() const { return gpt3::numElements(shape); }
+  /// The shape it has in the arena: packed, or as in the file.
+  std::vector<int64_t> storedShape() const {
+    return panels ? panelShape(shape) : shape;
+  }
   size_t bytes() const { return numElements() * dtypeBytes(dtype); }
 };
 

@@ -54,3 +54,32 @@ func.func @unpaired(%x: vector<8x1xbf16>, %w: vector<1x32xbf16>, %acc: vector<8x
   %d = vector.contract {indexing_maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (k, n)>, affine_map<(m, n, k) -> (m, n)>], iterator_types = ["parallel", "parallel", "reduction"], kind = #vector.kind<add>} %x, %w, %acc : vector<8x1xbf16>, vector<1x32xbf16> into vector<8x32xf32>
   return %d : vector<8x32xf32>
 }
+
+// A decode step's tile, one row, whose unit dimensions have been folded
+// away so that A has no row left: it gets a unit row back and becomes two
+// dot products on the row's pair broadcast.
+// CHECK-LABEL: func.func @one_row
+// CHECK: scf.for
+// CHECK: vector.bitcast {{.*}} : vector<2xbf16> to vector<1xi32>
+// CHECK: vector.broadcast {{.*}} : vector<1xi32> to vector<16xi32>
+// CHECK-COUNT-2: x86vector.avx512.dot {{.*}} : vector<32xbf16> -> vector<16xf32>
+// CHECK-NOT: x86vector.avx512.dot
+// CHECK-NOT: vector.contract
+// CHECK: scf.yield
+func.func @one_row(%a: memref<4x2xbf16>, %b: memref<4x32x2xbf16>, %c: memref<32xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c4 = arith.constant 4 : index
+  %zero = arith.constant 0.0 : f32
+  %pad = arith.constant 0.0 : bf16
+  %acc = vector.transfer_read %c[%c0], %zero {in_bounds = [true]} : memref<32xf32>, vector<32xf32>
+  %r = scf.for %k = %c0 to %c4 step %c1 iter_args(%sum = %acc) -> (vector<32xf32>) {
+    %x = vector.transfer_read %a[%k, %c0], %pad {in_bounds = [true, true]} : memref<4x2xbf16>, vector<1x2xbf16>
+    %w = vector.transfer_read %b[%k, %c0, %c0], %pad {in_bounds = [true, true]} : memref<4x32x2xbf16>, vector<32x2xbf16>
+    %w3 = vector.broadcast %w : vector<32x2xbf16> to vector<1x32x2xbf16>
+    %d = vector.contract {indexing_maps = [affine_map<(p, k, q) -> (k, q)>, affine_map<(p, k, q) -> (k, p, q)>, affine_map<(p, k, q) -> (p)>], iterator_types = ["parallel", "reduction", "reduction"], kind = #vector.kind<add>} %x, %w3, %sum : vector<1x2xbf16>, vector<1x32x2xbf16> into vector<32xf32>
+    scf.yield %d : vector<32xf32>
+  }
+  vector.transfer_write %r, %c[%c0] {in_bounds = [true]} : vector<32xf32>, memref<32xf32>
+  return
+}

@@ -172,3 +172,28 @@ func.func @bf16_odd_k(%a: tensor<64x97xbf16>, %b: tensor<97x128xbf16>, %c: tenso
   %r = linalg.matmul ins(%a, %b : tensor<64x97xbf16>, tensor<97x128xbf16>) outs(%c : tensor<64x128xf32>) -> tensor<64x128xf32>
   return %r : tensor<64x128xf32>
 }
+
+// -----
+
+// A weight packed at load (--dtype bf16): B is the view of panels
+// (N / 32, K / 2, 32, 2) through the transpose and reshape that undo the
+// packing. The panels are read as they are, with no copy, also by a single
+// row (a decode step), which would not be packed otherwise; two rows read
+// the view.
+// CHECK-LABEL: func.func @bf16_packed_at_load
+//  CHECK-SAME:   %[[P:[a-z0-9]+]]: tensor<4x48x32x2xbf16>
+//       CHECK:   linalg.contract
+//  CHECK-SAME:     ins(%{{.*}}, %[[P]] : tensor<64x48x2xbf16>, tensor<4x48x32x2xbf16>)
+//       CHECK:   linalg.contract
+//  CHECK-SAME:     ins(%{{.*}}, %[[P]] : tensor<1x48x2xbf16>, tensor<4x48x32x2xbf16>)
+//       CHECK:   linalg.matmul ins(%{{.*}}, %{{.*}} : tensor<2x96xbf16>, tensor<96x128xbf16>)
+func.func @bf16_packed_at_load(%a: tensor<64x96xbf16>, %x: tensor<1x96xbf16>, %y: tensor<2x96xbf16>, %p: tensor<4x48x32x2xbf16>,
+                               %c: tensor<64x128xf32>, %d: tensor<1x128xf32>, %e: tensor<2x128xf32>) -> (tensor<64x128xf32>, tensor<1x128xf32>, tensor<2x128xf32>) {
+  %empty = tensor.empty() : tensor<48x2x4x32xbf16>
+  %t = linalg.transpose ins(%p : tensor<4x48x32x2xbf16>) outs(%empty : tensor<48x2x4x32xbf16>) permutation = [1, 3, 0, 2]
+  %b = tensor.collapse_shape %t [[0, 1], [2, 3]] : tensor<48x2x4x32xbf16> into tensor<96x128xbf16>
+  %r = linalg.matmul ins(%a, %b : tensor<64x96xbf16>, tensor<96x128xbf16>) outs(%c : tensor<64x128xf32>) -> tensor<64x128xf32>
+  %s = linalg.matmul ins(%x, %b : tensor<1x96xbf16>, tensor<96x128xbf16>) outs(%d : tensor<1x128xf32>) -> tensor<1x128xf32>
+  %u = linalg.matmul ins(%y, %b : tensor<2x96xbf16>, tensor<96x128xbf16>) outs(%e : tensor<2x128xf32>) -> tensor<2x128xf32>
+  return %r, %s, %u : tensor<64x128xf32>, tensor<1x128xf32>, tensor<2x128xf32>
+}

@@ -152,12 +152,77 @@ struct SliceFlatVector : OpRewritePattern<vector::ShapeCastOp> {
   }
 };
 
+/// A bf16 contraction in pairs with no row of A (a decode step's
+/// x . W, unit dimensions folded away) gets one unit row, the form the
+/// dot-product patterns take.
+struct AddUnitRow : OpRewritePattern<vector::ContractionOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(vector::ContractionOp contract,
+                                PatternRewriter &rewriter) const override {
+    auto accType = dyn_cast<VectorType>(contract.getAccType());
+    if (!contract.getLhsType().getElementType().isBF16() || !accType)
+      return failure();
+    SmallVector<AffineMap> maps = contract.getIndexingMapsArray();
+    SmallVector<vector::IteratorType> iterators =
+        contract.getIteratorTypesArray();
+    SmallVector<int64_t> bounds;
+    contract.getIterationBounds(bounds);
+    if (maps[0].getNumResults() == 0 || maps[1].getNumResults() == 0)
+      return failure();
+    AffineExpr pair = maps[0].getResults().back();
+    if (pair != maps[1].getResults().back() ||
+        bounds[cast<AffineDimExpr>(pair).getPosition()] != 2)
+      return failure();
+    for (AffineExpr e : maps[0].getResults())
+      if (iterators[cast<AffineDimExpr>(e).getPosition()] ==
+          vector::IteratorType::parallel)
+        return failure();
+    MLIRContext *ctx = rewriter.getContext();
+    unsigned dims = maps[0].getNumDims();
+    AffineExpr row = getAffineDimExpr(dims, ctx);
+    auto withRow = [&](AffineMap map, bool add) {
+      SmallVector<AffineExpr> results;
+      if (add)
+        results.push_back(row);
+      llvm::append_range(results, map.getResults());
+      return AffineMap::get(dims + 1, 0, results, ctx);
+    };
+    auto prepend = [](VectorType type) {
+      SmallVector<int64_t> shape = {1};
+      llvm::append_range(shape, type.getShape());
+      return VectorType::get(shape, type.getElementType());
+    };
+    Location loc = contract.getLoc();
+    Value lhs = vector::ShapeCastOp::create(
+        rewriter, loc, prepend(contract.getLhsType()), contract.getLhs());
+    Value acc = vector::ShapeCastOp::create(rewriter, loc, prepend(accType),
+                                            contract.getAcc());
+    iterators.push_back(vector::IteratorType::parallel);
+    auto rowContract = vector::ContractionOp::create(
+        rewriter, loc, lhs, contract.getRhs(), acc,
+        rewriter.getAffineMapArrayAttr({withRow(maps[0], true),
+                                        withRow(maps[1], false),
+                                        withRow(maps[2], true)}),
+        rewriter.getArrayAttr(llvm::map_to_vector(
+            iterators, [&](vector::IteratorType t) -> Attribute {
+              return vector::IteratorTypeAttr::get(ctx, t);
+            })));
+    rewriter.replaceOpWithNewOp<vector::ShapeCastOp>(contract, accType,
+                                                     rowContract.getResult());
+    return success();
+  }
+};
+
 struct TfmCpuLowerBf16ContractionsPass
     : tfm::impl::TfmCpuLowerBf16ContractionsPassBase<
           TfmCpuLowerBf16ContractionsPass> {
   using Base::Base;
   void runOnOperation() override {
     MLIRContext *ctx = &getContext();
+    RewritePatternSet rows(ctx);
+    rows.add<AddUnitRow>(ctx);
+    if (failed(applyPatternsGreedily(getOperation(), std::move(rows))))
+      return signalPassFailure();
     // The operands' reads first, while the contractions still use them
     // whole; the contractions' pieces then take the reads' pieces.
     for (bool reads : {true, false}) {

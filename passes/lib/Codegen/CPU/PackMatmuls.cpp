@@ -9,7 +9,9 @@
 // contiguous panels of `panel-width` columns makes each reduction loop read
 // one stream, at the price of one pass over B, which rows >= `min-rows`
 // amortise. Any contraction of that shape qualifies: linalg.matmul, or the
-// generic (b, t, n, k) one that reshape propagation makes of x @ W.
+// generic (b, t, n, k) one that reshape propagation makes of x @ W. A bf16
+// weight the runtime packed at load (--dtype bf16) is read as the panels it
+// is, with no copy, however few the rows (a decode step).
 //
 //===----------------------------------------------------------------------===//
 
@@ -176,6 +178,33 @@ struct TfmCpuPackMatmulsPass
         .getResult()[0];
   }
 
+  /// The panels (N / P, K / 2, P, 2) that `rhs`, a (K, N) bf16 matrix in
+  /// any shape, views through the transpose and reshapes that undo such a
+  /// packing (a weight packed at load); null otherwise. Reshapes keep the
+  /// elements' row-major order, so any chain of them from the transposed
+  /// (K / 2, 2, N / P, P) to K x N elements is that matrix.
+  Value packedSource(Value rhs, const MatmulForm &form) const {
+    Value view = rhs;
+    while (true) {
+      if (auto collapse = view.getDefiningOp<tensor::CollapseShapeOp>())
+        view = collapse.getSrc();
+      else if (auto expand = view.getDefiningOp<tensor::ExpandShapeOp>())
+        view = expand.getSrc();
+      else
+        break;
+    }
+    auto transpose = view.getDefiningOp<linalg::TransposeOp>();
+    if (!form.bf16 || !transpose ||
+        transpose.getPermutation() != ArrayRef<int64_t>{1, 3, 0, 2})
+      return nullptr;
+    auto panels = cast<RankedTensorType>(transpose.getInput().getType());
+    if (panels.getDimSize(2) != panelWidth || panels.getDimSize(3) != 2 ||
+        2 * panels.getDimSize(1) != form.k ||
+        panels.getDimSize(0) * panelWidth != form.n)
+      return nullptr;
+    return transpose.getInput();
+  }
+
   /// The (N, K) matrix that `rhs` (K, N) transposes (the output
   /// projection's table, the weights of a backward product), which it can
   /// be packed from in one copy instead of a transpose and a pack; null
@@ -254,8 +283,10 @@ struct TfmCpuPackMatmulsPass
       Value splitInit = tensor::ExpandShapeOp::create(rewriter, loc, splitType,
                                                       init2, columns);
       Value source = transposedSource(rhs2);
-      Value packed = copyToPanels(rewriter, loc, source ? source : rhs2,
-                                  /*transposed=*/source != nullptr, form.bf16);
+      Value packed = packedSource(rhs, form);
+      if (!packed)
+        packed = copyToPanels(rewriter, loc, source ? source : rhs2,
+                              /*transposed=*/source != nullptr, form.bf16);
       SmallVector<AffineExpr> panelExprs = {dim(rows), k, dim(rows + 1)};
       if (pairs)
         panelExprs.push_back(q);
@@ -292,7 +323,11 @@ struct TfmCpuPackMatmulsPass
       std::optional<MatmulForm> form = matchMatmul(op);
       if (!form)
         return;
-      bool pack = shouldPack(*form);
+      // A weight packed at load is read as panels also by a single row (a
+      // decode step); two rows (batch 2) read the unpacked view.
+      bool pack = shouldPack(*form) ||
+                  ((form->rows == 1 || form->rows >= minRows) &&
+                   packedSource(form->op.getDpsInputOperand(1)->get(), *form));
       if (pack || form->kGroup > 1 || form->nGroup > 1)
         matmuls.push_back({*form, pack});
     });

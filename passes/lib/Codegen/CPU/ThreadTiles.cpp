@@ -23,14 +23,16 @@ contractionThreadTiles(linalg::LinalgOp op, ArrayRef<int64_t> ranges,
     return std::nullopt;
   // One or two rows times a right operand whose rows run along the
   // reduction (x . W^T, W read in place): no vector runs along n, so these
-  // are dot products, tiled like row reductions.
+  // are dot products, tiled like row reductions. Panels of bf16 pairs end
+  // in a reduction of 2 too, but their columns do run along n.
   AffineMap rhs = op.getMatchingIndexingMap(op.getDpsInputOperand(1));
   int64_t rows = 1;
   for (unsigned m : dims->m)
     rows *= ranges[m];
   if (rows <= kDotProductRows && rhs.getNumResults() > 0 &&
       rhs.getResults().back() ==
-          getAffineDimExpr(dims->k.back(), op.getContext()))
+          getAffineDimExpr(dims->k.back(), op.getContext()) &&
+      ranges[dims->k.back()] > 2)
     return std::nullopt;
   SmallVector<int64_t> threads(ranges.size(), 1);
   unsigned m = dims->m.back(), n = dims->n.back();
@@ -40,15 +42,21 @@ contractionThreadTiles(linalg::LinalgOp op, ArrayRef<int64_t> ranges,
   // microseconds: an odd number of column blocks (768 / 256 = 3) leaves a
   // thread of each pair idle for a whole block. Halving the block evens
   // them out (1 x 768 x 768 from 96 to 130 GB/s of W on 2 threads).
-  if (rows == 1)
+  bool packed = threads[n] == ranges[n] && dims->n.size() > 1;
+  if (rows == 1 && !packed)
     while ((ranges[n] / threads[n]) % 2 != 0 && threads[n] % 32 == 0)
       threads[n] /= 2;
   // Columns split into panels (j, p) after packing: a block spans whole
-  // panels, as many as fit `tileN` columns.
-  if (threads[n] == ranges[n] && dims->n.size() > 1) {
+  // panels, as many as fit `tileN` columns (an even number of blocks for a
+  // single row, as above).
+  if (packed) {
     unsigned panels = dims->n[dims->n.size() - 2];
     threads[panels] = lowering::largestDivisor(
         ranges[panels], std::max<int64_t>(1, tileN / threads[n]));
+    if (rows == 1)
+      while ((ranges[panels] / threads[panels]) % 2 != 0 &&
+             threads[panels] % 2 == 0)
+        threads[panels] /= 2;
   }
   for (unsigned k : dims->k)
     threads[k] = 0;
