@@ -10,9 +10,10 @@
 // run the stack as a tfm.scan over one period of it, on stacked weights,
 // caches and optimizer moments. Under --dtype bf16 an inference-only
 // model takes its matmul weights in bf16, widened where the graph reads
-// them, so that lowering hands the bf16 tensors straight to the matmuls;
-// a layer's weights arrive packed as the CPU's vdpbf16ps kernels read
-// them (tfm.layout = "panels"), and the graph views them as (K, N).
+// them, so that lowering hands the bf16 tensors straight to the matmuls.
+// For the CPU, an inference-only model's layer weights arrive packed as
+// its matmul kernels read them (tfm.layout = "panels"), and the graph
+// views them as (K, N).
 //
 //===----------------------------------------------------------------------===//
 
@@ -43,10 +44,11 @@ constexpr double kWeightDecay = 0.1, kMaxGradNorm = 1.0;
 /// Banded caches are rings of whole blocks of this many positions, so that
 /// each block of the decode attention is contiguous in the ring.
 constexpr int64_t kRingBlock = 64;
-/// A packed bf16 weight (K, N) is stored as (N / 32, K / 2, 32, 2): panels
-/// of 32 columns (the CPU's register tile, two zmm of f32 sums), each row
-/// of a panel two rows of W interleaved, the pairs one vdpbf16ps lane
-/// multiplies. The runtime packs them so at load (layout "panels").
+/// A packed weight (K, N) is stored in panels of 32 columns (the CPU's
+/// register tile, two zmm of f32 sums): (N / 32, K, 32) in f32; in bf16
+/// (N / 32, K / 2, 32, 2), each row of a panel two rows of W interleaved,
+/// the pairs one vdpbf16ps lane multiplies. The runtime packs them so at
+/// load (layout "panels").
 constexpr int64_t kPanelColumns = 32;
 constexpr llvm::StringLiteral kLayoutAttrName = "tfm.layout";
 constexpr llvm::StringLiteral kPanelsLayout = "panels";
@@ -78,11 +80,14 @@ struct ParamArg {
   bool panels = false;             // stored packed (kPanelColumns)
 };
 
-/// The packed shape of a (..., K, N) weight.
-SmallVector<int64_t> panelShape(ArrayRef<int64_t> shape) {
+/// The packed shape of a (..., K, N) weight, in bf16 `pairs` or not.
+SmallVector<int64_t> panelShape(ArrayRef<int64_t> shape, bool pairs) {
   SmallVector<int64_t> packed(shape.drop_back(2));
   int64_t k = shape[shape.size() - 2], n = shape.back();
-  packed.append({n / kPanelColumns, k / 2, kPanelColumns, 2});
+  if (pairs)
+    packed.append({n / kPanelColumns, k / 2, kPanelColumns, 2});
+  else
+    packed.append({n / kPanelColumns, k, kPanelColumns});
   return packed;
 }
 
@@ -106,12 +111,13 @@ std::string slotName(int64_t slot, int64_t period) {
 
 class ModelBuilder {
 public:
-  /// `bf16Weights`: the matmul weights are bf16 arguments.
+  /// `bf16Weights`: the matmul weights are bf16 arguments; `packWeights`:
+  /// the layers' ones are packed in panels.
   ModelBuilder(MLIRContext &context, const ModelConfig &config,
-               CompileShape shape, bool bf16Weights)
+               CompileShape shape, bool bf16Weights, bool packWeights)
       : context(context), builder(&context), config(config), shape(shape),
-        specs(parameterSpecs(config)), period(layerPeriod(config)),
-        f32(Float32Type::get(&context)),
+        packWeights(packWeights), specs(parameterSpecs(config)),
+        period(layerPeriod(config)), f32(Float32Type::get(&context)),
         weightType(bf16Weights ? Type(BFloat16Type::get(&context)) : f32) {}
 
   /// Adds `@forward(tokens, params...) -> logits` to `module`.
@@ -330,11 +336,12 @@ private:
     return args;
   }
 
-  /// Whether layer weight `arg` is stored packed: bf16, with whole pairs of
-  /// rows and whole panels of columns.
+  /// Whether layer weight `arg` is stored packed: whole panels of columns
+  /// and, in bf16, whole pairs of rows.
   bool packsPanels(const ParamArg &arg) const {
     int64_t k = arg.shape[arg.shape.size() - 2], n = arg.shape.back();
-    return arg.element != f32 && k % 2 == 0 && n % kPanelColumns == 0;
+    return packWeights && n % kPanelColumns == 0 &&
+           (arg.element == f32 || k % 2 == 0);
   }
 
   /// The key and value caches: per layer, or in a layer loop per period
@@ -380,7 +387,9 @@ private:
     SmallVector<Type> argTypes(inputs);
     for (const ParamArg &param : params)
       argTypes.push_back(RankedTensorType::get(
-          param.panels ? panelShape(param.shape) : param.shape, param.element));
+          param.panels ? panelShape(param.shape, param.element != f32)
+                       : param.shape,
+          param.element));
     for (const StateArg &state : states)
       argTypes.push_back(state.type);
     builder.setInsertionPointToEnd(module.getBody());
@@ -567,29 +576,36 @@ private:
     return AddOp::create(builder, loc(h + "mlp.residual"), x, out);
   }
 
-  /// A layer weight as (K, N): a packed one (N / 32, K / 2, 32, 2) viewed
-  /// through the transpose and reshape that undo the packing, which the
-  /// CPU's matmul packing recognises and reads the panels instead.
+  /// A layer weight as (K, N): a packed one, (N / 32, K, 32) or in bf16
+  /// (N / 32, K / 2, 32, 2), viewed through the transpose and reshape that
+  /// undo the packing, which the CPU's matmul packing recognises and reads
+  /// the panels instead.
   Value unpackPanels(Value weight) {
     auto type = cast<RankedTensorType>(weight.getType());
-    if (type.getRank() != 4)
+    bool pairs = type.getElementType() != f32;
+    if (type.getRank() != (pairs ? 4 : 3))
       return weight;
-    int64_t panels = type.getDimSize(0), pairs = type.getDimSize(1);
+    int64_t panels = type.getDimSize(0), rows = type.getDimSize(1);
+    SmallVector<int64_t> rowsFirst = {rows, panels, kPanelColumns};
+    SmallVector<int64_t> permutation = {1, 0, 2};
+    SmallVector<ReassociationIndices> matrix = {{0}, {1, 2}};
+    if (pairs) {
+      rowsFirst = {rows, 2, panels, kPanelColumns};
+      permutation = {1, 3, 0, 2};
+      matrix = {{0, 1}, {2, 3}};
+    }
     Location where = weight.getLoc();
-    Value pairsFirst =
-        linalg::TransposeOp::create(
-            builder, where, weight,
-            tensor::EmptyOp::create(
-                builder, where,
-                ArrayRef<int64_t>{pairs, 2, panels, kPanelColumns},
-                type.getElementType()),
-            ArrayRef<int64_t>{1, 3, 0, 2})
-            .getResult()[0];
+    Value unpacked = linalg::TransposeOp::create(
+                         builder, where, weight,
+                         tensor::EmptyOp::create(builder, where, rowsFirst,
+                                                 type.getElementType()),
+                         permutation)
+                         .getResult()[0];
     return tensor::CollapseShapeOp::create(
         builder, where,
-        RankedTensorType::get({2 * pairs, panels * kPanelColumns},
+        RankedTensorType::get({(pairs ? 2 : 1) * rows, panels * kPanelColumns},
                               type.getElementType()),
-        pairsFirst, SmallVector<ReassociationIndices>{{0, 1}, {2, 3}});
+        unpacked, matrix);
   }
 
   /// `weight` in f32: a bf16 weight widened where it is read, which the
@@ -610,6 +626,7 @@ private:
   OpBuilder builder;
   const ModelConfig &config;
   CompileShape shape;
+  bool packWeights;
   int64_t newTokens = shape.sequence; // per sequence, in the function built
   std::vector<ParamSpec> specs;
   int64_t period;
@@ -694,7 +711,8 @@ buildModel(MLIRContext &context, const ModelConfig &config, CompileShape shape,
   OwningOpRef<ModuleOp> module = ModuleOp::create(where);
   annotateModule(*module, config, shape);
   ModelBuilder builder(context, config, shape,
-                       shape.bf16 && !wanted("train_step"));
+                       shape.bf16 && !wanted("train_step"),
+                       shape.packWeights && !wanted("train_step"));
   if (wanted("forward"))
     builder.buildForward(*module);
   if (wanted("loss"))

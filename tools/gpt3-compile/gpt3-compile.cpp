@@ -284,9 +284,11 @@ int main(int argc, char **argv) {
   DialectRegistry registry;
   tfm::registerPipelineDialects(registry);
   MLIRContext context(registry);
-  Expected<OwningOpRef<ModuleOp>> built = tfm::buildModel(
-      context, *config, {batch, sequence, prefill, dtype == "bf16"},
-      std::vector<std::string>(entries.begin(), entries.end()));
+  Expected<OwningOpRef<ModuleOp>> built =
+      tfm::buildModel(context, *config,
+                      {batch, sequence, prefill, dtype == "bf16",
+                       /*packWeights=*/targetKind == TargetKind::Cpu},
+                      std::vector<std::string>(entries.begin(), entries.end()));
   if (!built)
     return fail(toString(built.takeError()));
   ModuleOp module = **built;

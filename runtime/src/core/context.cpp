@@ -178,7 +178,7 @@ gpt3_status_t copyAsBf16(Device &device, const SafetensorsFile &file,
     std::vector<uint16_t> rows(count), panels(count);
     narrowToBf16(src, tensor.dtype, 0, rows);
     packPanels(rows.data(), p.shape[p.shape.size() - 2], p.shape.back(),
-               panels.data());
+               /*pairs=*/true, panels.data());
     return device.copyIn(out, panels.data(), count * sizeof(uint16_t));
   }
   constexpr size_t kPiece = size_t{1} << 20;
@@ -192,15 +192,18 @@ gpt3_status_t copyAsBf16(Device &device, const SafetensorsFile &file,
   return nullptr;
 }
 
-/// Copies `tensor` from `file` to `out` in device memory as f32.
+/// Copies `tensor` from `file` to `out` in device memory as f32: a state,
+/// or parameter `p`, packed into its panels when it is packed.
 gpt3_status_t copyAsF32(Device &device, const SafetensorsFile &file,
-                        const TensorInfo &tensor, float *out) {
+                        const TensorInfo &tensor, float *out,
+                        const Param *p = nullptr) {
+  bool panels = p && p->panels;
   const uint8_t *src = file.data(tensor);
   size_t count =
       (tensor.end - tensor.begin) / SafetensorsFile::dtypeSize(tensor.dtype);
-  if (tensor.dtype == "F32")
+  if (tensor.dtype == "F32" && !panels)
     return device.copyIn(out, src, count * sizeof(float));
-  if (tensor.dtype != "BF16" && tensor.dtype != "F16")
+  if (tensor.dtype != "BF16" && tensor.dtype != "F16" && tensor.dtype != "F32")
     return makeStatus(GPT3_STATUS_INVALID_ARGUMENT,
                       file.path() + ": tensor '" + tensor.name +
                           "' has dtype " + tensor.dtype +
@@ -208,9 +211,19 @@ gpt3_status_t copyAsF32(Device &device, const SafetensorsFile &file,
   bool bf16 = tensor.dtype == "BF16";
   std::vector<float> converted(count);
   for (size_t i = 0; i < count; ++i) {
+    if (tensor.dtype == "F32") {
+      std::memcpy(&converted[i], src + 4 * i, 4);
+      continue;
+    }
     uint16_t bits;
     std::memcpy(&bits, src + 2 * i, 2);
     converted[i] = bf16 ? bf16ToF32(bits) : f16ToF32(bits);
+  }
+  if (panels) {
+    std::vector<float> packed(count);
+    packPanels(converted.data(), p->shape[p->shape.size() - 2], p->shape.back(),
+               /*pairs=*/false, packed.data());
+    converted.swap(packed);
   }
   return device.copyIn(out, converted.data(), count * sizeof(float));
 }
@@ -288,7 +301,7 @@ gpt3_status_t loadWeights(gpt3_context_t *ctx, const char *path) {
                               ? copyAsBf16(*ctx->device, *weights, t, p,
                                            static_cast<uint16_t *>(dest))
                               : copyAsF32(*ctx->device, *weights, t,
-                                          static_cast<float *>(dest)))
+                                          static_cast<float *>(dest), &p))
       return fail(s);
   }
   installArena(ctx, arena);
@@ -340,6 +353,7 @@ gpt3_status_t initParam(const Param &p, int64_t layers, Normal &normal,
     std /= std::sqrt(2.0f * static_cast<float>(std::max<int64_t>(layers, 1)));
   std::vector<float> values;
   std::vector<uint16_t> narrowed, panels;
+  std::vector<float> floatPanels;
   size_t size = dtypeBytes(p.dtype);
   int64_t piece = p.panels ? p.numElements() : kPiece;
   for (int64_t done = 0; done < p.numElements(); done += piece) {
@@ -352,11 +366,17 @@ gpt3_status_t initParam(const Param &p, int64_t layers, Normal &normal,
       std::transform(values.begin(), values.end(), narrowed.begin(), f32ToBf16);
       data = narrowed.data();
     }
-    if (p.panels) {
+    int64_t k = p.shape.size() < 2 ? 0 : p.shape[p.shape.size() - 2];
+    if (p.panels && p.dtype == GPT3_DTYPE_BF16) {
       panels.resize(narrowed.size());
-      packPanels(narrowed.data(), p.shape[p.shape.size() - 2], p.shape.back(),
+      packPanels(narrowed.data(), k, p.shape.back(), /*pairs=*/true,
                  panels.data());
       data = panels.data();
+    } else if (p.panels) {
+      floatPanels.resize(values.size());
+      packPanels(values.data(), k, p.shape.back(), /*pairs=*/false,
+                 floatPanels.data());
+      data = floatPanels.data();
     }
     GPT3_RETURN_IF_ERROR(
         device.copyIn(dest + done * size, data, values.size() * size));

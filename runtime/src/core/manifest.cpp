@@ -209,9 +209,9 @@ gpt3_status_t parseJson(const nlohmann::json &j, void *symbols, Manifest &m) {
     param.panels = layout == "panels";
     size_t rank = param.shape.size();
     if ((!layout.empty() && !param.panels) ||
-        (param.panels && (param.dtype != GPT3_DTYPE_BF16 || rank < 2 ||
-                          param.shape[rank - 2] % 2 != 0 ||
-                          param.shape[rank - 1] % kPanelColumns != 0)))
+        (param.panels &&
+         (rank < 2 || param.shape[rank - 1] % kPanelColumns != 0 ||
+          (param.dtype == GPT3_DTYPE_BF16 && param.shape[rank - 2] % 2 != 0))))
       return malformed("parameter '" + param.name + "' cannot have layout '" +
                        layout + "'");
     // Aligned to its element: a stack's layers of one dtype stay adjacent.

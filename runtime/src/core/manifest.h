@@ -50,7 +50,7 @@ struct Param {
   int64_t numElements() const { return gpt3::numElements(shape); }
   /// The shape it has in the arena: packed, or as in the file.
   std::vector<int64_t> storedShape() const {
-    return panels ? panelShape(shape) : shape;
+    return panels ? panelShape(shape, dtype == GPT3_DTYPE_BF16) : shape;
   }
   size_t bytes() const { return numElements() * dtypeBytes(dtype); }
 };

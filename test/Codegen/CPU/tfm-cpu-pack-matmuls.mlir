@@ -197,3 +197,45 @@ func.func @bf16_packed_at_load(%a: tensor<64x96xbf16>, %x: tensor<1x96xbf16>, %y
   %u = linalg.matmul ins(%y, %b : tensor<2x96xbf16>, tensor<96x128xbf16>) outs(%e : tensor<2x128xf32>) -> tensor<2x128xf32>
   return %r, %s, %u : tensor<64x128xf32>, tensor<1x128xf32>, tensor<2x128xf32>
 }
+
+// -----
+
+// The same for an f32 weight packed at load, (N / 32, K, 32), read by one
+// row; reshape propagation may have split the panels' rows before the
+// transpose that unpacks them (K = heads x head size), which then moves
+// each split group whole.
+// CHECK-LABEL: func.func @f32_packed_at_load
+//  CHECK-SAME:   %[[P:[a-z0-9]+]]: tensor<2x64x32xf32>
+//       CHECK:   linalg.contract
+//  CHECK-SAME:     ins(%{{.*}}, %[[P]] : tensor<1x64xf32>, tensor<2x64x32xf32>)
+//       CHECK:   linalg.contract
+//  CHECK-SAME:     ins(%{{.*}}, %[[P]] : tensor<1x64xf32>, tensor<2x64x32xf32>)
+//   CHECK-NOT:   linalg.transpose
+func.func @f32_packed_at_load(%x: tensor<1x64xf32>, %p: tensor<2x64x32xf32>, %d: tensor<1x64xf32>) -> (tensor<1x64xf32>, tensor<1x64xf32>) {
+  %empty = tensor.empty() : tensor<64x2x32xf32>
+  %t = linalg.transpose ins(%p : tensor<2x64x32xf32>) outs(%empty : tensor<64x2x32xf32>) permutation = [1, 0, 2]
+  %b = tensor.collapse_shape %t [[0], [1, 2]] : tensor<64x2x32xf32> into tensor<64x64xf32>
+  %r = linalg.matmul ins(%x, %b : tensor<1x64xf32>, tensor<64x64xf32>) outs(%d : tensor<1x64xf32>) -> tensor<1x64xf32>
+  %split = tensor.expand_shape %p [[0], [1, 2], [3]] output_shape [2, 4, 16, 32] : tensor<2x64x32xf32> into tensor<2x4x16x32xf32>
+  %empty2 = tensor.empty() : tensor<4x16x2x32xf32>
+  %t2 = linalg.transpose ins(%split : tensor<2x4x16x32xf32>) outs(%empty2 : tensor<4x16x2x32xf32>) permutation = [1, 2, 0, 3]
+  %b2 = tensor.collapse_shape %t2 [[0, 1], [2, 3]] : tensor<4x16x2x32xf32> into tensor<64x64xf32>
+  %s = linalg.matmul ins(%x, %b2 : tensor<1x64xf32>, tensor<64x64xf32>) outs(%d : tensor<1x64xf32>) -> tensor<1x64xf32>
+  return %r, %s : tensor<1x64xf32>, tensor<1x64xf32>
+}
+
+// -----
+
+// A transpose that is not the unpacking (the groups in another order) is
+// not read as panels: one row is not packed.
+// CHECK-LABEL: func.func @not_panels
+//       CHECK:   linalg.transpose
+//       CHECK:   linalg.matmul
+func.func @not_panels(%x: tensor<1x64xf32>, %p: tensor<2x64x32xf32>, %d: tensor<1x64xf32>) -> tensor<1x64xf32> {
+  %split = tensor.expand_shape %p [[0], [1, 2], [3]] output_shape [2, 4, 16, 32] : tensor<2x64x32xf32> into tensor<2x4x16x32xf32>
+  %empty = tensor.empty() : tensor<16x4x2x32xf32>
+  %t = linalg.transpose ins(%split : tensor<2x4x16x32xf32>) outs(%empty : tensor<16x4x2x32xf32>) permutation = [2, 1, 0, 3]
+  %b = tensor.collapse_shape %t [[0, 1], [2, 3]] : tensor<16x4x2x32xf32> into tensor<64x64xf32>
+  %r = linalg.matmul ins(%x, %b : tensor<1x64xf32>, tensor<64x64xf32>) outs(%d : tensor<1x64xf32>) -> tensor<1x64xf32>
+  return %r : tensor<1x64xf32>
+}

@@ -31,6 +31,9 @@ struct CompileShape {
   /// (the module's tfm.matmul_type). Their weights are then kept in bf16,
   /// unless train_step is built, which updates f32 master weights.
   bool bf16 = false;
+  /// For the CPU: a model without train_step takes its layers' matmul
+  /// weights packed in the panels its kernels read (tfm.layout "panels").
+  bool packWeights = false;
 };
 
 /// Positions a layer's key/value cache holds. A dense layer keeps all `T`; a

@@ -9,9 +9,9 @@
 // contiguous panels of `panel-width` columns makes each reduction loop read
 // one stream, at the price of one pass over B, which rows >= `min-rows`
 // amortise. Any contraction of that shape qualifies: linalg.matmul, or the
-// generic (b, t, n, k) one that reshape propagation makes of x @ W. A bf16
-// weight the runtime packed at load (--dtype bf16) is read as the panels it
-// is, with no copy, however few the rows (a decode step).
+// generic (b, t, n, k) one that reshape propagation makes of x @ W. A
+// weight the runtime packed at load (an inference-only model's) is read as
+// the panels it is, with no copy, however few the rows (a decode step).
 //
 //===----------------------------------------------------------------------===//
 
@@ -178,11 +178,14 @@ struct TfmCpuPackMatmulsPass
         .getResult()[0];
   }
 
-  /// The panels (N / P, K / 2, P, 2) that `rhs`, a (K, N) bf16 matrix in
-  /// any shape, views through the transpose and reshapes that undo such a
-  /// packing (a weight packed at load); null otherwise. Reshapes keep the
-  /// elements' row-major order, so any chain of them from the transposed
-  /// (K / 2, 2, N / P, P) to K x N elements is that matrix.
+  /// The panels (N / P, K, P), in bf16 (N / P, K / 2, P, 2), that `rhs`, a
+  /// (K, N) matrix in any shape, views through the transpose and reshapes
+  /// that undo such a packing (a weight packed at load); null otherwise.
+  /// Reshapes keep the elements' row-major order, so any chain of them from
+  /// the transposed (K, N / P, P) or (K / 2, 2, N / P, P) to K x N elements
+  /// is that matrix; reshape propagation may also have split the panels'
+  /// dimensions before the transpose, which then moves each split group
+  /// whole.
   Value packedSource(Value rhs, const MatmulForm &form) const {
     Value view = rhs;
     while (true) {
@@ -194,15 +197,32 @@ struct TfmCpuPackMatmulsPass
         break;
     }
     auto transpose = view.getDefiningOp<linalg::TransposeOp>();
-    if (!form.bf16 || !transpose ||
-        transpose.getPermutation() != ArrayRef<int64_t>{1, 3, 0, 2})
+    if (!transpose || form.n % panelWidth != 0)
       return nullptr;
-    auto panels = cast<RankedTensorType>(transpose.getInput().getType());
-    if (panels.getDimSize(2) != panelWidth || panels.getDimSize(3) != 2 ||
-        2 * panels.getDimSize(1) != form.k ||
-        panels.getDimSize(0) * panelWidth != form.n)
+    SmallVector<int64_t> shape = {form.n / panelWidth, form.k, panelWidth};
+    SmallVector<int64_t> unpack = {1, 0, 2};
+    if (form.bf16) {
+      shape = {form.n / panelWidth, form.k / 2, panelWidth, 2};
+      unpack = {1, 3, 0, 2};
+    }
+    Value panels = transpose.getInput();
+    SmallVector<ReassociationIndices> groups;
+    if (auto split = panels.getDefiningOp<tensor::ExpandShapeOp>()) {
+      groups = split.getReassociationIndices();
+      panels = split.getSrc();
+    } else {
+      for (int64_t d = 0; d < static_cast<int64_t>(shape.size()); ++d)
+        groups.push_back({d});
+    }
+    if (cast<RankedTensorType>(panels.getType()).getShape() !=
+        ArrayRef<int64_t>(shape))
       return nullptr;
-    return transpose.getInput();
+    SmallVector<int64_t> permutation;
+    for (int64_t group : unpack)
+      llvm::append_range(permutation, groups[group]);
+    if (transpose.getPermutation() != ArrayRef<int64_t>(permutation))
+      return nullptr;
+    return panels;
   }
 
   /// The (N, K) matrix that `rhs` (K, N) transposes (the output
