@@ -232,16 +232,26 @@ func.func @vector_tail(%a: tensor<4x49xf32>, %b: tensor<4x49xf32>, %init: tensor
 
 // -----
 
-// A reduction longer than 2048 runs in pieces of 2048 around the register
-// loops, so the piece of each 32-column panel of B stays in L2 while the
-// block's row tiles pass over it. (One 16 x 32 block: no scf.forall.)
+// A reduction longer than 256 runs in pieces of 256 around the register
+// loops, so the piece of each 32-column panel of B stays in L1 while the
+// block's row tiles pass over it; one without a divisor near 256 but one
+// near 2048 (here 7 x 586) in pieces of that, which stay in L2. (One
+// 16 x 32 block: no scf.forall.)
 // CHECK-LABEL: func.func @long_reduction
-//       CHECK:   scf.for %{{.*}} = %c0 to %c8192 step %c2048
+//       CHECK:   scf.for %{{.*}} = %c0 to %c8192 step %c256
 //       CHECK:     scf.for %{{.*}} = %c0 to %c16 step %c8
-//       CHECK:       scf.for %{{.*}} = %c0 to %c2048 step %c1
+//       CHECK:       scf.for %{{.*}} = %c0 to %c256 step %c1
 //       CHECK:         vector.contract
+// CHECK-LABEL: func.func @long_odd_reduction
+//       CHECK:   scf.for %{{.*}} = %c0 to %c4102 step %c586
+//       CHECK:     scf.for %{{.*}} = %c0 to %c16 step %c8
+//       CHECK:       scf.for %{{.*}} = %c0 to %c586 step %c1
 func.func @long_reduction(%a: tensor<16x8192xf32>, %b: tensor<8192x32xf32>, %c: tensor<16x32xf32>) -> tensor<16x32xf32> {
   %0 = linalg.matmul ins(%a, %b : tensor<16x8192xf32>, tensor<8192x32xf32>) outs(%c : tensor<16x32xf32>) -> tensor<16x32xf32>
+  return %0 : tensor<16x32xf32>
+}
+func.func @long_odd_reduction(%a: tensor<16x4102xf32>, %b: tensor<4102x32xf32>, %c: tensor<16x32xf32>) -> tensor<16x32xf32> {
+  %0 = linalg.matmul ins(%a, %b : tensor<16x4102xf32>, tensor<4102x32xf32>) outs(%c : tensor<16x32xf32>) -> tensor<16x32xf32>
   return %0 : tensor<16x32xf32>
 }
 
