@@ -136,25 +136,58 @@ gpt3_status_t checkPosition(const Entry &entry, int64_t positions,
   return nullptr;
 }
 
-/// Elements [begin, begin + out.size()) of F32, F16 or BF16 `data` as
-/// bf16, rounded to nearest even.
-void narrowToBf16(const uint8_t *data, const std::string &dtype, size_t begin,
-                  std::vector<uint16_t> &out) {
-  for (size_t i = 0; i < out.size(); ++i) {
-    if (dtype == "BF16") {
-      std::memcpy(&out[i], data + 2 * (begin + i), 2);
-      continue;
-    }
+/// The element types a parameter's file tensor may have, told apart once
+/// per tensor rather than per element.
+enum class FileDtype { F32, F16, BF16 };
+
+/// `tensor`'s element type, or INVALID_ARGUMENT naming it.
+gpt3_status_t fileDtype(const SafetensorsFile &file, const TensorInfo &tensor,
+                        FileDtype &out) {
+  if (tensor.dtype == "F32")
+    out = FileDtype::F32;
+  else if (tensor.dtype == "F16")
+    out = FileDtype::F16;
+  else if (tensor.dtype == "BF16")
+    out = FileDtype::BF16;
+  else
+    return makeStatus(GPT3_STATUS_INVALID_ARGUMENT,
+                      file.path() + ": tensor '" + tensor.name +
+                          "' has dtype " + tensor.dtype +
+                          "; parameters must be F32, F16 or BF16");
+  return nullptr;
+}
+
+/// Element `i` of `data` as f32, exactly.
+float wideElement(const uint8_t *data, FileDtype dtype, size_t i) {
+  if (dtype == FileDtype::F32) {
     float value;
-    if (dtype == "F32") {
-      std::memcpy(&value, data + 4 * (begin + i), 4);
-    } else {
-      uint16_t bits;
-      std::memcpy(&bits, data + 2 * (begin + i), 2);
-      value = f16ToF32(bits);
-    }
-    out[i] = f32ToBf16(value);
+    std::memcpy(&value, data + 4 * i, 4);
+    return value;
   }
+  uint16_t bits;
+  std::memcpy(&bits, data + 2 * i, 2);
+  return dtype == FileDtype::BF16 ? bf16ToF32(bits) : f16ToF32(bits);
+}
+
+/// Elements [begin, begin + out.size()) of `data` as bf16: BF16 as they
+/// are, F32 and F16 rounded to nearest even.
+void narrowToBf16(const uint8_t *data, FileDtype dtype, size_t begin,
+                  std::vector<uint16_t> &out) {
+  if (dtype == FileDtype::BF16) {
+    std::memcpy(out.data(), data + 2 * begin, 2 * out.size());
+    return;
+  }
+  for (size_t i = 0; i < out.size(); ++i)
+    out[i] = f32ToBf16(wideElement(data, dtype, begin + i));
+}
+
+/// `rows`, the row-major (..., K, N) parameter `p`, packed into its panels.
+template <typename T>
+std::vector<T> packedPanels(const std::vector<T> &rows, const Param &p) {
+  std::vector<T> panels(rows.size());
+  packPanels(rows.data(), p.shape[p.shape.size() - 2], p.shape.back(),
+             /*pairs=*/p.dtype == GPT3_DTYPE_BF16, panels.data());
+  return panels;
 }
 
 /// Copies `tensor` from `file` into bf16 parameter `p` at `out` in device
@@ -164,28 +197,24 @@ void narrowToBf16(const uint8_t *data, const std::string &dtype, size_t begin,
 gpt3_status_t copyAsBf16(Device &device, const SafetensorsFile &file,
                          const TensorInfo &tensor, const Param &p,
                          uint16_t *out) {
+  FileDtype dtype;
+  GPT3_RETURN_IF_ERROR(fileDtype(file, tensor, dtype));
   const uint8_t *src = file.data(tensor);
-  size_t bytes = tensor.end - tensor.begin;
-  if (tensor.dtype == "BF16" && !p.panels)
-    return device.copyIn(out, src, bytes);
-  if (tensor.dtype != "F32" && tensor.dtype != "F16" && tensor.dtype != "BF16")
-    return makeStatus(GPT3_STATUS_INVALID_ARGUMENT,
-                      file.path() + ": tensor '" + tensor.name +
-                          "' has dtype " + tensor.dtype +
-                          "; parameters must be F32, F16 or BF16");
-  size_t count = bytes / SafetensorsFile::dtypeSize(tensor.dtype);
+  size_t count =
+      (tensor.end - tensor.begin) / SafetensorsFile::dtypeSize(tensor.dtype);
   if (p.panels) {
-    std::vector<uint16_t> rows(count), panels(count);
-    narrowToBf16(src, tensor.dtype, 0, rows);
-    packPanels(rows.data(), p.shape[p.shape.size() - 2], p.shape.back(),
-               /*pairs=*/true, panels.data());
-    return device.copyIn(out, panels.data(), count * sizeof(uint16_t));
+    std::vector<uint16_t> rows(count);
+    narrowToBf16(src, dtype, 0, rows);
+    return device.copyIn(out, packedPanels(rows, p).data(),
+                         count * sizeof(uint16_t));
   }
+  if (dtype == FileDtype::BF16)
+    return device.copyIn(out, src, count * sizeof(uint16_t));
   constexpr size_t kPiece = size_t{1} << 20;
   std::vector<uint16_t> narrowed;
   for (size_t done = 0; done < count; done += kPiece) {
     narrowed.resize(std::min(kPiece, count - done));
-    narrowToBf16(src, tensor.dtype, done, narrowed);
+    narrowToBf16(src, dtype, done, narrowed);
     GPT3_RETURN_IF_ERROR(device.copyIn(out + done, narrowed.data(),
                                        narrowed.size() * sizeof(uint16_t)));
   }
@@ -197,34 +226,19 @@ gpt3_status_t copyAsBf16(Device &device, const SafetensorsFile &file,
 gpt3_status_t copyAsF32(Device &device, const SafetensorsFile &file,
                         const TensorInfo &tensor, float *out,
                         const Param *p = nullptr) {
-  bool panels = p && p->panels;
+  FileDtype dtype;
+  GPT3_RETURN_IF_ERROR(fileDtype(file, tensor, dtype));
   const uint8_t *src = file.data(tensor);
   size_t count =
       (tensor.end - tensor.begin) / SafetensorsFile::dtypeSize(tensor.dtype);
-  if (tensor.dtype == "F32" && !panels)
+  bool panels = p && p->panels;
+  if (dtype == FileDtype::F32 && !panels)
     return device.copyIn(out, src, count * sizeof(float));
-  if (tensor.dtype != "BF16" && tensor.dtype != "F16" && tensor.dtype != "F32")
-    return makeStatus(GPT3_STATUS_INVALID_ARGUMENT,
-                      file.path() + ": tensor '" + tensor.name +
-                          "' has dtype " + tensor.dtype +
-                          "; parameters must be F32, F16 or BF16");
-  bool bf16 = tensor.dtype == "BF16";
   std::vector<float> converted(count);
-  for (size_t i = 0; i < count; ++i) {
-    if (tensor.dtype == "F32") {
-      std::memcpy(&converted[i], src + 4 * i, 4);
-      continue;
-    }
-    uint16_t bits;
-    std::memcpy(&bits, src + 2 * i, 2);
-    converted[i] = bf16 ? bf16ToF32(bits) : f16ToF32(bits);
-  }
-  if (panels) {
-    std::vector<float> packed(count);
-    packPanels(converted.data(), p->shape[p->shape.size() - 2], p->shape.back(),
-               /*pairs=*/false, packed.data());
-    converted.swap(packed);
-  }
+  for (size_t i = 0; i < count; ++i)
+    converted[i] = wideElement(src, dtype, i);
+  if (panels)
+    converted = packedPanels(converted, *p);
   return device.copyIn(out, converted.data(), count * sizeof(float));
 }
 
@@ -352,31 +366,24 @@ gpt3_status_t initParam(const Param &p, int64_t layers, Normal &normal,
       endsWith(p.name, "mlp.c_proj.weight"))
     std /= std::sqrt(2.0f * static_cast<float>(std::max<int64_t>(layers, 1)));
   std::vector<float> values;
-  std::vector<uint16_t> narrowed, panels;
-  std::vector<float> floatPanels;
+  std::vector<uint16_t> narrowed;
   size_t size = dtypeBytes(p.dtype);
   int64_t piece = p.panels ? p.numElements() : kPiece;
   for (int64_t done = 0; done < p.numElements(); done += piece) {
     values.resize(std::min(piece, p.numElements() - done));
     for (float &value : values)
       value = constant ? (gain ? 1.0f : 0.0f) : std * normal.next();
-    const void *data = values.data();
+    const void *data;
     if (p.dtype == GPT3_DTYPE_BF16) {
       narrowed.resize(values.size());
       std::transform(values.begin(), values.end(), narrowed.begin(), f32ToBf16);
+      if (p.panels)
+        narrowed = packedPanels(narrowed, p);
       data = narrowed.data();
-    }
-    int64_t k = p.shape.size() < 2 ? 0 : p.shape[p.shape.size() - 2];
-    if (p.panels && p.dtype == GPT3_DTYPE_BF16) {
-      panels.resize(narrowed.size());
-      packPanels(narrowed.data(), k, p.shape.back(), /*pairs=*/true,
-                 panels.data());
-      data = panels.data();
-    } else if (p.panels) {
-      floatPanels.resize(values.size());
-      packPanels(values.data(), k, p.shape.back(), /*pairs=*/false,
-                 floatPanels.data());
-      data = floatPanels.data();
+    } else {
+      if (p.panels)
+        values = packedPanels(values, p);
+      data = values.data();
     }
     GPT3_RETURN_IF_ERROR(
         device.copyIn(dest + done * size, data, values.size() * size));
