@@ -16,6 +16,8 @@ packages=(
   libxxhash-dev libcli11-dev
   # Tests that kill a training run inside a chosen system call.
   strace
+  # Data-parallel training between processes: mpirun and libmpi.
+  libopenmpi-dev openmpi-bin
   # Independent numerical references for the tests.
   python3-numpy python3-torch
   # The loss-curve PNG of `train`.

@@ -26,6 +26,15 @@ void TfmDialect::initialize() {
 
 LogicalResult TfmDialect::verifyOperationAttribute(Operation *op,
                                                    NamedAttribute attribute) {
+  if (attribute.getName() == kRanksAttrName) {
+    auto ranks = dyn_cast<IntegerAttr>(attribute.getValue());
+    if (!isa<ModuleOp>(op) || !ranks || ranks.getInt() < 2)
+      return op->emitOpError()
+             << "'" << kRanksAttrName
+             << "' must be an integer of at least 2 on a module, got "
+             << attribute.getValue();
+    return success();
+  }
   if (attribute.getName() != kMatmulTypeAttrName)
     return success();
   auto type = dyn_cast<TypeAttr>(attribute.getValue());

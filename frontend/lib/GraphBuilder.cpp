@@ -660,6 +660,9 @@ void annotateModule(ModuleOp module, const ModelConfig &config,
   if (shape.bf16)
     module->setAttr(TfmDialect::kMatmulTypeAttrName,
                     TypeAttr::get(b.getBF16Type()));
+  if (shape.ranks > 1)
+    module->setAttr(TfmDialect::kRanksAttrName,
+                    b.getI64IntegerAttr(shape.ranks));
 }
 } // namespace
 
@@ -681,6 +684,10 @@ buildModel(MLIRContext &context, const ModelConfig &config, CompileShape shape,
     return llvm::createStringError(config.name +
                                    ": batch size must be in [1, 65536], got " +
                                    llvm::Twine(shape.batch));
+  if (shape.ranks < 1 || shape.ranks > (1 << 16))
+    return llvm::createStringError(config.name +
+                                   ": ranks must be in [1, 65536], got " +
+                                   llvm::Twine(shape.ranks));
   if (shape.sequence < 1 || shape.sequence > config.contextSize)
     return llvm::createStringError(
         config.name + ": sequence length must be in [1, " +

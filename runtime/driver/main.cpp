@@ -14,6 +14,7 @@
 #include "gpt3/runtime.h"
 #include "model.h"
 #include "npy.h"
+#include "ranks.h"
 #include "step.h"
 #include "training.h"
 
@@ -37,8 +38,13 @@ int commandInfo(Context &ctx) {
               c["n_layer"].get<long long>(), c["n_embd"].get<long long>(),
               c["n_head"].get<long long>(), c["vocab_size"].get<long long>(),
               c["n_ctx"].get<long long>());
-  std::printf("compiled for batch %lld, sequence %lld, %s matmuls\n",
-              ctx.manifest["batch"].get<long long>(),
+  int ranks = compiledRanks(ctx.manifest);
+  std::string perRank = ranks > 1 ? " on each of " + std::to_string(ranks) +
+                                        " ranks (mpirun -np " +
+                                        std::to_string(ranks) + ")"
+                                  : "";
+  std::printf("compiled for batch %lld%s, sequence %lld, %s matmuls\n",
+              ctx.manifest["batch"].get<long long>(), perRank.c_str(),
               ctx.manifest["seq"].get<long long>(),
               ctx.manifest.value("matmul_dtype", "f32").c_str());
   static const char *const kinds[] = {"input", "output", "param", "state"};
@@ -198,11 +204,9 @@ GivenFlags givenFlags(const CLI::App &command) {
   return given;
 }
 
-/// Runs the parsed `command` with its settings.
-int runCommand(const CLI::App &command, Settings &s) {
-  Context ctx;
-  if (gpt3_status_t st = openModel(ctx, s.threads, s.device))
-    return report(st);
+/// Runs the parsed `command` with its settings, on this process's `ranks`.
+int runModelCommand(Context &ctx, const CLI::App &command, Settings &s,
+                    const Ranks &ranks) {
   std::string name = command.get_name();
   GivenFlags given = givenFlags(command);
   if (name == "info") {
@@ -216,9 +220,9 @@ int runCommand(const CLI::App &command, Settings &s) {
   if (name == "bench")
     return commandBench(ctx, s.bench);
   if (name == "train")
-    return commandTrain(ctx, s.train, given);
+    return commandTrain(ctx, s.train, given, ranks);
   if (name == "step")
-    return commandStep(ctx, s.step);
+    return commandStep(ctx, s.step, ranks);
   if (name == "tokenize")
     return commandTokenize(s.tokenize, given);
   if (!hasEntry(ctx, "forward"))
@@ -232,6 +236,25 @@ int runCommand(const CLI::App &command, Settings &s) {
                       hasEntry(ctx, "decode"),
                       prefill.empty() ? 0 : prefill[1]};
   return commandGenerate(model, s.generate, given);
+}
+
+/// Opens the model and runs `command`; the commands that call a
+/// data-parallel entry point (train_step, loss) join the run of a model
+/// compiled for several ranks, whose lead alone prints.
+int runCommand(const CLI::App &command, Settings &s) {
+  Context ctx;
+  if (gpt3_status_t st = openModel(ctx, s.threads, s.device))
+    return report(st);
+  Ranks ranks;
+  std::string name = command.get_name();
+  if (name == "train" || name == "step" || name == "bench") {
+    std::string error = joinRanks(ctx.manifest, ranks);
+    if (!error.empty())
+      return ranks.lead() ? badInput(error) : kExitBadInput;
+    if (!ranks.lead() && !std::freopen("/dev/null", "w", stdout))
+      return badInput("cannot silence rank " + std::to_string(ranks.rank));
+  }
+  return leaveRanks(ranks, runModelCommand(ctx, command, s, ranks));
 }
 } // namespace
 

@@ -77,10 +77,14 @@ CLI::App *gpt3::addStepCommand(CLI::App &app, StepSettings &s) {
   command->add_option("--weights", s.weights, "weights to start from")
       ->type_name("W")
       ->required();
-  command->add_option("--tokens", s.tokens, "int32/int64 token ids [B, T]")
+  command
+      ->add_option("--tokens", s.tokens,
+                   "int32/int64 token ids [B, T]; for a model compiled for N "
+                   "ranks [N B, T], rank r taking rows r B to (r + 1) B - 1")
       ->type_name("in.npy")
       ->required();
-  command->add_option("--targets", s.targets, "next-token ids [B, T]")
+  command
+      ->add_option("--targets", s.targets, "next-token ids, shaped as --tokens")
       ->type_name("tgt.npy")
       ->required();
   command->add_option("--lr", s.lr, "learning rate")
@@ -93,7 +97,7 @@ CLI::App *gpt3::addStepCommand(CLI::App &app, StepSettings &s) {
   return command;
 }
 
-int gpt3::commandStep(Context &ctx, const StepSettings &s) {
+int gpt3::commandStep(Context &ctx, const StepSettings &s, const Ranks &ranks) {
   // A GPU run that cannot start must not leave an output behind.
   if (gpt3_status_t st = gpt3_context_open_device(ctx.handle))
     return report(st);
@@ -101,24 +105,31 @@ int gpt3::commandStep(Context &ctx, const StepSettings &s) {
   std::string error;
   if (!step.init(ctx, error))
     return badInput(error);
+  // Of several ranks, each takes its own rows of the global batch.
+  std::vector<int64_t> global = step.tokenShape();
+  global[0] *= ranks.size;
   std::vector<int32_t> tokens, targets;
-  if (!readTokenIds(s.tokens, step.tokenShape(), tokens, error) ||
-      !readTokenIds(s.targets, step.tokenShape(), targets, error))
+  if (!readTokenIds(s.tokens, global, tokens, error) ||
+      !readTokenIds(s.targets, global, targets, error))
     return badInput(error);
+  int64_t first = numElements(step.tokenShape()) * ranks.rank;
   const std::string &dir = s.out;
-  if (!makeDirectories(dir))
+  if (ranks.lead() && !makeDirectories(dir))
     return badInput("cannot create --out directory " + dir);
   if (gpt3_status_t st =
           gpt3_context_load_weights(ctx.handle, s.weights.c_str()))
     return report(st);
 
-  if (gpt3_status_t st = step.run(tokens.data(), targets.data(), 1, s.lr))
+  if (gpt3_status_t st =
+          step.run(tokens.data() + first, targets.data() + first, 1, s.lr))
     return report(st);
   std::printf("loss %.7g\ngrad_norm %.7g\n", step.loss(), step.gradNorm());
   if (!std::isfinite(step.loss()) || !std::isfinite(step.gradNorm()))
     std::fprintf(stderr, "step skipped: the loss or the gradient norm is not "
                          "finite; the parameters are unchanged\n");
 
+  if (!ranks.lead())
+    return 0;
   std::vector<gpt3_tensor_t> grads, params;
   for (size_t i = 0; i < step.paramNames().size(); ++i)
     grads.push_back(

@@ -9,6 +9,7 @@
 
 #include "cli.h"
 #include "model.h"
+#include "ranks.h"
 
 namespace gpt3 {
 
@@ -57,7 +58,7 @@ struct StepSettings {
 /// Declares `step`'s flags on `app`.
 CLI::App *addStepCommand(CLI::App &app, StepSettings &s);
 
-int commandStep(Context &ctx, const StepSettings &s);
+int commandStep(Context &ctx, const StepSettings &s, const Ranks &ranks);
 
 } // namespace gpt3
 

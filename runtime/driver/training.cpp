@@ -64,12 +64,16 @@ uint64_t hashTokens(const std::vector<int32_t> &ids) {
 }
 
 /// Windows of T + 1 tokens: random ones from the training split, fixed
-/// consecutive ones from the validation split.
+/// consecutive ones from the validation split. Of a run of several ranks,
+/// each draws the global batch (B windows per rank) from the same seeded
+/// generator and keeps its own B, so that the windows and their order do
+/// not depend on how the global batch is divided.
 class DataLoader {
 public:
   DataLoader(std::vector<int32_t> ids, double valFraction, int64_t batch,
-             int64_t seq)
-      : ids_(std::move(ids)), batch_(batch), seq_(seq) {
+             int64_t seq, const Ranks &ranks)
+      : ids_(std::move(ids)), batch_(batch * ranks.size), seq_(seq),
+        first_(batch * ranks.rank), rows_(batch) {
     split_ = static_cast<int64_t>(ids_.size()) -
              static_cast<int64_t>(valFraction * ids_.size());
   }
@@ -94,15 +98,19 @@ public:
   }
 
 private:
-  void copyWindow(int64_t at, int64_t row, std::vector<int32_t> &tokens,
+  /// Window `b` of the global batch, if it is one of this rank's rows.
+  void copyWindow(int64_t at, int64_t b, std::vector<int32_t> &tokens,
                   std::vector<int32_t> &targets) {
+    int64_t row = b - first_;
+    if (row < 0 || row >= rows_)
+      return;
     for (int64_t t = 0; t < seq_; ++t) {
       tokens[row * seq_ + t] = ids_[at + t];
       targets[row * seq_ + t] = ids_[at + t + 1];
     }
   }
   std::vector<int32_t> ids_;
-  int64_t batch_, seq_, split_;
+  int64_t batch_, seq_, first_, rows_, split_;
 };
 
 /// Copies the tokenizer files next to the weights, so that
@@ -265,12 +273,12 @@ std::string checkResumed(const GivenFlags &given, const nlohmann::json &saved,
 }
 
 /// Reads the checkpoint of a resumed run into `state` (and its settings
-/// into `s`), or creates the --out directory of a new one. Returns 0, or
-/// the exit code after reporting why not.
+/// into `s`), or creates the --out directory of a new one (the lead rank
+/// does). Returns 0, or the exit code after reporting why not.
 int openRun(Context &ctx, TrainSettings &s, const GivenFlags &given,
-            TrainState &state) {
+            TrainState &state, const Ranks &ranks) {
   if (!s.resume)
-    return makeDirectories(s.out)
+    return !ranks.lead() || makeDirectories(s.out)
                ? 0
                : badInput("cannot create --out directory " + s.out);
   if (gpt3_status_t st = loadCheckpoint(ctx, s.out, state))
@@ -311,7 +319,7 @@ int readCorpus(Context &ctx, TrainSettings &s, std::vector<int32_t> &ids) {
 /// Empty when `data` has a training window and, with validation on, a
 /// validation batch.
 std::string checkSplits(const TrainSettings &s, const DataLoader &data,
-                        const std::vector<int64_t> &shape) {
+                        const std::vector<int64_t> &shape, const Ranks &ranks) {
   if (data.trainTokens() < shape[1] + 1)
     return s.data + ": " + std::to_string(data.trainTokens()) +
            " training tokens, fewer than one window of T + 1 = " +
@@ -319,18 +327,23 @@ std::string checkSplits(const TrainSettings &s, const DataLoader &data,
   if (s.valEvery > 0 && data.valBatches() == 0)
     return s.data + ": " + std::to_string(data.valTokens()) +
            " validation tokens, fewer than one batch of B (T + 1) = " +
-           std::to_string(shape[0] * (shape[1] + 1)) +
+           std::to_string(shape[0] * ranks.size * (shape[1] + 1)) +
+           (ranks.size > 1 ? " (B over all ranks)" : "") +
            "; raise --val-fraction or pass --val-every 0";
   return "";
 }
 
 void printRun(Context &ctx, const TrainSettings &s, const TrainState &state,
-              const DataLoader &data, const std::vector<int64_t> &shape) {
+              const DataLoader &data, const std::vector<int64_t> &shape,
+              const Ranks &ranks) {
   const nlohmann::json &c = ctx.manifest["config"];
-  std::printf("train %s: batch %lld, sequence %lld, %lld steps from step %lld, "
+  std::string batch = std::to_string(shape[0] * ranks.size);
+  if (ranks.size > 1)
+    batch += " (" + std::to_string(shape[0]) + " on each of " +
+             std::to_string(ranks.size) + " ranks)";
+  std::printf("train %s: batch %s, sequence %lld, %lld steps from step %lld, "
               "lr %.3g (warm-up %lld, cosine to %.3g), seed %llu\n",
-              c["name"].get<std::string>().c_str(),
-              static_cast<long long>(shape[0]),
+              c["name"].get<std::string>().c_str(), batch.c_str(),
               static_cast<long long>(shape[1]), static_cast<long long>(s.steps),
               static_cast<long long>(state.step), s.lr,
               static_cast<long long>(s.warmup), 0.1 * s.lr,
@@ -377,17 +390,21 @@ void drawProgress(int64_t step, int64_t steps) {
 /// The training loop from `state.step` to --steps: a step, its log line,
 /// validation and checkpoints when due.
 int runSteps(Context &ctx, const TrainSettings &s, TrainStep &step,
-             DataLoader &data, TrainState &state, std::mt19937_64 &rng) {
+             DataLoader &data, TrainState &state, std::mt19937_64 &rng,
+             const Ranks &ranks) {
+  // The lead rank alone writes the run directory.
   std::string logPath = s.out + "/log.jsonl";
-  if (s.resume)
-    truncateLog(logPath, state.step);
-  else if (gpt3_status_t st = gpt3_write_file_atomic(logPath.c_str(), "", 0))
-    return report(st);
-  std::unique_ptr<FILE, int (*)(FILE *)> log(std::fopen(logPath.c_str(), "a"),
-                                             &std::fclose);
-  if (!log)
-    return badInput("cannot write " + logPath);
-  bool progress = isatty(STDERR_FILENO);
+  std::unique_ptr<FILE, int (*)(FILE *)> log(nullptr, &std::fclose);
+  if (ranks.lead()) {
+    if (s.resume)
+      truncateLog(logPath, state.step);
+    else if (gpt3_status_t st = gpt3_write_file_atomic(logPath.c_str(), "", 0))
+      return report(st);
+    log.reset(std::fopen(logPath.c_str(), "a"));
+    if (!log)
+      return badInput("cannot write " + logPath);
+  }
+  bool progress = ranks.lead() && isatty(STDERR_FILENO);
   const std::vector<int64_t> &shape = step.tokenShape();
   std::vector<int32_t> tokens(numElements(shape)), targets(tokens.size());
   int64_t committed = s.resume ? state.step : -1;
@@ -407,8 +424,8 @@ int runSteps(Context &ctx, const TrainSettings &s, TrainStep &step,
     state.updates += finite;
     if (progress)
       std::fprintf(stderr, "\r\033[K");
-    nlohmann::json entry =
-        logStep(s, step, state.step, lr, ms, tokens.size(), finite);
+    nlohmann::json entry = logStep(s, step, state.step, lr, ms,
+                                   tokens.size() * ranks.size, finite);
     if (s.valEvery > 0 &&
         (state.step % s.valEvery == 0 || state.step == s.steps)) {
       double valLoss = 0;
@@ -418,10 +435,13 @@ int runSteps(Context &ctx, const TrainSettings &s, TrainStep &step,
                   static_cast<long long>(state.step), valLoss);
       entry["val_loss"] = valLoss;
     }
-    std::fprintf(log.get(), "%s\n", entry.dump().c_str());
-    std::fflush(log.get());
-    if ((s.checkpointEvery > 0 && state.step % s.checkpointEvery == 0) ||
-        state.step == s.steps) {
+    if (log) {
+      std::fprintf(log.get(), "%s\n", entry.dump().c_str());
+      std::fflush(log.get());
+    }
+    if (ranks.lead() &&
+        ((s.checkpointEvery > 0 && state.step % s.checkpointEvery == 0) ||
+         state.step == s.steps)) {
       std::ostringstream saved;
       saved << rng;
       state.rng = saved.str();
@@ -500,7 +520,8 @@ CLI::App *gpt3::addTrainCommand(CLI::App &app, TrainSettings &s) {
   return command;
 }
 
-int gpt3::commandTrain(Context &ctx, TrainSettings s, const GivenFlags &given) {
+int gpt3::commandTrain(Context &ctx, TrainSettings s, const GivenFlags &given,
+                       const Ranks &ranks) {
   // A GPU run that cannot start must not leave an output behind.
   if (gpt3_status_t st = gpt3_context_open_device(ctx.handle))
     return report(st);
@@ -514,12 +535,12 @@ int gpt3::commandTrain(Context &ctx, TrainSettings s, const GivenFlags &given) {
     return badInput(error);
   TrainState state;
   std::vector<int32_t> ids;
-  if (int code = openRun(ctx, s, given, state))
+  if (int code = openRun(ctx, s, given, state, ranks))
     return code;
   if (int code = readCorpus(ctx, s, ids))
     return code;
-  DataLoader data(ids, s.valFraction, shape[0], shape[1]);
-  error = checkSplits(s, data, shape);
+  DataLoader data(ids, s.valFraction, shape[0], shape[1], ranks);
+  error = checkSplits(s, data, shape, ranks);
   if (!error.empty())
     return badInput(error);
 
@@ -535,12 +556,15 @@ int gpt3::commandTrain(Context &ctx, TrainSettings s, const GivenFlags &given) {
     saved >> rng;
   }
   state.settings = s.toJson();
+  // For the record: a run may resume on another number of ranks.
+  state.settings["ranks"] = ranks.size;
   const char *env = std::getenv("GPT3_TOKENIZER_DIR");
-  if (!s.tokenizer.empty() || env)
+  if (ranks.lead() && (!s.tokenizer.empty() || env))
     copyTokenizer(s.tokenizer.empty() ? env : s.tokenizer, s.out);
-  printRun(ctx, s, state, data, shape);
-  if (int code = runSteps(ctx, s, step, data, state, rng))
+  printRun(ctx, s, state, data, shape, ranks);
+  if (int code = runSteps(ctx, s, step, data, state, rng, ranks))
     return code;
-  plotLoss(s.out);
+  if (ranks.lead())
+    plotLoss(s.out);
   return 0;
 }

@@ -9,6 +9,7 @@
 
 #include "cli.h"
 #include "model.h"
+#include "ranks.h"
 
 namespace gpt3 {
 
@@ -39,7 +40,8 @@ CLI::App *addTrainCommand(CLI::App &app, TrainSettings &s);
 
 /// `train --data corpus.txt --out DIR [--steps N] [--lr LR] [--warmup W]
 /// [--resume] ...`.
-int commandTrain(Context &ctx, TrainSettings s, const GivenFlags &given);
+int commandTrain(Context &ctx, TrainSettings s, const GivenFlags &given,
+                 const Ranks &ranks);
 
 } // namespace gpt3
 

@@ -27,12 +27,13 @@ Expected<std::string> findLinkerDriver() {
 }
 } // namespace
 
-Error gpt3::linkExecutable(StringRef object, StringRef output,
-                           StringRef libDir) {
-  SmallString<256> runtime(libDir), driver(libDir);
+Error gpt3::linkExecutable(StringRef object, StringRef output, StringRef libDir,
+                           bool mpi) {
+  SmallString<256> runtime(libDir), driver(libDir), ranks(libDir);
   sys::path::append(runtime, "libgpt3_runtime.a");
   sys::path::append(driver, "libgpt3_driver.a");
-  for (StringRef lib : {runtime.str(), driver.str()})
+  sys::path::append(ranks, "libgpt3_mpi.a");
+  for (StringRef lib : {runtime.str(), driver.str(), ranks.str()})
     if (!sys::fs::exists(lib))
       return createStringError(inconvertibleErrorCode(),
                                "runtime library not found: " + lib);
@@ -52,6 +53,11 @@ Error gpt3::linkExecutable(StringRef object, StringRef output,
       "-l:libpcre2-8.a",
       // The runtime finds the entry points of the binary it is linked into.
       "-Wl,--export-dynamic-symbol=gpt3_*"};
+  // The driver reaches MPI through weak references, which do not pull
+  // members out of an archive.
+  if (mpi)
+    args.append(
+        {"-Wl,--whole-archive", ranks, "-Wl,--no-whole-archive", "-lmpi"});
   // A sanitizer build of the runtime needs the sanitizer runtime too.
   StringRef sanitize = GPT3_SANITIZE_FLAG;
   if (!sanitize.empty())

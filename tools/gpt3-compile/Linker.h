@@ -20,7 +20,7 @@ namespace gpt3 {
 /// archives are found in `libDir`. The executable is written beside
 /// `output` and renamed into place only when the link succeeds.
 llvm::Error linkExecutable(llvm::StringRef object, llvm::StringRef output,
-                           llvm::StringRef libDir);
+                           llvm::StringRef libDir, bool mpi);
 
 } // namespace gpt3
 

@@ -157,6 +157,8 @@ json::Object gpt3::describeModule(ModuleOp module,
   }
   auto matmulType =
       module->getAttrOfType<TypeAttr>(tfm::TfmDialect::kMatmulTypeAttrName);
+  auto ranks =
+      module->getAttrOfType<IntegerAttr>(tfm::TfmDialect::kRanksAttrName);
   return json::Object{
       {"format", "gpt3-artefact"},
       {"version", 1},
@@ -164,6 +166,7 @@ json::Object gpt3::describeModule(ModuleOp module,
       {"batch", batch},
       {"seq", seq},
       {"matmul_dtype", matmulType ? dtypeName(matmulType.getValue()) : "f32"},
+      {"ranks", ranks ? ranks.getInt() : 1},
       {"params", std::move(params)},
       {"entries", std::move(entries)}};
 }

@@ -8,6 +8,8 @@
 #include "Linker.h"
 #include "Target.h"
 
+#include "tfm/Dialect/TfmDialect.h"
+
 #include "mlir/Target/LLVMIR/Export.h"
 #include "llvm/ADT/StringMap.h"
 #include "llvm/IR/Constants.h"
@@ -147,5 +149,7 @@ Error gpt3::emitHostArtefact(mlir::ModuleOp module, StringRef manifest,
     if (Error e = gpt3::emitObject(**llvmModule, **machine, objectOs))
       return e;
   }
-  return gpt3::linkExecutable(objectPath, outputPath, libDir);
+  // A data-parallel model's collectives call MPI.
+  bool mpi = module->hasAttr(mlir::tfm::TfmDialect::kRanksAttrName);
+  return gpt3::linkExecutable(objectPath, outputPath, libDir, mpi);
 }

@@ -123,6 +123,13 @@ cl::opt<std::string> dtype(
              "keeps f32 master weights; layer norm, softmax, the loss and "
              "reductions stay f32). --target=cpu only"),
     cl::init("f32"), cl::cat(category));
+cl::opt<int64_t> ranks(
+    "ranks",
+    cl::desc("Data-parallel training over N processes (mpirun -np N ./M "
+             "train), each with its own batch of --batch: train_step averages "
+             "the gradients and loss averages the loss over them "
+             "(tfm-data-parallel, MPI). --target=cpu only (default 1)"),
+    cl::value_desc("N"), cl::init(1), cl::cat(category));
 cl::opt<std::string> gpuMatmulPrecision(
     "gpu-matmul-precision",
     cl::desc("With --target=cuda: operands of the matmuls: f32 (the SIMT "
@@ -274,6 +281,10 @@ int main(int argc, char **argv) {
                 "--gpu-matmul-precision bf16 runs the matmuls on bf16 "
                 "tensor cores");
 
+  if (ranks > 1 && targetKind == TargetKind::Cuda)
+    return fail("--ranks is for --target=cpu (MPI between processes); "
+                "collectives between GPUs are not built yet");
+
   std::vector<std::string> warnings;
   Expected<tfm::ModelConfig> config = tfm::loadConfig(configName, &warnings);
   if (!config)
@@ -287,7 +298,7 @@ int main(int argc, char **argv) {
   Expected<OwningOpRef<ModuleOp>> built =
       tfm::buildModel(context, *config,
                       {batch, sequence, prefill, dtype == "bf16",
-                       /*packWeights=*/targetKind == TargetKind::Cpu},
+                       /*packWeights=*/targetKind == TargetKind::Cpu, ranks},
                       std::vector<std::string>(entries.begin(), entries.end()));
   if (!built)
     return fail(toString(built.takeError()));

@@ -33,6 +33,7 @@
 #include "mlir/Dialect/Bufferization/Transforms/FuncBufferizableOpInterfaceImpl.h"
 #include "mlir/Dialect/Bufferization/Transforms/Passes.h"
 #include "mlir/Dialect/ControlFlow/IR/ControlFlow.h"
+#include "mlir/Dialect/DLTI/DLTI.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/GPU/Transforms/Passes.h"
@@ -44,6 +45,7 @@
 #include "mlir/Dialect/Linalg/Passes.h"
 #include "mlir/Dialect/Linalg/Transforms/BufferizableOpInterfaceImpl.h"
 #include "mlir/Dialect/Linalg/Transforms/TilingInterfaceImpl.h"
+#include "mlir/Dialect/MPI/IR/MPI.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/MemRef/Transforms/AllocationOpInterfaceImpl.h"
@@ -113,6 +115,8 @@ void tfm::buildTfmPreprocessingPipeline(OpPassManager &pm) {
   OpPassManager &funcPm = pm.nest<func::FuncOp>();
   funcPm.addPass(tfm::createTfmAutodiffPass());
   addCleanup(funcPm);
+  // Then, in a run of several processes, gradients averaged over them.
+  pm.addPass(tfm::createTfmDataParallelPass());
 }
 
 void tfm::buildTfmToLinalgPipeline(OpPassManager &pm,
@@ -134,6 +138,8 @@ void tfm::buildTfmToLinalgPipeline(OpPassManager &pm,
 
 void tfm::buildTfmCpuCodegenPipeline(OpPassManager &pm,
                                      const TfmCpuPipelineOptions &options) {
+  // Collectives between ranks hand their tensors over to MPI's buffers.
+  pm.addPass(tfm::createTfmCpuLowerCollectivesPass());
   // Threads and registers, still on tensors.
   OpPassManager &funcPm = pm.nest<func::FuncOp>();
   funcPm.addPass(tfm::createTfmSplitFullReductionsPass());
@@ -209,6 +215,8 @@ void tfm::buildTfmCpuToLlvmPipeline(OpPassManager &pm,
   vectorToLlvm.vectorTransposeLowering =
       vector::VectorTransposeLowering::Shuffle16x16;
   pm.addPass(createConvertVectorToLLVMPass(vectorToLlvm));
+  // MPI calls take the buffers' descriptors, so they go before the memrefs.
+  pm.addPass(tfm::createTfmCpuMpiToLlvmPass());
   // Before SCF -> CF: the OpenMP conversion wraps parallel bodies in
   // memref.alloca_scope, which must still hold a single block here.
   pm.addPass(createFinalizeMemRefToLLVMConversionPass());
@@ -414,11 +422,12 @@ void tfm::buildTfmToGpuPipeline(OpPassManager &pm,
 void tfm::registerPipelineDialects(DialectRegistry &registry) {
   registry.insert<TfmDialect, affine::AffineDialect, arith::ArithDialect,
                   bufferization::BufferizationDialect, cf::ControlFlowDialect,
-                  func::FuncDialect, gpu::GPUDialect, index::IndexDialect,
-                  linalg::LinalgDialect, LLVM::LLVMDialect, math::MathDialect,
-                  memref::MemRefDialect, nvgpu::NVGPUDialect, NVVM::NVVMDialect,
-                  omp::OpenMPDialect, scf::SCFDialect, tensor::TensorDialect,
-                  ub::UBDialect, vector::VectorDialect>();
+                  DLTIDialect, func::FuncDialect, gpu::GPUDialect,
+                  index::IndexDialect, linalg::LinalgDialect, LLVM::LLVMDialect,
+                  math::MathDialect, memref::MemRefDialect, mpi::MPIDialect,
+                  nvgpu::NVGPUDialect, NVVM::NVVMDialect, omp::OpenMPDialect,
+                  scf::SCFDialect, tensor::TensorDialect, ub::UBDialect,
+                  vector::VectorDialect>();
   arith::registerBufferizableOpInterfaceExternalModels(registry);
   bufferization::func_ext::registerBufferizableOpInterfaceExternalModels(
       registry);
@@ -457,7 +466,8 @@ void tfm::registerTfmPipelines() {
   PassPipelineRegistration<>(
       "tfm-preprocessing-pipeline",
       "Phase 1 of 4: target-neutral tfm to tfm (tfm-autodiff expands "
-      "tfm.gradient into backward ops)",
+      "tfm.gradient into backward ops; tfm-data-parallel averages gradients "
+      "over the ranks of a module with tfm.ranks)",
       [](OpPassManager &pm) { buildTfmPreprocessingPipeline(pm); });
   PassPipelineRegistration<TfmLinalgPipelineOptions>(
       "tfm-to-linalg-pipeline",

@@ -37,6 +37,10 @@ def Tfm_Dialect : Dialect {
     /// (`bf16` under --dtype bf16, accumulating in f32); f32 when absent.
     static constexpr ::llvm::StringLiteral kMatmulTypeAttrName =
         "tfm.matmul_type";
+
+    /// On the module: the number of processes a data-parallel training run
+    /// is compiled for (tfm-data-parallel); one process when absent.
+    static constexpr ::llvm::StringLiteral kRanksAttrName = "tfm.ranks";
   }];
 }
 

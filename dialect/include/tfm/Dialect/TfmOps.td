@@ -297,5 +297,6 @@ def Tfm_CrossEntropyOp : Tfm_Op<"cross_entropy", [Pure, Tfm_Differentiable]> {
 
 include "tfm/Dialect/TfmTrainOps.td"
 include "tfm/Dialect/TfmScanOps.td"
+include "tfm/Dialect/TfmParallelOps.td"
 
 #endif // TFM_DIALECT_TFMOPS_TD

@@ -34,6 +34,9 @@ struct CompileShape {
   /// For the CPU: a model without train_step takes its layers' matmul
   /// weights packed in the panels its kernels read (tfm.layout "panels").
   bool packWeights = false;
+  /// Processes of a data-parallel training run, each with its own batch of
+  /// B (the module's tfm.ranks, for tfm-data-parallel); 1: one process.
+  int64_t ranks = 1;
 };
 
 /// Positions a layer's key/value cache holds. A dense layer keeps all `T`; a

@@ -43,6 +43,54 @@ def TfmAutodiffPass : Pass<"tfm-autodiff", "func::FuncOp"> {
   let dependentDialects = ["arith::ArithDialect", "linalg::LinalgDialect",
                            "tensor::TensorDialect"];
 }
+def TfmDataParallelPass : Pass<"tfm-data-parallel", "ModuleOp"> {
+  let summary = "Average gradients and losses over the ranks of a "
+                "data-parallel run";
+  let description = [{
+    Each of `ranks` processes runs the same `@train_step` on its own slice of
+    the global batch. After tfm-autodiff, this pass makes them agree: the
+    gradients that `tfm.adamw` reads (so also the global norm that clips
+    them and the gradient outputs) and the returned `loss` become their mean
+    over the ranks, and `@loss` returns the mean loss. With equal slices the
+    mean of the ranks' mean losses is the mean loss of the global batch, so
+    `ranks` processes of batch B compute the step of one process of batch
+    `ranks * B`.
+
+    Collectives go in buckets: the values, flattened, are concatenated in
+    the order they are computed until a bucket holds `bucket-mib` MiB (a
+    larger tensor is a bucket by itself), and each bucket is one
+    `tfm.all_reduce`. With the layers as a loop the gradients are stacked,
+    so the number of collectives does not grow with depth.
+
+    Before (ranks = 2):
+    ```mlir
+    %norm = tfm.global_norm %dw, %db : ...
+    %p, %m, %v = tfm.adamw %w, %dw, ... ; %p2, %m2, %v2 = tfm.adamw %b, %db, ...
+    ```
+    After:
+    ```mlir
+    %flat = tensor.collapse_shape %dw [[0, 1]] : tensor<64x64xf32> into tensor<4096xf32>
+    %bucket = tensor.concat dim(0) %flat, %db : ... -> tensor<4160xf32>
+    %mean = tfm.all_reduce %bucket {ranks = 2 : i64} : tensor<4160xf32>
+    %dw_mean = ... tensor.extract_slice %mean[0] [4096] [1] ... expanded to 64x64
+    %norm = tfm.global_norm %dw_mean, %db_mean : ...
+    ```
+
+    `ranks` 0 (the default) takes the module's `tfm.ranks`; a module
+    without it is left alone. A given `ranks` of 2 or more is recorded as
+    `tfm.ranks`.
+
+    Preconditions: tfm-autodiff has run; each averaged value is used only
+    after every value of its bucket is computed (as gradients are).
+  }];
+  let options = [
+    Option<"ranks", "ranks", "int64_t", /*default=*/"0",
+           "Processes of the run (0: the module's tfm.ranks)">,
+    Option<"bucketMiB", "bucket-mib", "int64_t", /*default=*/"32",
+           "Size of a bucket of gradients, in MiB">,
+  ];
+  let dependentDialects = ["tensor::TensorDialect"];
+}
 def TfmFuseElementwisePass : Pass<"tfm-fuse-elementwise", "func::FuncOp"> {
   let summary = "Fuse elementwise producers into their consumers, not into "
                 "contractions";

@@ -470,6 +470,8 @@ struct ConvertTfmToLinalgPass
                            math::MathDialect, scf::SCFDialect,
                            tensor::TensorDialect>();
     target.addLegalOp<func::FuncOp, func::ReturnOp, func::CallOp>();
+    // Each target carries collectives between ranks its own way.
+    target.addLegalOp<AllReduceOp>();
     RewritePatternSet patterns(ctx);
     populateTfmToLinalgConversionPatterns(patterns);
     if (failed(applyPartialConversion(getOperation(), target,

@@ -385,6 +385,72 @@ def TfmCpuPinSplitViewsPass : Pass<"tfm-cpu-pin-split-views", "func::FuncOp"> {
   let dependentDialects = ["memref::MemRefDialect"];
 }
 
+def TfmCpuLowerCollectivesPass
+    : Pass<"tfm-cpu-lower-collectives", "ModuleOp"> {
+  let summary = "Lower tfm.all_reduce to MPI_Allreduce on buffers";
+  let description = [{
+    Each `tfm.all_reduce` (a mean over the ranks) becomes a scaling by
+    `1 / ranks`, exact for a power of two, and an `MPI_Allreduce` sum of
+    the scaled tensor's buffer into a new one (upstream `mpi` dialect, on
+    `MPI_COMM_WORLD`), in pieces of at most `max-count` elements since MPI
+    counts are 32-bit. The module is marked for OpenMPI's ABI
+    (`MPI:Implementation`), which `convert-to-llvm` reads to lower the
+    `mpi` ops to calls into `libmpi`.
+
+    Before:
+    ```mlir
+    %mean = tfm.all_reduce %g {ranks = 2 : i64} : tensor<64xf32>
+    ```
+    After:
+    ```mlir
+    %half = linalg.generic ... %g[i] * 0.5 ...
+    %send = bufferization.to_buffer %half read_only : tensor<64xf32> to memref<64xf32>
+    %recv = memref.alloc() {alignment = 64 : i64} : memref<64xf32>
+    %comm = mpi.comm_world : !mpi.comm
+    mpi.allreduce(%send, %recv, MPI_SUM, %comm) : memref<64xf32>, memref<64xf32>
+    %mean = bufferization.to_tensor %recv restrict writable : memref<64xf32> to tensor<64xf32>
+    ```
+
+    Preconditions: linalg on tensors, before bufferization.
+  }];
+  let options = [
+    Option<"maxCount", "max-count", "int64_t", /*default=*/"1073741824",
+           "Elements per MPI call">,
+  ];
+  let dependentDialects = ["bufferization::BufferizationDialect",
+                           "DLTIDialect", "linalg::LinalgDialect",
+                           "memref::MemRefDialect", "mpi::MPIDialect"];
+}
+
+def TfmCpuMpiToLlvmPass : Pass<"tfm-cpu-mpi-to-llvm", "ModuleOp"> {
+  let summary = "Lower the mpi dialect to calls into OpenMPI's libmpi";
+  let description = [{
+    Applies upstream's `mpi` to LLVM patterns (for the implementation the
+    module's `MPI:Implementation` names, OpenMPI here), then corrects their
+    names of the predefined reduction ops: upstream refers to `ompi_mpi_sum`,
+    `ompi_mpi_max`, ..., which `libmpi` exports as `ompi_mpi_op_sum`,
+    `ompi_mpi_op_max`, ... (`mpi.h` defines `MPI_SUM` as
+    `&ompi_mpi_op_sum`); without the correction a model binary would not
+    link. Memref operands are taken through their LLVM descriptors, so this
+    runs before the memref conversion. A module without `mpi` ops is left
+    alone.
+
+    Before:
+    ```mlir
+    %comm = mpi.comm_world : !mpi.comm
+    mpi.allreduce(%send, %recv, MPI_SUM, %comm) : memref<64xf32>, memref<64xf32>
+    ```
+    After:
+    ```mlir
+    llvm.mlir.global external @ompi_mpi_op_sum() : !llvm.struct<"ompi_predefined_op_t", opaque>
+    ...
+    %op = llvm.mlir.addressof @ompi_mpi_op_sum : !llvm.ptr
+    %rc = llvm.call @MPI_Allreduce(%sendPtr, %recvPtr, %count, %float, %op, %comm) : ...
+    ```
+  }];
+  let dependentDialects = ["LLVM::LLVMDialect"];
+}
+
 def TfmCpuExpandStridedCopiesPass
     : Pass<"tfm-cpu-expand-strided-copies", "func::FuncOp"> {
   let summary = "Turn copies between non-contiguous views into linalg.copy";

@@ -1,0 +1,165 @@
+//===- LowerCollectives.cpp - tfm collectives to MPI ------------*- C++ -*-===//
+//
+// Part of the GPT-3 compiler, under the Apache License v2.0.
+//
+// Between the processes of a CPU run, MPI (OpenMPI, launched by mpirun)
+// carries the collectives. The mpi dialect works on buffers, so each
+// collective's tensors are handed over to buffers here, before one-shot
+// bufferization, which then treats the received buffer as a fresh
+// allocation.
+//
+//===----------------------------------------------------------------------===//
+
+#include "tfm/Codegen/CPU/Passes.h"
+
+#include "tfm/Dialect/TfmOps.h"
+
+#include "mlir/Conversion/LLVMCommon/TypeConverter.h"
+#include "mlir/Conversion/MPIToLLVM/MPIToLLVM.h"
+#include "mlir/Transforms/DialectConversion.h"
+
+#define DEBUG_TYPE "tfm-cpu-lower-collectives"
+
+namespace mlir::tfm {
+#define GEN_PASS_DEF_TFMCPULOWERCOLLECTIVESPASS
+#define GEN_PASS_DEF_TFMCPUMPITOLLVMPASS
+#include "tfm/Codegen/CPU/Passes.h.inc"
+} // namespace mlir::tfm
+
+using namespace mlir;
+using namespace mlir::tfm;
+
+namespace {
+/// `value * factor`, elementwise, into a new tensor.
+Value scale(OpBuilder &b, Location loc, Value value, double factor) {
+  auto type = cast<RankedTensorType>(value.getType());
+  Value init =
+      tensor::EmptyOp::create(b, loc, type.getShape(), type.getElementType());
+  Value c = arith::ConstantOp::create(
+      b, loc, b.getFloatAttr(type.getElementType(), factor));
+  AffineMap id = b.getMultiDimIdentityMap(type.getRank());
+  SmallVector<utils::IteratorType> parallel(type.getRank(),
+                                            utils::IteratorType::parallel);
+  return linalg::GenericOp::create(
+             b, loc, type, value, init, ArrayRef<AffineMap>{id, id}, parallel,
+             [&](OpBuilder &nb, Location nloc, ValueRange args) {
+               Value product = arith::MulFOp::create(nb, nloc, args[0], c);
+               linalg::YieldOp::create(nb, nloc, product);
+             })
+      .getResult(0);
+}
+
+/// MPI_Allreduce sums of `send` into `recv` (one-dimensional, equal
+/// sizes), `maxCount` elements at a time.
+void allReduceSum(OpBuilder &b, Location loc, Value send, Value recv,
+                  int64_t maxCount) {
+  Value comm =
+      mpi::CommWorldOp::create(b, loc, mpi::CommType::get(b.getContext()));
+  int64_t count = cast<MemRefType>(send.getType()).getNumElements();
+  for (int64_t offset = 0; offset < count; offset += maxCount) {
+    int64_t size = std::min(maxCount, count - offset);
+    Value from = send, to = recv;
+    if (size != count) {
+      auto piece = [&](Value whole) {
+        return memref::SubViewOp::create(
+            b, loc, whole, ArrayRef<OpFoldResult>{b.getIndexAttr(offset)},
+            ArrayRef<OpFoldResult>{b.getIndexAttr(size)},
+            ArrayRef<OpFoldResult>{b.getIndexAttr(1)});
+      };
+      from = piece(send);
+      to = piece(recv);
+    }
+    mpi::AllReduceOp::create(b, loc, /*retval=*/Type(), from, to,
+                             mpi::MPI_ReductionOpEnum::MPI_SUM, comm);
+  }
+}
+
+struct TfmCpuLowerCollectivesPass
+    : tfm::impl::TfmCpuLowerCollectivesPassBase<TfmCpuLowerCollectivesPass> {
+  using Base::Base;
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    if (maxCount < 1 || maxCount > INT32_MAX) {
+      module.emitError() << "max-count must be in [1, 2^31 - 1], got "
+                         << maxCount;
+      return signalPassFailure();
+    }
+    SmallVector<AllReduceOp> ops;
+    module.walk([&](AllReduceOp op) { ops.push_back(op); });
+    for (AllReduceOp op : ops) {
+      OpBuilder b(op);
+      Location loc = op.getLoc();
+      auto type = cast<RankedTensorType>(op.getType());
+      if (type.getRank() != 1) {
+        op.emitOpError() << "is lowered to MPI on one-dimensional tensors "
+                            "(tfm-data-parallel flattens its buckets)";
+        return signalPassFailure();
+      }
+      Value scaled = scale(b, loc, op.getInput(),
+                           1.0 / static_cast<double>(op.getRanks()));
+      auto bufferType = MemRefType::get(type.getShape(), type.getElementType());
+      Value send = bufferization::ToBufferOp::create(b, loc, bufferType, scaled,
+                                                     /*readOnly=*/true);
+      Value recv =
+          memref::AllocOp::create(b, loc, bufferType, b.getI64IntegerAttr(64));
+      allReduceSum(b, loc, send, recv, maxCount);
+      Value mean = bufferization::ToTensorOp::create(
+          b, loc, type, recv, /*restrict=*/true, /*writable=*/true);
+      op.replaceAllUsesWith(mean);
+      op.erase();
+    }
+    if (ops.empty())
+      return;
+    MLIRContext *ctx = module.getContext();
+    Builder b(ctx);
+    module->setAttr("dlti.map",
+                    MapAttr::get(ctx, {DataLayoutEntryAttr::get(
+                                          b.getStringAttr("MPI:Implementation"),
+                                          b.getStringAttr("OpenMPI"))}));
+  }
+};
+
+/// Gives the predefined reduction ops the names libmpi exports.
+LogicalResult nameOpenMpiOps(ModuleOp module) {
+  for (auto global :
+       llvm::make_early_inc_range(module.getOps<LLVM::GlobalOp>())) {
+    StringRef name = global.getSymName();
+    auto type = dyn_cast<LLVM::LLVMStructType>(global.getGlobalType());
+    if (global.getLinkage() != LLVM::Linkage::External || !type ||
+        !type.isIdentified() || type.getName() != "ompi_predefined_op_t" ||
+        !name.starts_with("ompi_mpi_") || name.starts_with("ompi_mpi_op_"))
+      continue;
+    std::string exported =
+        ("ompi_mpi_op_" + name.drop_front(strlen("ompi_mpi_"))).str();
+    if (failed(SymbolTable::replaceAllSymbolUses(
+            global, StringAttr::get(module.getContext(), exported), module)))
+      return failure();
+    global.setSymName(exported);
+  }
+  return success();
+}
+
+struct TfmCpuMpiToLlvmPass
+    : tfm::impl::TfmCpuMpiToLlvmPassBase<TfmCpuMpiToLlvmPass> {
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    MLIRContext *ctx = module.getContext();
+    bool hasMpi = false;
+    module.walk([&](Operation *op) {
+      hasMpi |= isa<mpi::MPIDialect>(op->getDialect());
+      return hasMpi ? WalkResult::interrupt() : WalkResult::advance();
+    });
+    if (!hasMpi)
+      return;
+    LLVMTypeConverter converter(ctx);
+    RewritePatternSet patterns(ctx);
+    mpi::populateMPIToLLVMConversionPatterns(converter, patterns);
+    ConversionTarget target(*ctx);
+    target.addIllegalDialect<mpi::MPIDialect>();
+    target.markUnknownOpDynamicallyLegal([](Operation *) { return true; });
+    if (failed(applyPartialConversion(module, target, std::move(patterns))) ||
+        failed(nameOpenMpiOps(module)))
+      signalPassFailure();
+  }
+};
+} // namespace
