@@ -35,6 +35,16 @@ LogicalResult TfmDialect::verifyOperationAttribute(Operation *op,
              << attribute.getValue();
     return success();
   }
+  if (attribute.getName() == kZeroAttrName) {
+    auto zero = dyn_cast<IntegerAttr>(attribute.getValue());
+    if (!isa<ModuleOp>(op) || !zero || zero.getInt() != 1 ||
+        !op->hasAttr(kRanksAttrName))
+      return op->emitOpError()
+             << "'" << kZeroAttrName
+             << "' must be 1 on a module with 'tfm.ranks', got "
+             << attribute.getValue();
+    return success();
+  }
   if (attribute.getName() != kMatmulTypeAttrName)
     return success();
   auto type = dyn_cast<TypeAttr>(attribute.getValue());

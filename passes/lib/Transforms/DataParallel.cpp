@@ -10,6 +10,8 @@
 
 #include "tfm/Transforms/Passes.h"
 
+#include "DataParallel.h"
+
 #include "tfm/Dialect/TfmOps.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -27,47 +29,14 @@ using namespace mlir;
 using namespace mlir::tfm;
 
 namespace {
-/// All dimensions of a tensor of `rank` as one group, for a collapse to
-/// (and an expand from) one dimension.
-SmallVector<ReassociationIndices> oneGroup(int64_t rank) {
-  if (rank == 0)
-    return {};
-  return {llvm::to_vector(llvm::seq<int64_t>(0, rank))};
-}
-
-Value flatten(OpBuilder &b, Location loc, Value value) {
-  auto type = cast<RankedTensorType>(value.getType());
-  if (type.getRank() == 1)
-    return value;
-  auto flat =
-      RankedTensorType::get({type.getNumElements()}, type.getElementType());
-  if (type.getRank() == 0)
-    return tensor::ExpandShapeOp::create(b, loc, flat, value, oneGroup(0));
-  return tensor::CollapseShapeOp::create(b, loc, flat, value,
-                                         oneGroup(type.getRank()));
-}
-
-Value unflatten(OpBuilder &b, Location loc, Value flat, RankedTensorType type) {
-  if (type.getRank() == 1)
-    return flat;
-  if (type.getRank() == 0)
-    return tensor::CollapseShapeOp::create(b, loc, type, flat, oneGroup(0));
-  return tensor::ExpandShapeOp::create(b, loc, type, flat,
-                                       oneGroup(type.getRank()));
-}
-
-int64_t bytesOf(Value value) {
-  auto type = cast<RankedTensorType>(value.getType());
-  return type.getNumElements() *
-         llvm::divideCeil(type.getElementTypeBitWidth(), 8);
-}
-
 /// The values of `func` whose mean over the ranks every rank must use, in
-/// the order they are computed: the gradients AdamW reads, and the loss it
-/// returns (the `loss` output of a training step, the result of @loss).
-SmallVector<Value> valuesToAverage(func::FuncOp func) {
+/// the order they are computed: the gradients AdamW reads (with
+/// `gradients`), and the loss it returns (the `loss` output of a training
+/// step, the result of @loss).
+SmallVector<Value> valuesToAverage(func::FuncOp func, bool gradients) {
   llvm::SetVector<Value> values;
-  func.walk([&](AdamWOp op) { values.insert(op.getGrad()); });
+  if (gradients)
+    func.walk([&](AdamWOp op) { values.insert(op.getGrad()); });
   func.walk([&](func::ReturnOp ret) {
     for (auto [i, result] : llvm::enumerate(ret.getOperands())) {
       auto name = func.getResultAttrOfType<StringAttr>(i, "tfm.output");
@@ -95,13 +64,7 @@ SmallVector<Value> valuesToAverage(func::FuncOp func) {
 LogicalResult averageBucket(ArrayRef<Value> values, int64_t ranks,
                             Block &body) {
   // After the last of them is computed; arguments are ready at the start.
-  Operation *last = nullptr;
-  for (Value v : values)
-    if (Operation *def = v.getDefiningOp()) {
-      Operation *inBody = body.findAncestorOpInBlock(*def);
-      if (!last || last->isBeforeInBlock(inBody))
-        last = inBody;
-    }
+  Operation *last = lastDefinition(values, body);
   OpBuilder b(body.getParentOp()->getContext());
   if (last)
     b.setInsertionPointAfter(last);
@@ -165,8 +128,20 @@ struct TfmDataParallelPass
       module.emitError() << "tfm-data-parallel needs ranks >= 2, got " << count;
       return signalPassFailure();
     }
-    module->setAttr(TfmDialect::kRanksAttrName,
-                    Builder(module).getI64IntegerAttr(count));
+    int64_t stage = zero;
+    if (stage < 0)
+      stage = module->hasAttr(TfmDialect::kZeroAttrName) ? 1 : 0;
+    if (stage > 1) {
+      module.emitError() << "tfm-data-parallel knows ZeRO stages 0 and 1, got "
+                         << stage;
+      return signalPassFailure();
+    }
+    Builder b(module);
+    module->setAttr(TfmDialect::kRanksAttrName, b.getI64IntegerAttr(count));
+    if (stage == 1)
+      module->setAttr(TfmDialect::kZeroAttrName, b.getI64IntegerAttr(1));
+    else
+      module->removeAttr(TfmDialect::kZeroAttrName);
     int64_t bucketBytes = bucketMiB << 20;
     for (auto func : module.getOps<func::FuncOp>()) {
       if (func.isExternal())
@@ -182,7 +157,9 @@ struct TfmDataParallelPass
         bytes = 0;
         return done;
       };
-      for (Value v : valuesToAverage(func)) {
+      // Under ZeRO-1 the gradients are reduce-scattered instead.
+      SmallVector<Value> values = valuesToAverage(func, stage == 0);
+      for (Value v : values) {
         // A bucket holds one element type: it is one buffer.
         if (!bucket.empty() &&
             (bytes + bytesOf(v) > bucketBytes ||
@@ -192,7 +169,9 @@ struct TfmDataParallelPass
         bucket.push_back(v);
         bytes += bytesOf(v);
       }
-      if (failed(flush()))
+      if (failed(flush()) ||
+          (stage == 1 &&
+           failed(shardOptimizerState(func, count, bucketBytes))))
         return signalPassFailure();
     }
   }

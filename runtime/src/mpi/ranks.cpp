@@ -10,6 +10,9 @@
 
 #include <mpi.h>
 
+#include <cstdint>
+#include <cstdio>
+
 extern "C" {
 
 /// Initializes MPI (once) and reports this process's rank and the number
@@ -31,5 +34,38 @@ void gpt3_mpi_leave(int code) {
     MPI_Finalize();
   else
     MPI_Abort(MPI_COMM_WORLD, code);
+}
+}
+
+namespace {
+/// MPI counts are ints; the compiler refuses larger shares.
+int count(int64_t share) {
+  if (share > INT32_MAX) {
+    std::fprintf(stderr, "error: a share of %lld elements is more than one "
+                         "MPI call carries\n",
+                 static_cast<long long>(share));
+    MPI_Abort(MPI_COMM_WORLD, 1);
+  }
+  return static_cast<int>(share);
+}
+} // namespace
+
+extern "C" {
+
+/// ZeRO's reduce-scatter, called by compiled code: the sum over the ranks
+/// of `send` (ranks x `share` floats), of which rank r receives share r in
+/// `recv`.
+void gpt3_mpi_reduce_scatter_f32(int64_t send, int64_t recv, int64_t share) {
+  MPI_Reduce_scatter_block(reinterpret_cast<const float *>(send),
+                           reinterpret_cast<float *>(recv), count(share),
+                           MPI_FLOAT, MPI_SUM, MPI_COMM_WORLD);
+}
+
+/// ZeRO's all-gather: every rank's `share` floats of `send`, in rank
+/// order, into `recv`.
+void gpt3_mpi_all_gather_f32(int64_t send, int64_t recv, int64_t share) {
+  MPI_Allgather(reinterpret_cast<const float *>(send), count(share),
+                MPI_FLOAT, reinterpret_cast<float *>(recv), count(share),
+                MPI_FLOAT, MPI_COMM_WORLD);
 }
 }

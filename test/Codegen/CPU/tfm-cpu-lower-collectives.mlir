@@ -44,3 +44,45 @@ func.func @matrix(%g: tensor<4x8xf32>) -> tensor<4x8xf32> {
   %0 = tfm.all_reduce %g {ranks = 2 : i64} : tensor<4x8xf32>
   return %0 : tensor<4x8xf32>
 }
+
+// -----
+
+// ZeRO's collectives: the reduce-scatter halves and calls the runtime's
+// MPI_Reduce_scatter_block helper with both buffers' addresses and the
+// share's size; the all-gather calls its MPI_Allgather helper; this rank's
+// share is a slice at rank x share.
+// CHECK-DAG: func.func private @gpt3_mpi_reduce_scatter_f32(i64, i64, i64)
+// CHECK-DAG: func.func private @gpt3_mpi_all_gather_f32(i64, i64, i64)
+// CHECK-LABEL: func.func @shares(
+//  CHECK-SAME:   %[[G:.*]]: tensor<40xf32>, %[[P:.*]]: tensor<40xf32>, %[[S:.*]]: tensor<20xf32>
+//       CHECK:   %[[SCALED:.*]] = linalg.generic {{.*}} ins(%[[G]] : tensor<40xf32>)
+//       CHECK:   %[[SEND:.*]] = bufferization.to_buffer %[[SCALED]] read_only : tensor<40xf32> to memref<40xf32>
+//       CHECK:   %[[RECV:.*]] = memref.alloc() {alignment = 64 : i64} : memref<20xf32>
+//       CHECK:   %[[SHARE:.*]] = arith.constant 20 : i64
+//       CHECK:   %[[SP:.*]] = memref.extract_aligned_pointer_as_index %[[SEND]]
+//       CHECK:   %[[RP:.*]] = memref.extract_aligned_pointer_as_index %[[RECV]]
+//       CHECK:   call @gpt3_mpi_reduce_scatter_f32(%{{.*}}, %{{.*}}, %[[SHARE]]) : (i64, i64, i64) -> ()
+//       CHECK:   bufferization.to_tensor %[[RECV]] restrict writable : memref<20xf32> to tensor<20xf32>
+//       CHECK:   %[[RANK:.*]] = mpi.comm_rank(%{{.*}}) : i32
+//       CHECK:   %[[INDEX:.*]] = arith.index_cast %[[RANK]] : i32 to index
+//       CHECK:   %[[OFFSET:.*]] = arith.muli %[[INDEX]], %{{.*}} : index
+//       CHECK:   tensor.extract_slice %[[P]][%[[OFFSET]]] [20] [1] : tensor<40xf32> to tensor<20xf32>
+//       CHECK:   %[[GSEND:.*]] = bufferization.to_buffer %[[S]] read_only : tensor<20xf32> to memref<20xf32>
+//       CHECK:   %[[GRECV:.*]] = memref.alloc() {alignment = 64 : i64} : memref<40xf32>
+//       CHECK:   call @gpt3_mpi_all_gather_f32(%{{.*}}, %{{.*}}, %{{.*}}) : (i64, i64, i64) -> ()
+//       CHECK:   bufferization.to_tensor %[[GRECV]] restrict writable : memref<40xf32> to tensor<40xf32>
+func.func @shares(%g: tensor<40xf32>, %p: tensor<40xf32>, %s: tensor<20xf32>) -> (tensor<20xf32>, tensor<20xf32>, tensor<40xf32>) {
+  %0 = tfm.reduce_scatter %g {ranks = 2 : i64} : tensor<40xf32> -> tensor<20xf32>
+  %1 = tfm.rank_share %p {ranks = 2 : i64} : tensor<40xf32> -> tensor<20xf32>
+  %2 = tfm.all_gather %s {ranks = 2 : i64} : tensor<20xf32> -> tensor<40xf32>
+  return %0, %1, %2 : tensor<20xf32>, tensor<20xf32>, tensor<40xf32>
+}
+
+// -----
+
+// The runtime's helpers move floats only.
+func.func @bf16_shares(%g: tensor<40xbf16>) -> tensor<20xbf16> {
+  // expected-error @+1 {{'tfm.reduce_scatter' op is lowered to MPI for f32 only}}
+  %0 = tfm.reduce_scatter %g {ranks = 2 : i64} : tensor<40xbf16> -> tensor<20xbf16>
+  return %0 : tensor<20xbf16>
+}

@@ -41,6 +41,10 @@ def Tfm_Dialect : Dialect {
     /// On the module: the number of processes a data-parallel training run
     /// is compiled for (tfm-data-parallel); one process when absent.
     static constexpr ::llvm::StringLiteral kRanksAttrName = "tfm.ranks";
+
+    /// On the module, beside tfm.ranks: 1 when each rank keeps only its
+    /// share of the optimizer state (ZeRO stage 1).
+    static constexpr ::llvm::StringLiteral kZeroAttrName = "tfm.zero";
   }];
 }
 

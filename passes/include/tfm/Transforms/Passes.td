@@ -76,9 +76,21 @@ def TfmDataParallelPass : Pass<"tfm-data-parallel", "ModuleOp"> {
     %norm = tfm.global_norm %dw_mean, %db_mean : ...
     ```
 
-    `ranks` 0 (the default) takes the module's `tfm.ranks`; a module
-    without it is left alone. A given `ranks` of 2 or more is recorded as
-    `tfm.ranks`.
+    With `zero=1` (ZeRO stage 1), each rank keeps only its share of the
+    optimizer state: every parameter's flattened elements are cut into
+    `ranks` equal shares (zero-padded), and rank r owns share r of each.
+    A bucket of gradients, laid out rank-major, is averaged by one
+    `tfm.reduce_scatter` that leaves each rank the shares it owns; the
+    clipping norm is taken over all ranks' shares (one `tfm.all_reduce` of
+    the sums of squares); each rank runs AdamW on its shares
+    (`tfm.rank_share` of the parameters, moments that are now arguments of
+    the share's size, marked `tfm.shard_of` with the whole's shape); one
+    `tfm.all_gather` per bucket rebuilds the parameters on every rank. The
+    gradient outputs, which no rank then holds whole, are dropped.
+
+    `ranks` 0 (the default) takes the module's `tfm.ranks`, and `zero` -1
+    the module's `tfm.zero` (0 when absent); a module without ranks is left
+    alone. Given options are recorded in those attributes.
 
     Preconditions: tfm-autodiff has run; each averaged value is used only
     after every value of its bucket is computed (as gradients are).
@@ -88,8 +100,14 @@ def TfmDataParallelPass : Pass<"tfm-data-parallel", "ModuleOp"> {
            "Processes of the run (0: the module's tfm.ranks)">,
     Option<"bucketMiB", "bucket-mib", "int64_t", /*default=*/"32",
            "Size of a bucket of gradients, in MiB">,
+    Option<"zero", "zero", "int64_t", /*default=*/"-1",
+           "ZeRO stage: 0 every rank keeps the whole optimizer state, 1 each "
+           "its share (-1: the module's tfm.zero)">,
   ];
-  let dependentDialects = ["tensor::TensorDialect"];
+  let dependentDialects = ["arith::ArithDialect",
+                           "bufferization::BufferizationDialect",
+                           "linalg::LinalgDialect", "math::MathDialect",
+                           "tensor::TensorDialect"];
 }
 def TfmFuseElementwisePass : Pass<"tfm-fuse-elementwise", "func::FuncOp"> {
   let summary = "Fuse elementwise producers into their consumers, not into "

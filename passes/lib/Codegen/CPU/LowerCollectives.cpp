@@ -74,6 +74,94 @@ void allReduceSum(OpBuilder &b, Location loc, Value send, Value recv,
   }
 }
 
+/// The address of `buffer`'s first element, as the runtime's MPI helpers
+/// take it.
+Value addressOf(OpBuilder &b, Location loc, Value buffer) {
+  Value index =
+      memref::ExtractAlignedPointerAsIndexOp::create(b, loc, buffer);
+  return arith::IndexCastOp::create(b, loc, b.getI64Type(), index);
+}
+
+/// A call of the runtime's `name(send, recv, share)` (runtime/src/mpi),
+/// declared in `module` on first use: MPI_Reduce_scatter_block and
+/// MPI_Allgather, which the upstream mpi dialect does not have.
+void callHelper(OpBuilder &b, Location loc, ModuleOp module, StringRef name,
+                Value send, Value recv, int64_t share) {
+  Type i64 = b.getI64Type();
+  if (!module.lookupSymbol(name)) {
+    OpBuilder top = OpBuilder::atBlockBegin(module.getBody());
+    auto decl = func::FuncOp::create(
+        top, loc, name, b.getFunctionType({i64, i64, i64}, {}));
+    decl.setPrivate();
+  }
+  Value count = arith::ConstantOp::create(b, loc, b.getI64IntegerAttr(share));
+  func::CallOp::create(b, loc, name, TypeRange{},
+                       ValueRange{addressOf(b, loc, send),
+                                  addressOf(b, loc, recv), count});
+}
+
+/// `value`'s buffer, read only, and a new buffer for a result of `type`.
+std::pair<Value, Value> buffersFor(OpBuilder &b, Location loc, Value value,
+                                   RankedTensorType type) {
+  auto in = cast<RankedTensorType>(value.getType());
+  Value send = bufferization::ToBufferOp::create(
+      b, loc, MemRefType::get(in.getShape(), in.getElementType()), value,
+      /*readOnly=*/true);
+  Value recv = memref::AllocOp::create(
+      b, loc, MemRefType::get(type.getShape(), type.getElementType()),
+      b.getI64IntegerAttr(64));
+  return {send, recv};
+}
+
+Value asTensor(OpBuilder &b, Location loc, Value buffer,
+               RankedTensorType type) {
+  return bufferization::ToTensorOp::create(b, loc, type, buffer,
+                                           /*restrict=*/true,
+                                           /*writable=*/true);
+}
+
+/// Lowers the collectives between a whole and its shares; each rank's
+/// share is `share` elements.
+LogicalResult lowerShares(Operation *op, ModuleOp module) {
+  OpBuilder b(op);
+  Location loc = op->getLoc();
+  auto type = cast<RankedTensorType>(op->getResult(0).getType());
+  if (!type.getElementType().isF32())
+    return op->emitOpError() << "is lowered to MPI for f32 only";
+  Value input = op->getOperand(0);
+  int64_t ranks = op->getAttrOfType<IntegerAttr>("ranks").getInt();
+  Value result;
+  if (isa<ReduceScatterOp>(op)) {
+    Value scaled = scale(b, loc, input, 1.0 / static_cast<double>(ranks));
+    auto [send, recv] = buffersFor(b, loc, scaled, type);
+    callHelper(b, loc, module, "gpt3_mpi_reduce_scatter_f32", send, recv,
+               type.getNumElements());
+    result = asTensor(b, loc, recv, type);
+  } else if (isa<AllGatherOp>(op)) {
+    auto [send, recv] = buffersFor(b, loc, input, type);
+    callHelper(b, loc, module, "gpt3_mpi_all_gather_f32", send, recv,
+               cast<RankedTensorType>(input.getType()).getNumElements());
+    result = asTensor(b, loc, recv, type);
+  } else {
+    Value comm =
+        mpi::CommWorldOp::create(b, loc, mpi::CommType::get(b.getContext()));
+    Value rank =
+        mpi::CommRankOp::create(b, loc, Type(), b.getI32Type(), comm)
+            .getRank();
+    Value index = arith::IndexCastOp::create(b, loc, b.getIndexType(), rank);
+    Value share =
+        arith::ConstantIndexOp::create(b, loc, type.getNumElements());
+    Value offset = arith::MulIOp::create(b, loc, index, share);
+    result = tensor::ExtractSliceOp::create(
+        b, loc, type, input, ArrayRef<OpFoldResult>{offset},
+        ArrayRef<OpFoldResult>{b.getIndexAttr(type.getNumElements())},
+        ArrayRef<OpFoldResult>{b.getIndexAttr(1)});
+  }
+  op->getResult(0).replaceAllUsesWith(result);
+  op->erase();
+  return success();
+}
+
 struct TfmCpuLowerCollectivesPass
     : tfm::impl::TfmCpuLowerCollectivesPassBase<TfmCpuLowerCollectivesPass> {
   using Base::Base;
@@ -108,7 +196,15 @@ struct TfmCpuLowerCollectivesPass
       op.replaceAllUsesWith(mean);
       op.erase();
     }
-    if (ops.empty())
+    SmallVector<Operation *> shares;
+    module.walk([&](Operation *op) {
+      if (isa<ReduceScatterOp, AllGatherOp, RankShareOp>(op))
+        shares.push_back(op);
+    });
+    for (Operation *op : shares)
+      if (failed(lowerShares(op, module)))
+        return signalPassFailure();
+    if (ops.empty() && shares.empty())
       return;
     MLIRContext *ctx = module.getContext();
     Builder b(ctx);

@@ -471,7 +471,7 @@ struct ConvertTfmToLinalgPass
                            tensor::TensorDialect>();
     target.addLegalOp<func::FuncOp, func::ReturnOp, func::CallOp>();
     // Each target carries collectives between ranks its own way.
-    target.addLegalOp<AllReduceOp>();
+    target.addLegalOp<AllReduceOp, AllGatherOp, RankShareOp, ReduceScatterOp>();
     RewritePatternSet patterns(ctx);
     populateTfmToLinalgConversionPatterns(patterns);
     if (failed(applyPartialConversion(getOperation(), target,

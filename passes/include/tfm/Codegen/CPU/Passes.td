@@ -387,7 +387,7 @@ def TfmCpuPinSplitViewsPass : Pass<"tfm-cpu-pin-split-views", "func::FuncOp"> {
 
 def TfmCpuLowerCollectivesPass
     : Pass<"tfm-cpu-lower-collectives", "ModuleOp"> {
-  let summary = "Lower tfm.all_reduce to MPI_Allreduce on buffers";
+  let summary = "Lower the tfm collectives to MPI on buffers";
   let description = [{
     Each `tfm.all_reduce` (a mean over the ranks) becomes a scaling by
     `1 / ranks`, exact for a power of two, and an `MPI_Allreduce` sum of
@@ -396,6 +396,13 @@ def TfmCpuLowerCollectivesPass
     counts are 32-bit. The module is marked for OpenMPI's ABI
     (`MPI:Implementation`), which `convert-to-llvm` reads to lower the
     `mpi` ops to calls into `libmpi`.
+
+    ZeRO's collectives go the same way: `tfm.reduce_scatter` (scaled the
+    same) and `tfm.all_gather` call the runtime's
+    `gpt3_mpi_reduce_scatter_f32` and `gpt3_mpi_all_gather_f32`
+    (`MPI_Reduce_scatter_block`, `MPI_Allgather`, which the `mpi` dialect
+    lacks) with the buffers' addresses and the share's size;
+    `tfm.rank_share` becomes a slice at `mpi.comm_rank` times the share.
 
     Before:
     ```mlir
