@@ -21,7 +21,6 @@ using namespace mlir::tfm::checks;
 #define GET_OP_CLASSES
 #include "tfm/Dialect/TfmOps.cpp.inc"
 
-
 //===----------------------------------------------------------------------===//
 // EmbeddingOp
 //===----------------------------------------------------------------------===//
@@ -138,8 +137,8 @@ LogicalResult CachedAttentionOp::verify() {
   if (failed(checkFloat(op, getQkv(), "qkv", 3)) ||
       failed(checkFloat(op, getKeyCache(), "key_cache", 4)) ||
       failed(checkFloat(op, getValueCache(), "value_cache", 4)) ||
-      failed(checkSameElement(op, getKeyCache(), "key_cache", getQkv(),
-                              "qkv")) ||
+      failed(
+          checkSameElement(op, getKeyCache(), "key_cache", getQkv(), "qkv")) ||
       failed(checkTensor(op, getStart(), "start", ElementKind::Integer, 0)))
     return failure();
   if (getKeyCache().getType() != getValueCache().getType())
@@ -154,8 +153,8 @@ LogicalResult CachedAttentionOp::verify() {
   if (heads < 1 || width % heads != 0)
     return emitOpError() << "num_heads " << heads
                          << " must be positive and divide width " << width;
-  SmallVector<int64_t> cache = {dim(getQkv(), 0), heads,
-                                dim(getKeyCache(), 2), width / heads};
+  SmallVector<int64_t> cache = {dim(getQkv(), 0), heads, dim(getKeyCache(), 2),
+                                width / heads};
   if (llvm::cast<RankedTensorType>(getKeyCache().getType()).getShape() !=
       ArrayRef<int64_t>(cache))
     return emitOpError() << "expects caches of shape (batch " << cache[0]

@@ -663,6 +663,8 @@ void annotateModule(ModuleOp module, const ModelConfig &config,
   if (shape.ranks > 1)
     module->setAttr(TfmDialect::kRanksAttrName,
                     b.getI64IntegerAttr(shape.ranks));
+  if (shape.ranks > 1 && shape.zero)
+    module->setAttr(TfmDialect::kZeroAttrName, b.getI64IntegerAttr(1));
 }
 } // namespace
 
@@ -688,6 +690,10 @@ buildModel(MLIRContext &context, const ModelConfig &config, CompileShape shape,
     return llvm::createStringError(config.name +
                                    ": ranks must be in [1, 65536], got " +
                                    llvm::Twine(shape.ranks));
+  if (shape.zero && shape.ranks < 2)
+    return llvm::createStringError(
+        config.name + ": ZeRO shards the optimizer state over ranks; give "
+                      "2 ranks or more");
   if (shape.sequence < 1 || shape.sequence > config.contextSize)
     return llvm::createStringError(
         config.name + ": sequence length must be in [1, " +

@@ -18,6 +18,7 @@
 #include <cstring>
 #include <dirent.h>
 #include <fcntl.h>
+#include <map>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -253,16 +254,67 @@ gpt3_status_t gpt3::saveTensors(const std::string &path,
                                tensors.size());
 }
 
+namespace {
+/// The states of a ZeRO-1 model that each rank holds a share of, gathered
+/// whole on the lead rank into `copies`, as views by the names one
+/// process's checkpoint gives them (a stack's layers one by one). Every
+/// rank must call it; the others get no views.
+gpt3_status_t gatherShares(Context &ctx, const Ranks &ranks,
+                           std::map<std::string, gpt3_tensor_t> &views,
+                           std::vector<std::vector<char>> &copies) {
+  for (const gpt3_arg_t &arg : entryArgs(ctx, "train_step")) {
+    const nlohmann::json *spec = nullptr;
+    for (const nlohmann::json &e : ctx.manifest["entries"])
+      if (e["name"] == "train_step")
+        for (const nlohmann::json &a : e["args"])
+          if (a["name"] == arg.name && a.contains("shard_of"))
+            spec = &a;
+    if (!spec)
+      continue;
+    std::vector<int64_t> whole = (*spec)["shard_of"];
+    gpt3_tensor_t share;
+    if (gpt3_status_t s = gpt3_context_tensor(ctx.handle, arg.name, &share))
+      return s;
+    int64_t count = numElements(shapeOf(arg));
+    copies.emplace_back(ranks.lead() ? ranks.size * count * sizeof(float) : 0);
+    float *all = reinterpret_cast<float *>(copies.back().data());
+    gatherToLead(static_cast<const float *>(share.data), count, all);
+    if (!ranks.lead())
+      continue;
+    if (arg.num_layers == 0) {
+      views[arg.name] = tensorView(all, whole, GPT3_DTYPE_F32);
+      continue;
+    }
+    std::vector<int64_t> layer(whole.begin() + 1, whole.end());
+    for (int32_t i = 0; i < arg.num_layers; ++i)
+      views[arg.layers[i]] =
+          tensorView(all + i * numElements(layer), layer, GPT3_DTYPE_F32);
+  }
+  return nullptr;
+}
+} // namespace
+
 gpt3_status_t gpt3::saveCheckpoint(Context &ctx, const std::string &dir,
                                    const std::vector<std::string> &params,
-                                   const TrainState &state) {
+                                   const TrainState &state,
+                                   const Ranks &ranks) {
   std::vector<std::string> moments = momentNames(params);
   std::vector<gpt3_tensor_t> weightViews, momentViews;
   std::vector<std::vector<char>> copies;
+  std::map<std::string, gpt3_tensor_t> gathered;
+  if (gpt3_status_t s = gatherShares(ctx, ranks, gathered, copies))
+    return s;
+  if (!ranks.lead())
+    return nullptr;
   if (gpt3_status_t s = hostTensors(ctx, params, weightViews, copies))
     return s;
-  if (gpt3_status_t s = hostTensors(ctx, moments, momentViews, copies))
-    return s;
+  for (const std::string &moment : moments) {
+    auto whole = gathered.find(moment);
+    if (whole != gathered.end())
+      momentViews.push_back(whole->second);
+    else if (gpt3_status_t s = hostTensors(ctx, {moment}, momentViews, copies))
+      return s;
+  }
   char tag[32];
   std::snprintf(tag, sizeof tag, "%08lld", static_cast<long long>(state.step));
 

@@ -19,6 +19,7 @@
 #define GPT3_DRIVER_CHECKPOINT_H
 
 #include "model.h"
+#include "ranks.h"
 
 #include <string>
 #include <vector>
@@ -47,10 +48,12 @@ gpt3_status_t saveTensors(const std::string &path,
 
 /// Commits a checkpoint of the parameters, the moments `m.*` and `v.*`, and
 /// `state` in `dir`, then removes the previous one. On failure the previous
-/// checkpoint is intact and the status says so.
+/// checkpoint is intact and the status says so. Every rank calls it: the
+/// moments each holds a share of (ZeRO-1) are gathered whole to the lead,
+/// which alone writes, in one process's format.
 gpt3_status_t saveCheckpoint(Context &ctx, const std::string &dir,
                              const std::vector<std::string> &params,
-                             const TrainState &state);
+                             const TrainState &state, const Ranks &ranks);
 
 /// Verifies the checkpoint committed in `dir` and reads it back into the
 /// context (the weights must be bound) and `state`; then removes what an

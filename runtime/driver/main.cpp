@@ -249,8 +249,12 @@ int runCommand(const CLI::App &command, Settings &s) {
   std::string name = command.get_name();
   if (name == "train" || name == "step" || name == "bench") {
     std::string error = joinRanks(ctx.manifest, ranks);
+    // Every rank says it: mpirun stops the others when the first exits.
     if (!error.empty())
-      return ranks.lead() ? badInput(error) : kExitBadInput;
+      return badInput(error);
+    if (ranks.joined)
+      if (gpt3_status_t st = gpt3_context_set_rank(ctx.handle, ranks.rank))
+        return leaveRanks(ranks, report(st));
     if (!ranks.lead() && !std::freopen("/dev/null", "w", stdout))
       return badInput("cannot silence rank " + std::to_string(ranks.rank));
   }

@@ -10,6 +10,8 @@
 // gpt3-compile links only into binaries compiled for several ranks.
 extern "C" __attribute__((weak)) void gpt3_mpi_join(int *rank, int *size);
 extern "C" __attribute__((weak)) void gpt3_mpi_leave(int code);
+extern "C" __attribute__((weak)) void
+gpt3_mpi_gather_f32(const float *share, int64_t count, float *all);
 
 int gpt3::compiledRanks(const nlohmann::json &manifest) {
   return manifest.value("ranks", 1);
@@ -35,6 +37,13 @@ std::string gpt3::joinRanks(const nlohmann::json &manifest, Ranks &ranks) {
   gpt3_mpi_leave(0);
   ranks.joined = false;
   return why;
+}
+
+void gpt3::gatherToLead(const float *share, int64_t count, float *all) {
+  if (gpt3_mpi_gather_f32)
+    gpt3_mpi_gather_f32(share, count, all);
+  else
+    std::copy(share, share + count, all);
 }
 
 int gpt3::leaveRanks(const Ranks &ranks, int code) {

@@ -32,6 +32,11 @@ int compiledRanks(const nlohmann::json &manifest);
 /// (then it has left again, and `ranks` says which one it was).
 std::string joinRanks(const nlohmann::json &manifest, Ranks &ranks);
 
+/// Gathers every rank's `count` floats of `share` into `all` on the lead
+/// rank, in rank order (`all` holds ranks x count there; others pass
+/// anything); with one rank, a copy. Every rank must call it.
+void gatherToLead(const float *share, int64_t count, float *all);
+
 /// Leaves a joined run: a clean finish when `code` is 0, otherwise every
 /// rank is stopped with `code`. Returns `code`.
 int leaveRanks(const Ranks &ranks, int code);

@@ -14,6 +14,7 @@
 #include "checkpoint.h"
 #include "npy.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -29,6 +30,13 @@ bool TrainStep::init(Context &ctx, std::string &error) {
   ctx_ = &ctx;
   tokenShape_ = argShape(ctx, "train_step", "tokens");
   for (const gpt3_arg_t &arg : args) {
+    if (arg.kind != GPT3_ARG_PARAM)
+      continue;
+    for (int32_t i = 0; i < std::max(arg.num_layers, 1); ++i)
+      paramNames_.push_back(arg.num_layers ? arg.layers[i] : arg.name);
+  }
+  // Gradient outputs, in the parameters' order (none under ZeRO-1).
+  for (const gpt3_arg_t &arg : args) {
     std::string name = arg.name;
     if (arg.kind != GPT3_ARG_OUTPUT || name.rfind("grad.", 0) != 0)
       continue;
@@ -36,7 +44,6 @@ bool TrainStep::init(Context &ctx, std::string &error) {
     outputs_.emplace_back(numElements(outputShapes_.back()));
     float *data = outputs_.back().data();
     if (arg.num_layers == 0) {
-      paramNames_.push_back(name.substr(5));
       gradShapes_.push_back(outputShapes_.back());
       grads_.push_back(data);
       continue;
@@ -45,10 +52,15 @@ bool TrainStep::init(Context &ctx, std::string &error) {
     std::vector<int64_t> slice(outputShapes_.back().begin() + 1,
                                outputShapes_.back().end());
     for (int32_t i = 0; i < arg.num_layers; ++i) {
-      paramNames_.push_back(std::string(arg.layers[i]).substr(5));
       gradShapes_.push_back(slice);
       grads_.push_back(data + i * numElements(slice));
     }
+  }
+  if (!grads_.empty() && grads_.size() != paramNames_.size()) {
+    error = "the model's train_step has " + std::to_string(grads_.size()) +
+            " gradients for " + std::to_string(paramNames_.size()) +
+            " parameters";
+    return false;
   }
   return true;
 }
@@ -105,6 +117,10 @@ int gpt3::commandStep(Context &ctx, const StepSettings &s, const Ranks &ranks) {
   std::string error;
   if (!step.init(ctx, error))
     return badInput(error);
+  if (!step.hasGradients())
+    return badInput("step writes the gradients, which no rank of a model "
+                    "compiled with --zero 1 holds whole; compile it without "
+                    "--zero");
   // Of several ranks, each takes its own rows of the global batch.
   std::vector<int64_t> global = step.tokenShape();
   global[0] *= ranks.size;

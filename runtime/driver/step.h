@@ -28,9 +28,12 @@ public:
   float loss() const { return loss_; }
   float gradNorm() const { return gradNorm_; }
   const std::vector<int64_t> &tokenShape() const { return tokenShape_; }
-  /// Parameter names and their gradients after run(), in manifest order,
-  /// a stacked gradient's layers one by one.
+  /// Parameter names and, after run(), their gradients, in manifest
+  /// order, a stack's layers one by one.
   const std::vector<std::string> &paramNames() const { return paramNames_; }
+  /// Whether run() writes the gradients (not under ZeRO-1, where each rank
+  /// holds only its share of them).
+  bool hasGradients() const { return !grads_.empty(); }
   float *grad(size_t i) { return grads_[i]; }
   const std::vector<int64_t> &gradShape(size_t i) const {
     return gradShapes_[i];

@@ -439,14 +439,15 @@ int runSteps(Context &ctx, const TrainSettings &s, TrainStep &step,
       std::fprintf(log.get(), "%s\n", entry.dump().c_str());
       std::fflush(log.get());
     }
-    if (ranks.lead() &&
-        ((s.checkpointEvery > 0 && state.step % s.checkpointEvery == 0) ||
-         state.step == s.steps)) {
+    // Every rank takes part (ZeRO-1's moments are gathered); the lead
+    // writes.
+    if ((s.checkpointEvery > 0 && state.step % s.checkpointEvery == 0) ||
+        state.step == s.steps) {
       std::ostringstream saved;
       saved << rng;
       state.rng = saved.str();
       if (gpt3_status_t st =
-              saveCheckpoint(ctx, s.out, step.paramNames(), state))
+              saveCheckpoint(ctx, s.out, step.paramNames(), state, ranks))
         return report(notCheckpointed(st, state.step, committed, s.out));
       committed = state.step;
       std::printf("checkpoint at step %lld in %s\n",

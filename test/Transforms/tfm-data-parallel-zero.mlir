@@ -25,11 +25,14 @@
 //       CHECK:   %[[MINE:.*]] = tfm.reduce_scatter %{{.*}} {ranks = 3 : i64} : tensor<30xf32> -> tensor<10xf32>
 //       CHECK:   %[[GW:.*]] = tensor.extract_slice %[[MINE]][0] [7] [1]
 //       CHECK:   %[[GB:.*]] = tensor.extract_slice %[[MINE]][7] [3] [1]
-//       CHECK:   %[[LOCAL:.*]] = tfm.global_norm %[[GW]], %[[GB]]
-//       CHECK:   arith.mulf %{{.*}}, %{{.*}} : f32
-//       CHECK:   tfm.all_reduce %{{.*}} {ranks = 3 : i64} : tensor<1xf32>
+//       CHECK:   %[[SQ:.*]] = linalg.generic {{.*}} ins(%[[GW]] : tensor<7xf32>) outs(%{{.*}} : tensor<f64>)
+//       CHECK:   %[[SQ2:.*]] = linalg.generic {{.*}} ins(%[[GB]] : tensor<3xf32>) outs(%[[SQ]] : tensor<f64>)
+//       CHECK:   %[[SQF:.*]] = tensor.expand_shape %[[SQ2]] [] output_shape [1] : tensor<f64> into tensor<1xf64>
+//       CHECK:   tfm.all_reduce %[[SQF]] {ranks = 3 : i64} : tensor<1xf64>
 //       CHECK:   %[[NORM:.*]] = linalg.generic
-//       CHECK:     math.sqrt
+//       CHECK:     arith.constant 3.000000e+00 : f64
+//       CHECK:     math.sqrt %{{.*}} : f64
+//       CHECK:     arith.truncf %{{.*}} : f64 to f32
 //       CHECK:   %[[PW:.*]] = tfm.rank_share %{{.*}} {ranks = 3 : i64} : tensor<21xf32> -> tensor<7xf32>
 //       CHECK:   %[[NW:.*]], %[[NMW:.*]], %[[NVW:.*]] = tfm.adamw %[[PW]], %[[GW]], %[[MW]], %{{.*}}, %{{.*}}, %{{.*}}, %[[NORM]] {{{.*}}weight_decay = 1.000000e-01 : f64}
 //       CHECK:   %[[PB:.*]] = tfm.rank_share %{{.*}} {ranks = 3 : i64} : tensor<9xf32> -> tensor<3xf32>

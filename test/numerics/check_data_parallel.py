@@ -12,14 +12,24 @@ compiled for one process with --batch 2B. On CORPUS:
    non-zero, with MPI's message naming it, within 60 s; `--resume` on 2
    ranks then ends byte-identical to an uninterrupted 2-rank run, and the
    same checkpoint resumed by ONE (another number of ranks) ends with the
-   uninterrupted run's losses to RTOL.
+   uninterrupted run's losses to RTOL;
+4. with ZERO, TWO compiled with --zero 1 as well: its run ends with the
+   parameters and moments of TWO's, and it resumes TWO's checkpoint (each
+   rank taking its share of the moments) to the same end. "The same": no
+   element further than ATOL and at most FEW (a fraction) further than
+   CLOSE. The two compile the backward pass differently (ZeRO-1 has no
+   gradient outputs), so sums differ in their last bits; where the true
+   gradient is zero (the attention key's bias, to which softmax is
+   invariant) the gradient is that rounding noise, which Adam turns into
+   steps of the learning rate: a few elements differ by up to a few lr/1000.
 
-usage: check_data_parallel.py TWO ONE WORKDIR CORPUS TOKENIZER
+usage: check_data_parallel.py TWO ONE WORKDIR CORPUS TOKENIZER [ZERO]
 Exits 1 when any check fails.
 """
 
 import glob
 import json
+import numpy as np
 import os
 import shutil
 import signal
@@ -28,6 +38,10 @@ import sys
 import time
 
 STEPS, EVERY, RTOL = 12, 4, 1e-5
+ATOL, CLOSE, FEW = 1e-5, 1e-6, 1e-3
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from gpt2_reference import read_safetensors  # noqa: E402
 FLAGS = ["--steps", str(STEPS), "--checkpoint-every", str(EVERY),
          "--val-every", str(EVERY), "--lr", "1e-3"]
 
@@ -71,6 +85,34 @@ def checkpoint_files(out):
             for p in sorted(glob.glob(os.path.join(out, "*-0*.safetensors")))}
 
 
+def differences(a, b):
+    """The absolute differences between the final parameters and moments
+    of two runs, which must name the same tensors: the largest, and the
+    fraction of elements further apart than CLOSE."""
+    worst, far, total = 0.0, 0, 0
+    for kind in ("model", "optimizer"):
+        [x] = glob.glob(os.path.join(a, kind + "-0*.safetensors"))
+        [y] = glob.glob(os.path.join(b, kind + "-0*.safetensors"))
+        x, y = read_safetensors(x), read_safetensors(y)
+        if x.keys() != y.keys():
+            sys.exit(f"{kind}: the runs hold different tensors")
+        for name in x:
+            d = np.abs(x[name] - y[name])
+            worst = max(worst, float(d.max()))
+            far += int((d > CLOSE).sum())
+            total += d.size
+    return worst, far / total
+
+
+def same_end(a, b, what):
+    worst, far = differences(a, b)
+    ok = worst <= ATOL and far <= FEW
+    print(f"{what}: largest difference {worst:.1e} (bound {ATOL:g}), "
+          f"{far:.1e} of the elements beyond {CLOSE:g} (bound {FEW:g}): "
+          + ("ok" if ok else "FAIL"))
+    return ok
+
+
 def committed_step(out):
     try:
         with open(os.path.join(out, "checkpoint.json")) as f:
@@ -96,6 +138,7 @@ def rank_pid(launcher, rank):
 
 def main():
     two, one, work, corpus, tokenizer = sys.argv[1:6]
+    zero = sys.argv[6] if len(sys.argv) > 6 else None
     shutil.rmtree(work, ignore_errors=True)
     os.makedirs(work)
     os.environ.update(OMP_NUM_THREADS="1", OMPI_ALLOW_RUN_AS_ROOT="1",
@@ -147,6 +190,7 @@ def main():
 
     resumed_on_one = os.path.join(work, "resumed-on-one")
     shutil.copytree(killed, resumed_on_one)
+    shutil.copytree(killed, resumed_on_one + ".start")
     step = committed_step(killed)
     train(mpirun(2, two), killed, ["--resume"])
     same = checkpoint_files(killed) == checkpoint_files(pair)
@@ -159,6 +203,28 @@ def main():
     ok &= worst <= RTOL
     print(f"resumed on 1 rank of batch 2B: losses within {worst:.1e} "
           f"relative of the 2-rank run ({'ok' if worst <= RTOL else 'FAIL'})")
+    if not zero:
+        return 0 if ok else 1
+
+    sharded = os.path.join(work, "zero")
+    train(mpirun(2, zero), sharded, data)
+    ok &= same_end(sharded, pair, f"ZeRO-1 against plain data parallel, "
+                   f"{STEPS} steps, parameters and moments")
+    shares = os.path.join(work, "zero-resumed")
+    shutil.copytree(resumed_on_one + ".start", shares)
+    train(mpirun(2, zero), shares, ["--resume"])
+    ok &= same_end(shares, pair,
+                   "ZeRO-1 resuming plain data parallel's checkpoint")
+    worst = worst_difference(log(sharded), log(pair))
+    ok &= worst <= RTOL
+    print(f"ZeRO-1 losses within {worst:.1e} relative of plain data "
+          f"parallel's ({'ok' if worst <= RTOL else 'FAIL'})")
+    # ZeRO-1's checkpoint has one process's format: ONE continues it.
+    onward = os.path.join(work, "zero-onward")
+    shutil.copytree(sharded, onward)
+    train([one], onward, ["--resume", "--steps", str(STEPS + 2)])
+    print(f"ZeRO-1's checkpoint continued by one process to step "
+          f"{log(onward)[-1]['step']}")
     return 0 if ok else 1
 
 

@@ -25,7 +25,8 @@ public:
                      mlir::tfm::TfmPhase last) const override {
     mlir::tfm::TfmCpuPipelineOptions pipeline;
     pipeline.fuse = options.fuse;
-    mlir::tfm::buildTfmToCpuPipelineUpTo(pm, pipeline, last);
+    mlir::tfm::buildTfmToCpuPipelineUpTo(pm, pipeline, last,
+                                         /*preprocess=*/false);
   }
 
   Error emit(mlir::ModuleOp module, StringRef manifest, gpt3::Artefact kind,

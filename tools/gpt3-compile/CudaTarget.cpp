@@ -34,7 +34,8 @@ public:
     pipeline.matmulPrecision = options.matmulPrecision;
     pipeline.format = options.binaryFormat;
     pipeline.cudaPath = options.cudaPath;
-    mlir::tfm::buildTfmToGpuPipelineUpTo(pm, pipeline, last);
+    mlir::tfm::buildTfmToGpuPipelineUpTo(pm, pipeline, last,
+                                         /*preprocess=*/false);
   }
 
   Error emit(mlir::ModuleOp module, StringRef manifest, gpt3::Artefact kind,

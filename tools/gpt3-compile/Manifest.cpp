@@ -123,6 +123,13 @@ json::Object gpt3::describeModule(ModuleOp module,
                                    param ? "param" : "state", type);
       if (auto layers = func.getArgAttrOfType<ArrayAttr>(i, "tfm.layers"))
         arg["layers"] = layerNames(layers);
+      if (auto whole =
+              func.getArgAttrOfType<DenseI64ArrayAttr>(i, "tfm.shard_of")) {
+        json::Array shape;
+        for (int64_t d : whole.asArrayRef())
+          shape.push_back(d);
+        arg["shard_of"] = std::move(shape);
+      }
       args.push_back(std::move(arg));
     }
     // Results become out-parameters after the arguments, in order; results
@@ -167,6 +174,7 @@ json::Object gpt3::describeModule(ModuleOp module,
       {"seq", seq},
       {"matmul_dtype", matmulType ? dtypeName(matmulType.getValue()) : "f32"},
       {"ranks", ranks ? ranks.getInt() : 1},
+      {"zero", module->hasAttr(tfm::TfmDialect::kZeroAttrName) ? 1 : 0},
       {"params", std::move(params)},
       {"entries", std::move(entries)}};
 }

@@ -33,8 +33,9 @@ public:
   /// The device kind the runtime must run the artefact on: "cpu".
   virtual llvm::StringRef deviceName() const = 0;
 
-  /// Adds every phase up to and including `last`: the target-neutral ones,
-  /// then the target's own.
+  /// Adds every phase after preprocessing (which gpt3-compile runs first,
+  /// to describe the entry points as they will be) up to and including
+  /// `last`: tfm-to-linalg, then the target's own.
   virtual void buildPipeline(mlir::OpPassManager &pm,
                              mlir::tfm::TfmPhase last) const = 0;
 

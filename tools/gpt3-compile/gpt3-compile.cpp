@@ -130,6 +130,13 @@ cl::opt<int64_t> ranks(
              "the gradients and loss averages the loss over them "
              "(tfm-data-parallel, MPI). --target=cpu only (default 1)"),
     cl::value_desc("N"), cl::init(1), cl::cat(category));
+cl::opt<unsigned> zero(
+    "zero",
+    cl::desc("With --ranks: 1 keeps on each rank only its share of the "
+             "AdamW moments (ZeRO stage 1: gradients reduce-scattered, "
+             "parameters all-gathered); 0 (the default) keeps them whole on "
+             "every rank"),
+    cl::value_desc("stage"), cl::init(0), cl::cat(category));
 cl::opt<std::string> gpuMatmulPrecision(
     "gpu-matmul-precision",
     cl::desc("With --target=cuda: operands of the matmuls: f32 (the SIMT "
@@ -281,6 +288,8 @@ int main(int argc, char **argv) {
                 "--gpu-matmul-precision bf16 runs the matmuls on bf16 "
                 "tensor cores");
 
+  if (zero > 1)
+    return fail("--zero must be 0 or 1, got " + std::to_string(zero));
   if (ranks > 1 && targetKind == TargetKind::Cuda)
     return fail("--ranks is for --target=cpu (MPI between processes); "
                 "collectives between GPUs are not built yet");
@@ -295,11 +304,11 @@ int main(int argc, char **argv) {
   DialectRegistry registry;
   tfm::registerPipelineDialects(registry);
   MLIRContext context(registry);
-  Expected<OwningOpRef<ModuleOp>> built =
-      tfm::buildModel(context, *config,
-                      {batch, sequence, prefill, dtype == "bf16",
-                       /*packWeights=*/targetKind == TargetKind::Cpu, ranks},
-                      std::vector<std::string>(entries.begin(), entries.end()));
+  Expected<OwningOpRef<ModuleOp>> built = tfm::buildModel(
+      context, *config,
+      {batch, sequence, prefill, dtype == "bf16",
+       /*packWeights=*/targetKind == TargetKind::Cpu, ranks, zero == 1},
+      std::vector<std::string>(entries.begin(), entries.end()));
   if (!built)
     return fail(toString(built.takeError()));
   ModuleOp module = **built;
@@ -390,11 +399,18 @@ int main(int argc, char **argv) {
     target = gpt3::createCpuTarget(cpuOptions);
   }
 
-  // The manifest describes the tfm-level signatures, which the lowering
-  // turns into bare pointers.
+  // The manifest describes the signatures after preprocessing (data
+  // parallelism may shard the optimizer state), before the lowering turns
+  // them into bare pointers.
+  if (stop != StopAt::Tfm) {
+    mlir::PassManager preprocess(&context);
+    tfm::buildTfmPreprocessingPipeline(preprocess);
+    if (failed(runPasses(preprocess, module)))
+      return 1;
+  }
   json::Object manifest = gpt3::describeModule(module, *config);
   mlir::PassManager pm(&context);
-  if (stop != StopAt::Tfm)
+  if (stop != StopAt::Tfm && stop != StopAt::Preprocessing)
     target->buildPipeline(pm, lastPhase(stop));
   if (failed(runPasses(pm, module)))
     return 1;

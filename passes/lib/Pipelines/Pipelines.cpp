@@ -377,10 +377,11 @@ namespace {
 /// `codegen` and `lower` phases with its `options`.
 template <typename Options>
 void buildPhasesUpTo(OpPassManager &pm, const Options &options,
-                     tfm::TfmPhase last,
+                     tfm::TfmPhase last, bool preprocess,
                      void (*codegen)(OpPassManager &, const Options &),
                      void (*lower)(OpPassManager &, const Options &)) {
-  tfm::buildTfmPreprocessingPipeline(pm);
+  if (preprocess)
+    tfm::buildTfmPreprocessingPipeline(pm);
   if (last == tfm::TfmPhase::Preprocessing)
     return;
   tfm::TfmLinalgPipelineOptions linalg;
@@ -397,8 +398,8 @@ void buildPhasesUpTo(OpPassManager &pm, const Options &options,
 
 void tfm::buildTfmToCpuPipelineUpTo(OpPassManager &pm,
                                     const TfmCpuPipelineOptions &options,
-                                    TfmPhase last) {
-  buildPhasesUpTo(pm, options, last, buildTfmCpuCodegenPipeline,
+                                    TfmPhase last, bool preprocess) {
+  buildPhasesUpTo(pm, options, last, preprocess, buildTfmCpuCodegenPipeline,
                   buildTfmCpuToLlvmPipeline);
 }
 
@@ -409,8 +410,8 @@ void tfm::buildTfmToCpuPipeline(OpPassManager &pm,
 
 void tfm::buildTfmToGpuPipelineUpTo(OpPassManager &pm,
                                     const TfmGpuPipelineOptions &options,
-                                    TfmPhase last) {
-  buildPhasesUpTo(pm, options, last, buildTfmGpuCodegenPipeline,
+                                    TfmPhase last, bool preprocess) {
+  buildPhasesUpTo(pm, options, last, preprocess, buildTfmGpuCodegenPipeline,
                   buildTfmGpuToNvvmPipeline);
 }
 

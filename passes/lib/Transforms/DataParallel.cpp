@@ -170,8 +170,7 @@ struct TfmDataParallelPass
         bytes += bytesOf(v);
       }
       if (failed(flush()) ||
-          (stage == 1 &&
-           failed(shardOptimizerState(func, count, bucketBytes))))
+          (stage == 1 && failed(shardOptimizerState(func, count, bucketBytes))))
         return signalPassFailure();
     }
   }

@@ -20,7 +20,6 @@ SmallVector<ReassociationIndices> oneGroup(int64_t rank) {
 }
 } // namespace
 
-
 Value tfm::flatten(OpBuilder &b, Location loc, Value value) {
   auto type = cast<RankedTensorType>(value.getType());
   if (type.getRank() == 1)
@@ -33,7 +32,8 @@ Value tfm::flatten(OpBuilder &b, Location loc, Value value) {
                                          oneGroup(type.getRank()));
 }
 
-Value tfm::unflatten(OpBuilder &b, Location loc, Value flat, RankedTensorType type) {
+Value tfm::unflatten(OpBuilder &b, Location loc, Value flat,
+                     RankedTensorType type) {
   if (type.getRank() == 1)
     return flat;
   if (type.getRank() == 0)
@@ -47,7 +47,6 @@ int64_t tfm::bytesOf(Value value) {
   return type.getNumElements() *
          llvm::divideCeil(type.getElementTypeBitWidth(), 8);
 }
-
 
 Operation *tfm::lastDefinition(ArrayRef<Value> values, Block &body) {
   Operation *last = nullptr;

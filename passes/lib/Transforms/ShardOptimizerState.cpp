@@ -51,8 +51,7 @@ Value padded(OpBuilder &b, Location loc, Value value, int64_t ranks,
   auto padType = flatType(pad, type.getElementType());
   Value zeros = arith::ConstantOp::create(
       b, loc, padType,
-      DenseElementsAttr::get(padType,
-                             b.getZeroAttr(type.getElementType())));
+      DenseElementsAttr::get(padType, b.getZeroAttr(type.getElementType())));
   return tensor::ConcatOp::create(b, loc, 0, ValueRange{flat, zeros});
 }
 
@@ -62,22 +61,6 @@ Value slice1d(OpBuilder &b, Location loc, Value v, int64_t offset,
       b, loc, v, ArrayRef<OpFoldResult>{b.getIndexAttr(offset)},
       ArrayRef<OpFoldResult>{b.getIndexAttr(size)},
       ArrayRef<OpFoldResult>{b.getIndexAttr(1)});
-}
-
-/// `f` applied to a rank-0 tensor's element.
-Value mapScalar(OpBuilder &b, Location loc, Value x,
-                function_ref<Value(OpBuilder &, Location, Value)> f) {
-  auto type = cast<RankedTensorType>(x.getType());
-  Value init = tensor::EmptyOp::create(b, loc, ArrayRef<int64_t>{},
-                                       type.getElementType());
-  AffineMap scalar = AffineMap::get(0, 0, b.getContext());
-  return linalg::GenericOp::create(
-             b, loc, type, x, init, ArrayRef<AffineMap>{scalar, scalar},
-             ArrayRef<utils::IteratorType>{},
-             [&](OpBuilder &nb, Location nloc, ValueRange args) {
-               linalg::YieldOp::create(nb, nloc, f(nb, nloc, args[0]));
-             })
-      .getResult(0);
 }
 
 /// Reduce-scatters the gradients of `bucket`: sets each one's gradShare
@@ -111,34 +94,62 @@ void scatterGradients(MutableArrayRef<Update> bucket, int64_t ranks,
                                        b.getI64IntegerAttr(ranks));
   int64_t offset = 0;
   for (Update &u : bucket) {
-    u.gradShare = bucket.size() == 1
-                      ? mine
-                      : slice1d(b, loc, mine, offset, u.share);
+    u.gradShare =
+        bucket.size() == 1 ? mine : slice1d(b, loc, mine, offset, u.share);
     offset += u.share;
   }
 }
 
-/// The global norm of every rank's gradient shares taken together:
-/// sqrt(ranks * mean over the ranks of each rank's sum of squares).
+/// The global norm of every rank's gradient shares taken together. The
+/// squares are summed in f64, as tfm.global_norm does, over this rank's
+/// shares and then over the ranks, so that the norm is plain data
+/// parallelism's but for the order of the f64 sums, which rounding to
+/// `normType` hides.
 Value globalNorm(OpBuilder &b, Location loc, ArrayRef<Update> updates,
-                 Type normType, int64_t ranks) {
-  SmallVector<Value> shares;
+                 RankedTensorType normType, int64_t ranks) {
+  MLIRContext *ctx = b.getContext();
+  Type wide = b.getF64Type();
+  AffineMap none = AffineMap::get(0, 0, ctx);
+  Value zero = arith::ConstantOp::create(b, loc, b.getF64FloatAttr(0.0));
+  Value total = linalg::FillOp::create(b, loc, zero,
+                                       ValueRange{tensor::EmptyOp::create(
+                                           b, loc, ArrayRef<int64_t>{}, wide)})
+                    .getResult(0);
   for (const Update &u : updates)
-    shares.push_back(u.gradShare);
-  Value local = GlobalNormOp::create(b, loc, normType, shares);
-  Value squared = mapScalar(b, loc, local, [](OpBuilder &nb, Location l,
-                                              Value x) {
-    return arith::MulFOp::create(nb, l, x, x);
-  });
-  Value mean = AllReduceOp::create(b, loc, flatten(b, loc, squared), ranks);
-  Value meanScalar =
-      unflatten(b, loc, mean, cast<RankedTensorType>(normType));
-  return mapScalar(b, loc, meanScalar, [&](OpBuilder &nb, Location l,
-                                           Value x) {
-    Value n = arith::ConstantOp::create(
-        nb, l, nb.getFloatAttr(x.getType(), static_cast<double>(ranks)));
-    return math::SqrtOp::create(nb, l, arith::MulFOp::create(nb, l, x, n));
-  });
+    total =
+        linalg::GenericOp::create(
+            b, loc, total.getType(), u.gradShare, total,
+            ArrayRef<AffineMap>{b.getMultiDimIdentityMap(1),
+                                AffineMap::get(1, 0, ctx)},
+            ArrayRef<utils::IteratorType>{utils::IteratorType::reduction},
+            [&](OpBuilder &nb, Location l, ValueRange args) {
+              Value x = arith::ExtFOp::create(nb, l, wide, args[0]);
+              Value square = arith::MulFOp::create(nb, l, x, x);
+              linalg::YieldOp::create(
+                  nb, l,
+                  arith::AddFOp::create(nb, l, square, args[1]).getResult());
+            })
+            .getResult(0);
+  Value mean = unflatten(
+      b, loc, AllReduceOp::create(b, loc, flatten(b, loc, total), ranks),
+      cast<RankedTensorType>(total.getType()));
+  Value init = tensor::EmptyOp::create(b, loc, ArrayRef<int64_t>{},
+                                       normType.getElementType());
+  return linalg::GenericOp::create(
+             b, loc, normType, mean, init, ArrayRef<AffineMap>{none, none},
+             ArrayRef<utils::IteratorType>{},
+             [&](OpBuilder &nb, Location l, ValueRange args) {
+               Value n = arith::ConstantOp::create(
+                   nb, l, nb.getF64FloatAttr(static_cast<double>(ranks)));
+               Value sum = arith::MulFOp::create(nb, l, args[0], n);
+               Value root = math::SqrtOp::create(nb, l, sum);
+               linalg::YieldOp::create(
+                   nb, l,
+                   arith::TruncFOp::create(nb, l, normType.getElementType(),
+                                           root)
+                       .getResult());
+             })
+      .getResult(0);
 }
 
 /// Updates this rank's share of each parameter of `bucket`, all-gathers
@@ -153,13 +164,13 @@ void updateShares(MutableArrayRef<Update> bucket, Value norm, int64_t ranks) {
   for (Update &u : bucket) {
     AdamWOp old = u.adam;
     Value whole = padded(b, loc, old.getParam(), ranks, u.share);
-    Value mine = RankShareOp::create(b, loc, flatType(u.share, element),
-                                     whole, b.getI64IntegerAttr(ranks));
+    Value mine = RankShareOp::create(b, loc, flatType(u.share, element), whole,
+                                     b.getI64IntegerAttr(ranks));
     auto adam = AdamWOp::create(
-        b, loc, TypeRange{mine.getType(), mine.getType(), mine.getType()},
-        mine, u.gradShare, old.getM(), old.getV(), old.getStep(),
-        old.getLr(), norm, old.getBeta1Attr(), old.getBeta2Attr(),
-        old.getEpsilonAttr(), old.getWeightDecayAttr(), old.getMaxNormAttr());
+        b, loc, TypeRange{mine.getType(), mine.getType(), mine.getType()}, mine,
+        u.gradShare, old.getM(), old.getV(), old.getStep(), old.getLr(), norm,
+        old.getBeta1Attr(), old.getBeta2Attr(), old.getEpsilonAttr(),
+        old.getWeightDecayAttr(), old.getMaxNormAttr());
     newShares.push_back(adam.getNewParam());
     updated.push_back(adam);
   }
@@ -178,8 +189,7 @@ void updateShares(MutableArrayRef<Update> bucket, Value norm, int64_t ranks) {
     Value columns = tensor::ExtractSliceOp::create(
         b, loc, rows,
         ArrayRef<OpFoldResult>{b.getIndexAttr(0), b.getIndexAttr(offset)},
-        ArrayRef<OpFoldResult>{b.getIndexAttr(ranks),
-                               b.getIndexAttr(u.share)},
+        ArrayRef<OpFoldResult>{b.getIndexAttr(ranks), b.getIndexAttr(u.share)},
         ArrayRef<OpFoldResult>{b.getIndexAttr(1), b.getIndexAttr(1)});
     offset += u.share;
     Value flat = flatten(b, loc, columns);
@@ -225,7 +235,9 @@ LogicalResult tfm::shardOptimizerState(func::FuncOp func, int64_t ranks,
     if (u.share > INT32_MAX)
       return adam.emitOpError()
              << "has shares of " << u.share
-             << " elements, more than one MPI call carries (2^31 - 1)";
+             << " elements, more than one MPI call carries (2^31 - 1); "
+                "shard it over "
+             << llvm::divideCeil(u.elements, INT32_MAX) << " ranks or more";
     updates.push_back(u);
   }
   if (updates.empty())
@@ -282,9 +294,9 @@ LogicalResult tfm::shardOptimizerState(func::FuncOp func, int64_t ranks,
     for (Value moment : {u.adam.getM(), u.adam.getV()}) {
       auto arg = cast<BlockArgument>(moment);
       arg.setType(flatType(u.share, paramType.getElementType()));
-      func.setArgAttr(arg.getArgNumber(), "tfm.shard_of",
-                      DenseI64ArrayAttr::get(func.getContext(),
-                                             paramType.getShape()));
+      func.setArgAttr(
+          arg.getArgNumber(), "tfm.shard_of",
+          DenseI64ArrayAttr::get(func.getContext(), paramType.getShape()));
     }
     u.adam.erase();
   }

@@ -183,8 +183,9 @@ gpt3_status_t gpt3_context_load_weights(gpt3_context_t *context,
 
 /* Fills states (optimizer moments "m.wte.weight", KV caches) from the F32
  * tensors of the safetensors file `path`. Every tensor must be a state of
- * the model with its shape; states the file lacks keep their values. On
- * error nothing is written. */
+ * the model with its shape, or a layer (or the whole) of a state sharded
+ * over ranks, of which this rank's share is filled (gpt3_context_set_rank);
+ * states the file lacks keep their values. On error nothing is written. */
 gpt3_status_t gpt3_context_load_states(gpt3_context_t *context,
                                        const char *path);
 
@@ -225,6 +226,12 @@ gpt3_status_t gpt3_context_copy(gpt3_context_t *context,
 gpt3_status_t gpt3_context_arg_tensor(gpt3_context_t *context, const char *fn,
                                       const char *name,
                                       gpt3_tensor_t *out_tensor);
+
+/* This process's rank in a run of a model compiled for several (gpt3-compile
+ * --ranks N): which share of each state sharded over the ranks (ZeRO-1's
+ * optimizer moments) gpt3_context_load_states fills, from the whole
+ * tensors in the file. 0 by default. */
+gpt3_status_t gpt3_context_set_rank(gpt3_context_t *context, int32_t rank);
 
 void gpt3_context_release(gpt3_context_t *context);
 

@@ -40,6 +40,8 @@ struct gpt3_context_t {
   // name, zeroed when first used and shared by every entry point that names
   // them.
   std::map<std::string, void *> states;
+  // Which share of a sharded state (ZeRO-1) this process holds.
+  int32_t rank = 0;
   // Device copies of caller tensors in host memory, by entry and argument.
   std::map<std::string, void *> staged;
 
@@ -322,13 +324,82 @@ gpt3_status_t loadWeights(gpt3_context_t *ctx, const char *path) {
   return nullptr;
 }
 
+/// Where tensor `name` of a file lies in a sharded state: the state, and
+/// the tensor's offset and shape in the whole; false if it lies in none.
+bool findInShard(const Manifest &m, const std::string &name, std::string &state,
+                 int64_t &offset, std::vector<int64_t> &shape) {
+  for (const auto &[stateName, shard] : m.stateShards) {
+    if (shard.layers.empty() && stateName == name) {
+      state = stateName;
+      offset = 0;
+      shape = shard.whole;
+      return true;
+    }
+    for (size_t i = 0; i < shard.layers.size(); ++i)
+      if (shard.layers[i] == name) {
+        state = stateName;
+        shape.assign(shard.whole.begin() + 1, shard.whole.end());
+        offset = static_cast<int64_t>(i) * numElements(shape);
+        return true;
+      }
+  }
+  return false;
+}
+
+/// Fills this rank's share of each sharded state of which `file` holds
+/// every piece (a layer's slice, or the whole), as ZeRO-1 keeps them.
+gpt3_status_t loadShares(gpt3_context_t *ctx, const char *path,
+                         const SafetensorsFile &file) {
+  std::map<std::string, std::vector<float>> wholes;
+  for (const TensorInfo &t : file.tensors()) {
+    std::string state;
+    int64_t offset = 0;
+    std::vector<int64_t> shape;
+    if (!findInShard(ctx->manifest, t.name, state, offset, shape))
+      continue;
+    std::vector<float> &whole = wholes[state];
+    if (whole.empty())
+      whole.resize(numElements(ctx->manifest.stateShards.at(state).whole));
+    // The whole is staged in host memory; a sharded model runs on the CPU.
+    GPT3_RETURN_IF_ERROR(
+        copyAsF32(*ctx->device, file, t, whole.data() + offset));
+  }
+  for (auto &[state, whole] : wholes) {
+    int64_t share = ctx->manifest.stateShapes.at(state)[0];
+    std::vector<float> mine(share, 0.0f);
+    int64_t begin = ctx->rank * share;
+    for (int64_t i = begin; i < std::min<int64_t>(begin + share, whole.size());
+         ++i)
+      mine[i - begin] = whole[i];
+    void *buffer = nullptr;
+    GPT3_RETURN_IF_ERROR(stateBuffer(ctx, state, &buffer));
+    GPT3_RETURN_IF_ERROR(
+        ctx->device->copyIn(buffer, mine.data(), share * sizeof(float)));
+  }
+  return nullptr;
+}
+
 gpt3_status_t loadStates(gpt3_context_t *ctx, const char *path) {
   // Where the model cannot run at all, that comes before any file.
   GPT3_RETURN_IF_ERROR(ensureDevice(ctx));
   std::unique_ptr<SafetensorsFile> file;
   GPT3_RETURN_IF_ERROR(SafetensorsFile::open(path, &file));
   // Everything is checked before anything is written.
+  std::map<std::string, size_t> pieces;
   for (const TensorInfo &t : file->tensors()) {
+    std::string state;
+    int64_t offset = 0;
+    std::vector<int64_t> piece;
+    if (findInShard(ctx->manifest, t.name, state, offset, piece)) {
+      if (piece != t.shape || t.dtype != "F32")
+        return makeStatus(GPT3_STATUS_INVALID_ARGUMENT,
+                          std::string(path) + ": state '" + t.name + "' is " +
+                              t.dtype + " " + shapeString(t.shape) +
+                              ", but the model expects F32 " +
+                              shapeString(piece));
+      ++pieces[state];
+      continue;
+    }
     auto shape = ctx->manifest.stateShapes.find(t.name);
     if (shape == ctx->manifest.stateShapes.end())
       return makeStatus(GPT3_STATUS_INVALID_ARGUMENT,
@@ -341,13 +412,25 @@ gpt3_status_t loadStates(gpt3_context_t *ctx, const char *path) {
                             ", but the model expects F32 " +
                             shapeString(shape->second));
   }
+  // A sharded state is filled from all its layers or none.
+  for (const auto &[state, count] : pieces) {
+    size_t layers = ctx->manifest.stateShards.at(state).layers.size();
+    if (count != std::max<size_t>(layers, 1))
+      return makeStatus(GPT3_STATUS_INVALID_ARGUMENT,
+                        std::string(path) + ": holds " + std::to_string(count) +
+                            " of the " + std::to_string(layers) +
+                            " layers of state '" + state + "'");
+  }
   for (const TensorInfo &t : file->tensors()) {
+    if (!ctx->manifest.stateShapes.count(t.name) ||
+        ctx->manifest.stateShards.count(t.name))
+      continue;
     void *buffer = nullptr;
     GPT3_RETURN_IF_ERROR(stateBuffer(ctx, t.name, &buffer));
     GPT3_RETURN_IF_ERROR(
         copyAsF32(*ctx->device, *file, t, static_cast<float *>(buffer)));
   }
-  return nullptr;
+  return loadShares(ctx, path, *file);
 }
 
 /// GPT-3's initialisation of parameter `p` from `normal`, into `dest` on
@@ -817,6 +900,18 @@ gpt3_status_t gpt3_context_tensor(gpt3_context_t *ctx, const char *name,
     return nullArgument("gpt3_context_tensor");
   return guarded("gpt3_context_tensor",
                  [&] { return tensor(ctx, name, out_tensor); });
+}
+
+gpt3_status_t gpt3_context_set_rank(gpt3_context_t *ctx, int32_t rank) {
+  if (!ctx)
+    return nullArgument("gpt3_context_set_rank");
+  if (rank < 0 || rank >= ctx->manifest.ranks)
+    return makeStatus(GPT3_STATUS_INVALID_ARGUMENT,
+                      "rank " + std::to_string(rank) +
+                          " is not one of the model's " +
+                          std::to_string(ctx->manifest.ranks));
+  ctx->rank = rank;
+  return nullptr;
 }
 
 gpt3_status_t gpt3_context_open_device(gpt3_context_t *ctx) {

@@ -57,9 +57,14 @@ gpt3_status_t declareState(Manifest &m, const ArgSpec &arg) {
                    shapeString(arg.shape));
 }
 
-/// Declares state `arg` and, for a stack, each slice under its own name.
+/// Declares state `arg` and, for a stack, each slice under its own name;
+/// a sharded stack's slices are on other ranks too, so it has none.
 gpt3_status_t declareStack(Manifest &m, const ArgSpec &arg) {
   GPT3_RETURN_IF_ERROR(declareState(m, arg));
+  if (!arg.shardOf.empty()) {
+    m.stateShards[arg.name] = {arg.shardOf, arg.layers};
+    return nullptr;
+  }
   ArgSpec slice = arg;
   slice.shape.erase(slice.shape.begin());
   for (size_t i = 0; i < arg.layers.size(); ++i) {
@@ -128,10 +133,22 @@ gpt3_status_t parseArg(Manifest &m, const Entry &entry, const nlohmann::json &a,
     return malformed("entry '" + entry.name + "' argument '" + arg.name +
                      "' has rank " + std::to_string(arg.shape.size()) +
                      ", more than 8");
+  if (auto whole = a.find("shard_of"); whole != a.end()) {
+    arg.shardOf = whole->get<std::vector<int64_t>>();
+    int64_t ranks = m.ranks;
+    if (arg.kind != GPT3_ARG_STATE || arg.shape.size() != 1 || ranks < 2 ||
+        arg.shape[0] != (numElements(arg.shardOf) + ranks - 1) / ranks)
+      return malformed(
+          "entry '" + entry.name + "' argument '" + arg.name +
+          "' is not a state's share of " + shapeString(arg.shardOf) + " over " +
+          std::to_string(ranks) + " ranks: " + shapeString(arg.shape));
+  }
   if (auto layers = a.find("layers"); layers != a.end()) {
     arg.layers = layers->get<std::vector<std::string>>();
-    if (arg.layers.empty() || arg.shape.empty() ||
-        arg.shape[0] != static_cast<int64_t>(arg.layers.size()))
+    const std::vector<int64_t> &stacked =
+        arg.shardOf.empty() ? arg.shape : arg.shardOf;
+    if (arg.layers.empty() || stacked.empty() ||
+        stacked[0] != static_cast<int64_t>(arg.layers.size()))
       return malformed("entry '" + entry.name + "' argument '" + arg.name +
                        "' stacks " + std::to_string(arg.layers.size()) +
                        " layers but has shape " + shapeString(arg.shape));
@@ -197,6 +214,7 @@ gpt3_status_t parseJson(const nlohmann::json &j, void *symbols, Manifest &m) {
   m.device = device == "cuda" ? GPT3_DEVICE_CUDA : GPT3_DEVICE_CPU;
   m.vocabSize = config->at("vocab_size").get<int64_t>();
   m.positions = j.at("seq").get<int64_t>();
+  m.ranks = j.value("ranks", int64_t{1});
   for (const nlohmann::json &p : j.at("params")) {
     Param param{p.at("name").get<std::string>(),
                 p.at("shape").get<std::vector<int64_t>>()};

@@ -29,6 +29,9 @@ struct ArgSpec {
   std::vector<int64_t> shape;
   size_t paramOffset = 0; // a parameter's place in the weight arena, bytes
   std::vector<std::string> layers; // a stack's slices, by their own names
+  // Of a state sharded over ranks (ZeRO-1): the whole's shape; the state
+  // itself is this rank's flat share.
+  std::vector<int64_t> shardOf;
 };
 
 struct Entry {
@@ -70,6 +73,13 @@ struct Manifest {
     int64_t index = 0;
   };
   std::map<std::string, StateSlice> stateSlices;
+  // A sharded state's whole shape and layers' names, by the state's name.
+  struct Shard {
+    std::vector<int64_t> whole;
+    std::vector<std::string> layers;
+  };
+  std::map<std::string, Shard> stateShards;
+  int64_t ranks = 1;          // the processes the model was compiled for
   int64_t workspaceBytes = 0; // the largest entry point's
 
   const Entry *entry(const std::string &name) const;

@@ -39,10 +39,11 @@ void gpt3_mpi_leave(int code) {
 
 namespace {
 /// MPI counts are ints; the compiler refuses larger shares.
-int count(int64_t share) {
+int mpiCount(int64_t share) {
   if (share > INT32_MAX) {
-    std::fprintf(stderr, "error: a share of %lld elements is more than one "
-                         "MPI call carries\n",
+    std::fprintf(stderr,
+                 "error: a share of %lld elements is more than one "
+                 "MPI call carries\n",
                  static_cast<long long>(share));
     MPI_Abort(MPI_COMM_WORLD, 1);
   }
@@ -57,15 +58,22 @@ extern "C" {
 /// `recv`.
 void gpt3_mpi_reduce_scatter_f32(int64_t send, int64_t recv, int64_t share) {
   MPI_Reduce_scatter_block(reinterpret_cast<const float *>(send),
-                           reinterpret_cast<float *>(recv), count(share),
+                           reinterpret_cast<float *>(recv), mpiCount(share),
                            MPI_FLOAT, MPI_SUM, MPI_COMM_WORLD);
+}
+
+/// Rank 0 receives every rank's `count` floats of `share` into `all`, in
+/// rank order (a checkpoint of ZeRO-1's sharded moments).
+void gpt3_mpi_gather_f32(const float *share, int64_t count, float *all) {
+  MPI_Gather(share, mpiCount(count), MPI_FLOAT, all, mpiCount(count), MPI_FLOAT,
+             0, MPI_COMM_WORLD);
 }
 
 /// ZeRO's all-gather: every rank's `share` floats of `send`, in rank
 /// order, into `recv`.
 void gpt3_mpi_all_gather_f32(int64_t send, int64_t recv, int64_t share) {
-  MPI_Allgather(reinterpret_cast<const float *>(send), count(share),
-                MPI_FLOAT, reinterpret_cast<float *>(recv), count(share),
+  MPI_Allgather(reinterpret_cast<const float *>(send), mpiCount(share),
+                MPI_FLOAT, reinterpret_cast<float *>(recv), mpiCount(share),
                 MPI_FLOAT, MPI_COMM_WORLD);
 }
 }

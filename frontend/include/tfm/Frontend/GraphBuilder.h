@@ -37,6 +37,9 @@ struct CompileShape {
   /// Processes of a data-parallel training run, each with its own batch of
   /// B (the module's tfm.ranks, for tfm-data-parallel); 1: one process.
   int64_t ranks = 1;
+  /// With ranks: each keeps only its share of the optimizer state (ZeRO
+  /// stage 1, the module's tfm.zero).
+  bool zero = false;
 };
 
 /// Positions a layer's key/value cache holds. A dense layer keeps all `T`; a

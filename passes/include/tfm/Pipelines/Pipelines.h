@@ -127,10 +127,11 @@ void buildTfmCpuCodegenPipeline(OpPassManager &pm,
 void buildTfmCpuToLlvmPipeline(OpPassManager &pm,
                                const TfmCpuPipelineOptions &options);
 
-/// The phases of the CPU pipeline up to and including `last`.
+/// The phases of the CPU pipeline up to and including `last`; without
+/// `preprocess`, from tfm-to-linalg on (the module is preprocessed).
 void buildTfmToCpuPipelineUpTo(OpPassManager &pm,
                                const TfmCpuPipelineOptions &options,
-                               TfmPhase last);
+                               TfmPhase last, bool preprocess = true);
 
 /// All four phases: tfm to the LLVM dialect for the host CPU.
 void buildTfmToCpuPipeline(OpPassManager &pm,
@@ -148,10 +149,11 @@ void buildTfmGpuCodegenPipeline(OpPassManager &pm,
 void buildTfmGpuToNvvmPipeline(OpPassManager &pm,
                                const TfmGpuPipelineOptions &options);
 
-/// The phases of the GPU pipeline up to and including `last`.
+/// The phases of the GPU pipeline up to and including `last`; without
+/// `preprocess`, from tfm-to-linalg on.
 void buildTfmToGpuPipelineUpTo(OpPassManager &pm,
                                const TfmGpuPipelineOptions &options,
-                               TfmPhase last);
+                               TfmPhase last, bool preprocess = true);
 
 /// All four phases: tfm to kernels and host code for an NVIDIA GPU.
 void buildTfmToGpuPipeline(OpPassManager &pm,

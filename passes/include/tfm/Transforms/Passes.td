@@ -81,8 +81,8 @@ def TfmDataParallelPass : Pass<"tfm-data-parallel", "ModuleOp"> {
     `ranks` equal shares (zero-padded), and rank r owns share r of each.
     A bucket of gradients, laid out rank-major, is averaged by one
     `tfm.reduce_scatter` that leaves each rank the shares it owns; the
-    clipping norm is taken over all ranks' shares (one `tfm.all_reduce` of
-    the sums of squares); each rank runs AdamW on its shares
+    clipping norm is taken over all ranks' shares (their squares summed in
+    f64, as `tfm.global_norm` does, then one `tfm.all_reduce` of the sums); each rank runs AdamW on its shares
     (`tfm.rank_share` of the parameters, moments that are now arguments of
     the share's size, marked `tfm.shard_of` with the whole's shape); one
     `tfm.all_gather` per bucket rebuilds the parameters on every rank. The

@@ -77,8 +77,7 @@ void allReduceSum(OpBuilder &b, Location loc, Value send, Value recv,
 /// The address of `buffer`'s first element, as the runtime's MPI helpers
 /// take it.
 Value addressOf(OpBuilder &b, Location loc, Value buffer) {
-  Value index =
-      memref::ExtractAlignedPointerAsIndexOp::create(b, loc, buffer);
+  Value index = memref::ExtractAlignedPointerAsIndexOp::create(b, loc, buffer);
   return arith::IndexCastOp::create(b, loc, b.getI64Type(), index);
 }
 
@@ -90,14 +89,14 @@ void callHelper(OpBuilder &b, Location loc, ModuleOp module, StringRef name,
   Type i64 = b.getI64Type();
   if (!module.lookupSymbol(name)) {
     OpBuilder top = OpBuilder::atBlockBegin(module.getBody());
-    auto decl = func::FuncOp::create(
-        top, loc, name, b.getFunctionType({i64, i64, i64}, {}));
+    auto decl = func::FuncOp::create(top, loc, name,
+                                     b.getFunctionType({i64, i64, i64}, {}));
     decl.setPrivate();
   }
   Value count = arith::ConstantOp::create(b, loc, b.getI64IntegerAttr(share));
-  func::CallOp::create(b, loc, name, TypeRange{},
-                       ValueRange{addressOf(b, loc, send),
-                                  addressOf(b, loc, recv), count});
+  func::CallOp::create(
+      b, loc, name, TypeRange{},
+      ValueRange{addressOf(b, loc, send), addressOf(b, loc, recv), count});
 }
 
 /// `value`'s buffer, read only, and a new buffer for a result of `type`.
@@ -146,11 +145,9 @@ LogicalResult lowerShares(Operation *op, ModuleOp module) {
     Value comm =
         mpi::CommWorldOp::create(b, loc, mpi::CommType::get(b.getContext()));
     Value rank =
-        mpi::CommRankOp::create(b, loc, Type(), b.getI32Type(), comm)
-            .getRank();
+        mpi::CommRankOp::create(b, loc, Type(), b.getI32Type(), comm).getRank();
     Value index = arith::IndexCastOp::create(b, loc, b.getIndexType(), rank);
-    Value share =
-        arith::ConstantIndexOp::create(b, loc, type.getNumElements());
+    Value share = arith::ConstantIndexOp::create(b, loc, type.getNumElements());
     Value offset = arith::MulIOp::create(b, loc, index, share);
     result = tensor::ExtractSliceOp::create(
         b, loc, type, input, ArrayRef<OpFoldResult>{offset},
