@@ -98,6 +98,14 @@ int openTokenizer(const std::string &dir, const std::string &weights,
 gpt3_status_t encodeText(const gpt3_tokenizer_t *tokenizer,
                          const std::string &text, std::vector<int32_t> &ids);
 
+/// The ids of the text file `path` (a corpus, `--data`), through the
+/// tokenizer in `dir` (else $GPT3_TOKENIZER_DIR, else `weights`' directory),
+/// each checked to lie in a vocabulary of `vocab`. Returns 0, or the exit
+/// code after reporting why not.
+int readCorpus(const std::string &path, const std::string &dir,
+               const std::string &weights, int64_t vocab,
+               std::vector<int32_t> &ids);
+
 struct TokenizeSettings {
   std::string text, textFile, ids, tokenizer;
 };

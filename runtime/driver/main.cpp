@@ -10,6 +10,7 @@
 
 #include "bench.h"
 #include "cli.h"
+#include "eval.h"
 #include "generate.h"
 #include "gpt3/runtime.h"
 #include "model.h"
@@ -127,6 +128,7 @@ struct Settings {
   TrainSettings train;
   StepSettings step;
   TokenizeSettings tokenize;
+  EvalSettings eval;
 };
 
 void declareCommands(CLI::App &app, Settings &s) {
@@ -149,6 +151,7 @@ void declareCommands(CLI::App &app, Settings &s) {
   addGenerateCommand(app, s.generate);
   addTrainCommand(app, s.train);
   addStepCommand(app, s.step);
+  addEvalCommand(app, s.eval);
   addTokenizeCommand(app, s.tokenize);
   for (CLI::App *command : app.get_subcommands({})) {
     addThreadsFlag(*command, s.threads);
@@ -223,6 +226,8 @@ int runModelCommand(Context &ctx, const CLI::App &command, Settings &s,
     return commandTrain(ctx, s.train, given, ranks);
   if (name == "step")
     return commandStep(ctx, s.step, ranks);
+  if (name == "eval")
+    return commandEval(ctx, s.eval, ranks);
   if (name == "tokenize")
     return commandTokenize(s.tokenize, given);
   if (!hasEntry(ctx, "forward"))
@@ -247,7 +252,7 @@ int runCommand(const CLI::App &command, Settings &s) {
     return report(st);
   Ranks ranks;
   std::string name = command.get_name();
-  if (name == "train" || name == "step" || name == "bench") {
+  if (name == "train" || name == "step" || name == "bench" || name == "eval") {
     std::string error = joinRanks(ctx.manifest, ranks);
     // Every rank says it: mpirun stops the others when the first exits.
     if (!error.empty())

@@ -71,6 +71,26 @@ gpt3_status_t gpt3::encodeText(const gpt3_tokenizer_t *tokenizer,
   return status;
 }
 
+int gpt3::readCorpus(const std::string &path, const std::string &dir,
+                     const std::string &weights, int64_t vocab,
+                     std::vector<int32_t> &ids) {
+  Tokenizer tokenizer;
+  if (int code = openTokenizer(dir, weights, tokenizer))
+    return code;
+  std::string text;
+  if (!readFile(path, text))
+    return badInput("cannot read --data " + path);
+  if (gpt3_status_t st = encodeText(tokenizer.get(), text, ids))
+    return report(st);
+  for (size_t i = 0; i < ids.size(); ++i)
+    if (ids[i] >= vocab)
+      return badInput(path + ": token " + std::to_string(ids[i]) +
+                      " at position " + std::to_string(i) +
+                      " is outside the model's vocabulary of " +
+                      std::to_string(vocab));
+  return 0;
+}
+
 CLI::App *gpt3::addTokenizeCommand(CLI::App &app, TokenizeSettings &s) {
   CLI::App *command = app.add_subcommand(
       "tokenize", "GPT-2 BPE ids of a text, on one line, or the text of ids");

@@ -290,22 +290,12 @@ int openRun(Context &ctx, TrainSettings &s, const GivenFlags &given,
 /// The corpus, tokenized once; every id must be in the vocabulary, and a
 /// resumed run must see the corpus it was trained on. Returns 0, or the
 /// exit code after reporting why not.
-int readCorpus(Context &ctx, TrainSettings &s, std::vector<int32_t> &ids) {
-  Tokenizer tokenizer;
-  if (int code = openTokenizer(s.tokenizer, "", tokenizer))
+int readTrainingCorpus(Context &ctx, TrainSettings &s,
+                       std::vector<int32_t> &ids) {
+  if (int code =
+          readCorpus(s.data, s.tokenizer, "",
+                     ctx.manifest["config"]["vocab_size"].get<int64_t>(), ids))
     return code;
-  std::string text;
-  if (!readFile(s.data, text))
-    return badInput("cannot read --data " + s.data);
-  if (gpt3_status_t st = encodeText(tokenizer.get(), text, ids))
-    return report(st);
-  int64_t vocab = ctx.manifest["config"]["vocab_size"].get<int64_t>();
-  for (size_t i = 0; i < ids.size(); ++i)
-    if (ids[i] >= vocab)
-      return badInput(s.data + ": token " + std::to_string(ids[i]) +
-                      " at position " + std::to_string(i) +
-                      " is outside the model's vocabulary of " +
-                      std::to_string(vocab));
   uint64_t hash = hashTokens(ids);
   if (s.resume && (hash != s.corpusHash ||
                    static_cast<int64_t>(ids.size()) != s.corpusTokens))
@@ -538,7 +528,7 @@ int gpt3::commandTrain(Context &ctx, TrainSettings s, const GivenFlags &given,
   std::vector<int32_t> ids;
   if (int code = openRun(ctx, s, given, state, ranks))
     return code;
-  if (int code = readCorpus(ctx, s, ids))
+  if (int code = readTrainingCorpus(ctx, s, ids))
     return code;
   DataLoader data(ids, s.valFraction, shape[0], shape[1], ranks);
   error = checkSplits(s, data, shape, ranks);
