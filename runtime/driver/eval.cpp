@@ -72,11 +72,8 @@ int gpt3::commandEval(Context &ctx, const EvalSettings &s, const Ranks &ranks) {
       }
     }
     float loss = 0;
-    gpt3_tensor_t args[2] = {tensorView(in.data(), shape, GPT3_DTYPE_I32),
-                             tensorView(targets.data(), shape, GPT3_DTYPE_I32)};
-    gpt3_tensor_t result = tensorView(&loss, {}, GPT3_DTYPE_F32);
     if (gpt3_status_t st =
-            gpt3_context_call(ctx.handle, "loss", args, 2, &result, 1))
+            batchLoss(ctx, in.data(), targets.data(), shape, loss))
       return report(st);
     sum += loss;
   }

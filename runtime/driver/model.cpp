@@ -6,6 +6,8 @@
 
 #include "model.h"
 
+#include "cli.h"
+
 #include <dlfcn.h>
 
 gpt3_status_t gpt3::openModel(Context &ctx, int32_t threads,
@@ -56,6 +58,14 @@ std::vector<int64_t> gpt3::argShape(const Context &ctx,
 
 std::vector<int64_t> gpt3::shapeOf(const gpt3_arg_t &arg) {
   return {arg.shape, arg.shape + arg.rank};
+}
+
+gpt3_status_t gpt3::batchLoss(Context &ctx, int32_t *tokens, int32_t *targets,
+                              const std::vector<int64_t> &shape, float &loss) {
+  gpt3_tensor_t in[2] = {tensorView(tokens, shape, GPT3_DTYPE_I32),
+                         tensorView(targets, shape, GPT3_DTYPE_I32)};
+  gpt3_tensor_t result = tensorView(&loss, {}, GPT3_DTYPE_F32);
+  return gpt3_context_call(ctx.handle, "loss", in, 2, &result, 1);
 }
 
 int64_t gpt3::numElements(const std::vector<int64_t> &shape) {

@@ -45,6 +45,12 @@ std::vector<int64_t> shapeOf(const gpt3_arg_t &arg);
 
 int64_t numElements(const std::vector<int64_t> &shape);
 
+/// The compiled `loss` of one batch of `tokens` and `targets`, of `shape`
+/// [B, T]: the mean over its tokens (and over the ranks of a data-parallel
+/// model).
+gpt3_status_t batchLoss(Context &ctx, int32_t *tokens, int32_t *targets,
+                        const std::vector<int64_t> &shape, float &loss);
+
 } // namespace gpt3
 
 #endif // GPT3_DRIVER_MODEL_H

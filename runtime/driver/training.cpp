@@ -169,11 +169,8 @@ gpt3_status_t validate(Context &ctx, DataLoader &data,
   for (int64_t i = 0; i < data.valBatches(); ++i) {
     data.valBatch(i, tokens, targets);
     float loss = 0;
-    gpt3_tensor_t in[2] = {tensorView(tokens.data(), shape, GPT3_DTYPE_I32),
-                           tensorView(targets.data(), shape, GPT3_DTYPE_I32)};
-    gpt3_tensor_t result = tensorView(&loss, {}, GPT3_DTYPE_F32);
     if (gpt3_status_t s =
-            gpt3_context_call(ctx.handle, "loss", in, 2, &result, 1))
+            batchLoss(ctx, tokens.data(), targets.data(), shape, loss))
       return s;
     sum += loss;
   }
