@@ -3,7 +3,9 @@
 
 // ZeRO-1 over 3 ranks: w (20 elements) is cut into shares of 7 (padded to
 // 21), b (8) into shares of 3 (padded to 9). The bucket of gradients is laid
-// out rank-major, [w share | b share] for each rank, and reduce-scattered;
+// out rank-major, [w share | b share] for each rank (slices of the flat
+// padded gradients: a reshape would be propagated into the ops that compute
+// them), and reduce-scattered;
 // the norm is taken over every rank's shares; each rank updates its shares
 // of the parameters (moments of the share's size, tfm.shard_of naming the
 // whole) and all-gathers them; the parameters are written back into their
@@ -17,12 +19,16 @@
 //       CHECK:   %[[LOSS:.*]] = tfm.all_reduce %{{.*}} {ranks = 3 : i64} : tensor<1xf32>
 //       CHECK:   %[[DW:.*]] = tfm.gelu
 //       CHECK:   %[[DB:.*]] = tfm.gelu
-//       CHECK:   tensor.concat dim(0) %{{.*}}, %{{.*}} : (tensor<20xf32>, tensor<1xf32>) -> tensor<21xf32>
-//       CHECK:   tensor.expand_shape %{{.*}} {{\[\[}}0, 1]] output_shape [3, 7]
-//       CHECK:   tensor.concat dim(0) %[[DB]], %{{.*}} : (tensor<8xf32>, tensor<1xf32>) -> tensor<9xf32>
-//       CHECK:   tensor.expand_shape %{{.*}} {{\[\[}}0, 1]] output_shape [3, 3]
-//       CHECK:   %[[ROWS:.*]] = tensor.concat dim(1) %{{.*}}, %{{.*}} : (tensor<3x7xf32>, tensor<3x3xf32>) -> tensor<3x10xf32>
-//       CHECK:   %[[MINE:.*]] = tfm.reduce_scatter %{{.*}} {ranks = 3 : i64} : tensor<30xf32> -> tensor<10xf32>
+//       CHECK:   %[[PW:.*]] = tensor.concat dim(0) %{{.*}}, %{{.*}} : (tensor<20xf32>, tensor<1xf32>) -> tensor<21xf32>
+//       CHECK:   %[[PB:.*]] = tensor.concat dim(0) %[[DB]], %{{.*}} : (tensor<8xf32>, tensor<1xf32>) -> tensor<9xf32>
+//       CHECK:   %[[W0:.*]] = tensor.extract_slice %[[PW]][0] [7] [1]
+//       CHECK:   %[[B0:.*]] = tensor.extract_slice %[[PB]][0] [3] [1]
+//       CHECK:   %[[W1:.*]] = tensor.extract_slice %[[PW]][7] [7] [1]
+//       CHECK:   %[[B1:.*]] = tensor.extract_slice %[[PB]][3] [3] [1]
+//       CHECK:   %[[W2:.*]] = tensor.extract_slice %[[PW]][14] [7] [1]
+//       CHECK:   %[[B2:.*]] = tensor.extract_slice %[[PB]][6] [3] [1]
+//       CHECK:   %[[LAID:.*]] = tensor.concat dim(0) %[[W0]], %[[B0]], %[[W1]], %[[B1]], %[[W2]], %[[B2]] : {{.*}} -> tensor<30xf32>
+//       CHECK:   %[[MINE:.*]] = tfm.reduce_scatter %[[LAID]] {ranks = 3 : i64} : tensor<30xf32> -> tensor<10xf32>
 //       CHECK:   %[[GW:.*]] = tensor.extract_slice %[[MINE]][0] [7] [1]
 //       CHECK:   %[[GB:.*]] = tensor.extract_slice %[[MINE]][7] [3] [1]
 //       CHECK:   %[[SQ:.*]] = linalg.generic {{.*}} ins(%[[GW]] : tensor<7xf32>) outs(%{{.*}} : tensor<f64>)
@@ -33,16 +39,21 @@
 //       CHECK:     arith.constant 3.000000e+00 : f64
 //       CHECK:     math.sqrt %{{.*}} : f64
 //       CHECK:     arith.truncf %{{.*}} : f64 to f32
-//       CHECK:   %[[PW:.*]] = tfm.rank_share %{{.*}} {ranks = 3 : i64} : tensor<21xf32> -> tensor<7xf32>
-//       CHECK:   %[[NW:.*]], %[[NMW:.*]], %[[NVW:.*]] = tfm.adamw %[[PW]], %[[GW]], %[[MW]], %{{.*}}, %{{.*}}, %{{.*}}, %[[NORM]] {{{.*}}weight_decay = 1.000000e-01 : f64}
-//       CHECK:   %[[PB:.*]] = tfm.rank_share %{{.*}} {ranks = 3 : i64} : tensor<9xf32> -> tensor<3xf32>
-//       CHECK:   %[[NB:.*]], %[[NMB:.*]], %[[NVB:.*]] = tfm.adamw %[[PB]], %[[GB]], %[[MB]], {{.*}}weight_decay = 0.000000e+00 : f64}
+//       CHECK:   %[[SW:.*]] = tfm.rank_share %{{.*}} {ranks = 3 : i64} : tensor<21xf32> -> tensor<7xf32>
+//       CHECK:   %[[NW:.*]], %[[NMW:.*]], %[[NVW:.*]] = tfm.adamw %[[SW]], %[[GW]], %[[MW]], %{{.*}}, %{{.*}}, %{{.*}}, %[[NORM]] {{{.*}}weight_decay = 1.000000e-01 : f64}
+//       CHECK:   %[[SB:.*]] = tfm.rank_share %{{.*}} {ranks = 3 : i64} : tensor<9xf32> -> tensor<3xf32>
+//       CHECK:   %[[NB:.*]], %[[NMB:.*]], %[[NVB:.*]] = tfm.adamw %[[SB]], %[[GB]], %[[MB]], {{.*}}weight_decay = 0.000000e+00 : f64}
 //       CHECK:   %[[NEW:.*]] = tensor.concat dim(0) %[[NW]], %[[NB]]
 //       CHECK:   %[[ALL:.*]] = tfm.all_gather %[[NEW]] {ranks = 3 : i64} : tensor<10xf32> -> tensor<30xf32>
-//       CHECK:   tensor.extract_slice %{{.*}}[0, 0] [3, 7] [1, 1] : tensor<3x10xf32> to tensor<3x7xf32>
+//       CHECK:   tensor.extract_slice %[[ALL]][0] [7] [1]
+//       CHECK:   tensor.extract_slice %[[ALL]][10] [7] [1]
+//       CHECK:   tensor.extract_slice %[[ALL]][20] [7] [1]
 //       CHECK:   tensor.extract_slice %{{.*}}[0] [20] [1] : tensor<21xf32> to tensor<20xf32>
 //       CHECK:   %[[W2:.*]] = bufferization.materialize_in_destination %{{.*}} in %[[W]]
-//       CHECK:   tensor.extract_slice %{{.*}}[0, 7] [3, 3] [1, 1] : tensor<3x10xf32> to tensor<3x3xf32>
+//       CHECK:   tensor.extract_slice %[[ALL]][7] [3] [1]
+//       CHECK:   tensor.extract_slice %[[ALL]][17] [3] [1]
+//       CHECK:   tensor.extract_slice %[[ALL]][27] [3] [1]
+//       CHECK:   tensor.extract_slice %{{.*}}[0] [8] [1] : tensor<9xf32> to tensor<8xf32>
 //       CHECK:   %[[B2:.*]] = bufferization.materialize_in_destination %{{.*}} in %[[B]]
 //       CHECK:   return %{{.*}}, %[[NORM]], %[[W2]], %[[B2]], %[[NMW]], %[[NMB]], %[[NVW]], %[[NVB]]
 // A bucket per parameter when buckets are small.

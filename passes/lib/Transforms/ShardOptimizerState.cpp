@@ -77,19 +77,20 @@ void scatterGradients(MutableArrayRef<Update> bucket, int64_t ranks,
     b.setInsertionPointToStart(&body);
   Location loc = grads.front().getLoc();
   Type element = getElementTypeOrSelf(grads.front());
-  SmallVector<Value> rows;
+  // Rank-major by slices of the flat gradients: a reshape of a gradient
+  // into (ranks, share) would be propagated into the ops that compute it
+  // and change the order of their sums.
+  SmallVector<Value> wholes;
   int64_t width = 0;
   for (Update &u : bucket) {
-    Value whole = padded(b, loc, u.adam.getGrad(), ranks, u.share);
-    rows.push_back(tensor::ExpandShapeOp::create(
-        b, loc, RankedTensorType::get({ranks, u.share}, element), whole,
-        SmallVector<ReassociationIndices>{{0, 1}}));
+    wholes.push_back(padded(b, loc, u.adam.getGrad(), ranks, u.share));
     width += u.share;
   }
-  Value laidOut = rows.size() == 1
-                      ? rows.front()
-                      : tensor::ConcatOp::create(b, loc, 1, rows).getResult();
-  Value flat = flatten(b, loc, laidOut);
+  SmallVector<Value> pieces;
+  for (int64_t r = 0; r < ranks; ++r)
+    for (auto [u, whole] : llvm::zip(bucket, wholes))
+      pieces.push_back(slice1d(b, loc, whole, r * u.share, u.share));
+  Value flat = tensor::ConcatOp::create(b, loc, 0, pieces);
   Value mine = ReduceScatterOp::create(b, loc, flatType(width, element), flat,
                                        b.getI64IntegerAttr(ranks));
   int64_t offset = 0;
@@ -180,19 +181,14 @@ void updateShares(MutableArrayRef<Update> bucket, Value norm, int64_t ranks) {
   int64_t width = cast<RankedTensorType>(mine.getType()).getNumElements();
   Value all = AllGatherOp::create(b, loc, flatType(ranks * width, element),
                                   mine, b.getI64IntegerAttr(ranks));
-  Value rows = tensor::ExpandShapeOp::create(
-      b, loc, RankedTensorType::get({ranks, width}, element), all,
-      SmallVector<ReassociationIndices>{{0, 1}});
   int64_t offset = 0;
   for (auto [u, adam] : llvm::zip(bucket, updated)) {
     auto type = cast<RankedTensorType>(u.adam.getParam().getType());
-    Value columns = tensor::ExtractSliceOp::create(
-        b, loc, rows,
-        ArrayRef<OpFoldResult>{b.getIndexAttr(0), b.getIndexAttr(offset)},
-        ArrayRef<OpFoldResult>{b.getIndexAttr(ranks), b.getIndexAttr(u.share)},
-        ArrayRef<OpFoldResult>{b.getIndexAttr(1), b.getIndexAttr(1)});
+    SmallVector<Value> shares;
+    for (int64_t r = 0; r < ranks; ++r)
+      shares.push_back(slice1d(b, loc, all, r * width + offset, u.share));
     offset += u.share;
-    Value flat = flatten(b, loc, columns);
+    Value flat = tensor::ConcatOp::create(b, loc, 0, shares);
     if (u.elements != ranks * u.share)
       flat = slice1d(b, loc, flat, 0, u.elements);
     // Written into the parameter's own argument, which the runtime expects

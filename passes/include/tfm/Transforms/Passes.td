@@ -79,10 +79,13 @@ def TfmDataParallelPass : Pass<"tfm-data-parallel", "ModuleOp"> {
     With `zero=1` (ZeRO stage 1), each rank keeps only its share of the
     optimizer state: every parameter's flattened elements are cut into
     `ranks` equal shares (zero-padded), and rank r owns share r of each.
-    A bucket of gradients, laid out rank-major, is averaged by one
+    A bucket of gradients, laid out rank-major (from slices of the flat
+    gradients, so that ZeRO-1 computes exactly the sums plain data
+    parallelism does), is averaged by one
     `tfm.reduce_scatter` that leaves each rank the shares it owns; the
     clipping norm is taken over all ranks' shares (their squares summed in
-    f64, as `tfm.global_norm` does, then one `tfm.all_reduce` of the sums); each rank runs AdamW on its shares
+    f64, as `tfm.global_norm` does, then one `tfm.all_reduce` of the
+    sums); each rank runs AdamW on its shares
     (`tfm.rank_share` of the parameters, moments that are now arguments of
     the share's size, marked `tfm.shard_of` with the whole's shape); one
     `tfm.all_gather` per bucket rebuilds the parameters on every rank. The
