@@ -89,13 +89,9 @@ LogicalResult averageBucket(ArrayRef<Value> values, int64_t ranks,
   for (Value v : values) {
     auto type = cast<RankedTensorType>(v.getType());
     int64_t count = type.getNumElements();
-    Value slice = mean.getResult();
-    if (values.size() > 1)
-      slice = tensor::ExtractSliceOp::create(
-          b, loc, mean.getResult(),
-          ArrayRef<OpFoldResult>{b.getIndexAttr(offset)},
-          ArrayRef<OpFoldResult>{b.getIndexAttr(count)},
-          ArrayRef<OpFoldResult>{b.getIndexAttr(1)});
+    Value slice = values.size() == 1
+                      ? mean.getResult()
+                      : slice1d(b, loc, mean.getResult(), offset, count);
     offset += count;
     Value averaged = unflatten(b, loc, slice, type);
     for (OpOperand &use : llvm::make_early_inc_range(v.getUses())) {

@@ -17,6 +17,10 @@ namespace mlir::tfm {
 Value flatten(OpBuilder &b, Location loc, Value value);
 Value unflatten(OpBuilder &b, Location loc, Value flat, RankedTensorType type);
 
+/// Elements `offset` to `offset + size - 1` of one-dimensional `v`.
+Value slice1d(OpBuilder &b, Location loc, Value v, int64_t offset,
+              int64_t size);
+
 /// The bytes of a statically shaped tensor.
 int64_t bytesOf(Value value);
 

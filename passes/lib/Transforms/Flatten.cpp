@@ -58,3 +58,11 @@ Operation *tfm::lastDefinition(ArrayRef<Value> values, Block &body) {
     }
   return last;
 }
+
+Value tfm::slice1d(OpBuilder &b, Location loc, Value v, int64_t offset,
+                   int64_t size) {
+  return tensor::ExtractSliceOp::create(
+      b, loc, v, ArrayRef<OpFoldResult>{b.getIndexAttr(offset)},
+      ArrayRef<OpFoldResult>{b.getIndexAttr(size)},
+      ArrayRef<OpFoldResult>{b.getIndexAttr(1)});
+}

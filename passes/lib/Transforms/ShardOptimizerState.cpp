@@ -55,14 +55,6 @@ Value padded(OpBuilder &b, Location loc, Value value, int64_t ranks,
   return tensor::ConcatOp::create(b, loc, 0, ValueRange{flat, zeros});
 }
 
-Value slice1d(OpBuilder &b, Location loc, Value v, int64_t offset,
-              int64_t size) {
-  return tensor::ExtractSliceOp::create(
-      b, loc, v, ArrayRef<OpFoldResult>{b.getIndexAttr(offset)},
-      ArrayRef<OpFoldResult>{b.getIndexAttr(size)},
-      ArrayRef<OpFoldResult>{b.getIndexAttr(1)});
-}
-
 /// Reduce-scatters the gradients of `bucket`: sets each one's gradShare
 /// to this rank's share of the mean over the ranks.
 void scatterGradients(MutableArrayRef<Update> bucket, int64_t ranks,
