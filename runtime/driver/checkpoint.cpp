@@ -263,15 +263,15 @@ gpt3_status_t gatherShares(Context &ctx, const Ranks &ranks,
                            std::map<std::string, gpt3_tensor_t> &views,
                            std::vector<std::vector<char>> &copies) {
   for (const gpt3_arg_t &arg : entryArgs(ctx, "train_step")) {
-    const nlohmann::json *spec = nullptr;
-    for (const nlohmann::json &e : ctx.manifest["entries"])
-      if (e["name"] == "train_step")
-        for (const nlohmann::json &a : e["args"])
-          if (a["name"] == arg.name && a.contains("shard_of"))
-            spec = &a;
-    if (!spec)
+    if (arg.kind != GPT3_ARG_STATE)
       continue;
-    std::vector<int64_t> whole = (*spec)["shard_of"];
+    std::vector<int64_t> whole;
+    for (const nlohmann::json &e : ctx.manifest["entries"])
+      for (const nlohmann::json &a : e["args"])
+        if (e["name"] == "train_step" && a["name"] == arg.name)
+          whole = a.value("shard_of", std::vector<int64_t>{});
+    if (whole.empty())
+      continue;
     gpt3_tensor_t share;
     if (gpt3_status_t s = gpt3_context_tensor(ctx.handle, arg.name, &share))
       return s;

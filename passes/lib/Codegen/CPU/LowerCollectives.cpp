@@ -119,18 +119,28 @@ Value asTensor(OpBuilder &b, Location loc, Value buffer,
                                            /*writable=*/true);
 }
 
-/// Lowers the collectives between a whole and its shares; each rank's
-/// share is `share` elements.
-LogicalResult lowerShares(Operation *op, ModuleOp module) {
+/// Lowers collective `op` (a mean over the ranks, or one between a whole
+/// and the ranks' shares of it) to MPI on buffers.
+LogicalResult lowerCollective(Operation *op, ModuleOp module,
+                              int64_t maxCount) {
   OpBuilder b(op);
   Location loc = op->getLoc();
   auto type = cast<RankedTensorType>(op->getResult(0).getType());
-  if (!type.getElementType().isF32())
-    return op->emitOpError() << "is lowered to MPI for f32 only";
   Value input = op->getOperand(0);
   int64_t ranks = op->getAttrOfType<IntegerAttr>("ranks").getInt();
   Value result;
-  if (isa<ReduceScatterOp>(op)) {
+  if (isa<AllReduceOp>(op)) {
+    if (type.getRank() != 1)
+      return op->emitOpError() << "is lowered to MPI on one-dimensional "
+                                  "tensors (tfm-data-parallel flattens its "
+                                  "buckets)";
+    Value scaled = scale(b, loc, input, 1.0 / static_cast<double>(ranks));
+    auto [send, recv] = buffersFor(b, loc, scaled, type);
+    allReduceSum(b, loc, send, recv, maxCount);
+    result = asTensor(b, loc, recv, type);
+  } else if (!type.getElementType().isF32()) {
+    return op->emitOpError() << "is lowered to MPI for f32 only";
+  } else if (isa<ReduceScatterOp>(op)) {
     Value scaled = scale(b, loc, input, 1.0 / static_cast<double>(ranks));
     auto [send, recv] = buffersFor(b, loc, scaled, type);
     callHelper(b, loc, module, "gpt3_mpi_reduce_scatter_f32", send, recv,
@@ -169,39 +179,15 @@ struct TfmCpuLowerCollectivesPass
                          << maxCount;
       return signalPassFailure();
     }
-    SmallVector<AllReduceOp> ops;
-    module.walk([&](AllReduceOp op) { ops.push_back(op); });
-    for (AllReduceOp op : ops) {
-      OpBuilder b(op);
-      Location loc = op.getLoc();
-      auto type = cast<RankedTensorType>(op.getType());
-      if (type.getRank() != 1) {
-        op.emitOpError() << "is lowered to MPI on one-dimensional tensors "
-                            "(tfm-data-parallel flattens its buckets)";
-        return signalPassFailure();
-      }
-      Value scaled = scale(b, loc, op.getInput(),
-                           1.0 / static_cast<double>(op.getRanks()));
-      auto bufferType = MemRefType::get(type.getShape(), type.getElementType());
-      Value send = bufferization::ToBufferOp::create(b, loc, bufferType, scaled,
-                                                     /*readOnly=*/true);
-      Value recv =
-          memref::AllocOp::create(b, loc, bufferType, b.getI64IntegerAttr(64));
-      allReduceSum(b, loc, send, recv, maxCount);
-      Value mean = bufferization::ToTensorOp::create(
-          b, loc, type, recv, /*restrict=*/true, /*writable=*/true);
-      op.replaceAllUsesWith(mean);
-      op.erase();
-    }
-    SmallVector<Operation *> shares;
+    SmallVector<Operation *> collectives;
     module.walk([&](Operation *op) {
-      if (isa<ReduceScatterOp, AllGatherOp, RankShareOp>(op))
-        shares.push_back(op);
+      if (isa<AllReduceOp, ReduceScatterOp, AllGatherOp, RankShareOp>(op))
+        collectives.push_back(op);
     });
-    for (Operation *op : shares)
-      if (failed(lowerShares(op, module)))
+    for (Operation *op : collectives)
+      if (failed(lowerCollective(op, module, maxCount)))
         return signalPassFailure();
-    if (ops.empty() && shares.empty())
+    if (collectives.empty())
       return;
     MLIRContext *ctx = module.getContext();
     Builder b(ctx);
